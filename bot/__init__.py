@@ -1,0 +1,1 @@
+"""Briefbot, the running service: settings, storage, ingestion, chat adapters, scheduler."""

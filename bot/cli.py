@@ -1,0 +1,148 @@
+"""``briefbot`` command line: ``run | brief | doctor`` (more commands arrive with their issues).
+
+Every command takes ``--config PATH`` before or after its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from bot.ingest.files import InputError, read_inputs
+from bot.logs import setup_logging
+from bot.render.text import render_brief
+from bot.settings import Settings, load_settings
+from summarizer.brief import Article, Brief
+from summarizer.errors import BriefbotError, SummarizeError
+
+log = logging.getLogger("briefbot")
+
+BATCH = 64  # articles parsed per nlp.pipe call: keeps memory flat on huge JSONL files
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --config is accepted before and after the command name; SUPPRESS keeps a sub-command's
+    # absent option from overwriting one given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="TOML settings file")
+
+    parser = argparse.ArgumentParser(
+        prog="briefbot", description="Self-hosted news briefing bot.", parents=[common]
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", parents=[common], help="run the bot (terminal chat without tokens)")
+    run.set_defaults(handler=cmd_run)
+
+    brief = commands.add_parser(
+        "brief",
+        parents=[common],
+        help="brief articles from files or stdin",
+        description="Brief .txt/.md/.html files, .jsonl files of {id,title,text} articles, or - for "
+        "stdin. Exits 0 when at least one article was briefed, 1 otherwise.",
+    )
+    brief.add_argument("inputs", nargs="+", metavar="INPUT")
+    brief.add_argument("--json", action="store_true", help="one JSON brief per line")
+    brief.add_argument("--backend", choices=("local", "llm"), help="override [summarizer] backend")
+    brief.set_defaults(handler=cmd_brief)
+
+    doctor = commands.add_parser("doctor", parents=[common], help="check settings, model and environment")
+    doctor.set_defaults(handler=cmd_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except BriefbotError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.logging.level)
+    try:
+        code: int = args.handler(args, settings)
+    except BriefbotError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_local_backend
+
+    if args.backend:
+        settings = settings.replace("summarizer", backend=args.backend)
+    backend = make_local_backend(settings)
+    out = sys.stdout
+    briefed = failed = 0
+    for chunk in _chunks(read_inputs(args.inputs, sys.stdin), BATCH):
+        articles = [a for a in chunk if isinstance(a, Article)]
+        results = iter(backend.brief_batch(articles))
+        for item in chunk:
+            result: Brief | BriefbotError = item if isinstance(item, InputError) else next(results)
+            if isinstance(result, Brief):
+                briefed += 1
+                _print_brief(result, args.json, out)
+            else:
+                failed += 1
+                key = None if isinstance(item, InputError) else item.id
+                _print_error(key, result, args.json, out)
+        out.flush()
+    if failed:
+        log.warning("brief finished briefed=%d failed=%d", briefed, failed)
+    return 0 if briefed else 1
+
+
+def _print_brief(brief: Brief, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(brief.to_json() + "\n")
+    else:
+        out.write(render_brief(brief) + "\n\n")
+
+
+def _print_error(key: str | None, error: BriefbotError, as_json: bool, out: TextIO) -> None:
+    label = f"{key}: " if key else ""
+    print(f"briefbot: {label}{error}", file=sys.stderr)
+    if as_json and key is not None:
+        # Keep one line out per article in, so batch consumers can align results by id.
+        out.write(json.dumps({"id": key, "error": str(error)}, ensure_ascii=False) + "\n")
+
+
+def _chunks(items: Iterable[Article | InputError], size: int) -> Iterable[list[Article | InputError]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run
+
+    return run(settings)
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_local_backend
+
+    print(f"config: {settings.source or '(embedded defaults)'}")
+    print(f"python: {sys.version.split()[0]}")
+    try:
+        print(f"summarizer: {make_local_backend(settings).name}")
+    except SummarizeError as exc:
+        print(f"summarizer: ERROR {exc}")
+        return 1
+    return 0
+
+
+def run_main() -> None:  # pragma: no cover - console entry for `python -m bot`
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run_main()

@@ -1,0 +1,1 @@
+"""Getting articles in: local files, fetched pages and feeds."""

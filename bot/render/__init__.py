@@ -1,0 +1,1 @@
+"""Pure functions from replies (briefs, digests, answers) to each platform's message format."""

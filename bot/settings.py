@@ -1,0 +1,255 @@
+"""Typed settings: ``config/briefbot.toml`` (or ``--config PATH``) over embedded defaults.
+
+Every key has a default here, so an empty file, or none at all, gives a working bot. Unknown
+sections or keys and wrong types stop start-up with a ``ConfigError`` naming ``[section] key``.
+Secrets never live in the file: only the *names* of environment variables do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from summarizer.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/briefbot.toml")
+CONFIG_ENV = "BRIEFBOT_CONFIG"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"15m"``, ``"6h"``, ``"30s"``, ``"250ms"``, ``"1d"`` or a number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '15m'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as '15m' or '6h', got {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class SummarizerSettings:
+    backend: Literal["local", "llm"] = "local"
+    spacy_model: str = "en_core_web_sm"
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: timedelta = timedelta(seconds=60)
+    max_concurrency: int = 4
+    max_retries: int = 3
+    max_input_tokens: int = 6000
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: str = "./data/briefbot.db"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    allow_private_networks: bool = False
+    timeout: timedelta = timedelta(seconds=20)
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    user_agent: str = "Briefbot/0.1 (self-hosted news briefing bot)"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    default_interval: timedelta = timedelta(minutes=15)
+    max_failures: int = 8
+    brief_concurrency: int = 2
+    sample_feed: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    digest_grace: timedelta = timedelta(hours=6)
+    default_timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    admins: tuple[str, ...] = ()
+    admin_only: bool = True
+    post_empty_digests: bool = False
+    digest_max_items: int = 10
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    mode: Literal["socket", "http"] = "socket"
+    host: str = "0.0.0.0"  # noqa: S104 - HTTP mode must be reachable by Slack
+    port: int = 3000
+    api_url: str = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    guild_ids: tuple[int, ...] = ()
+    api_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    summarizer: SummarizerSettings = field(default_factory=SummarizerSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    logging: LogSettings = field(default_factory=LogSettings)
+    source: Path | None = field(default=None, compare=False)
+
+    def replace(self, section: str, **changes: Any) -> Settings:
+        """A copy with some keys of one section changed (for command-line overrides)."""
+        return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``path``; else ``$BRIEFBOT_CONFIG``; else ``config/briefbot.toml`` if
+    present; else the embedded defaults. An explicitly named file must exist."""
+    env = os.environ if env is None else env
+    explicit = path or env.get(CONFIG_ENV)
+    if explicit:
+        file = Path(explicit)
+        if not file.is_file():
+            raise ConfigError(f"config file not found: {file}")
+    elif DEFAULT_CONFIG.is_file():
+        file = DEFAULT_CONFIG
+    else:
+        return Settings()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from exc
+    return dataclasses.replace(settings_from_dict(data, where=str(file)), source=file)
+
+
+def settings_from_dict(data: Mapping[str, Any], where: str = "config") -> Settings:
+    sections: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "source"}
+    hints = typing.get_type_hints(Settings)
+    for name, table in data.items():
+        if name not in known:
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(known)})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+        sections[name] = _section(hints[name], table, name, where)
+    return Settings(**sections)
+
+
+def _section(cls: type, table: Mapping[str, Any], name: str, where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in hints:
+            raise ConfigError(f"{where}: unknown key [{name}] {key} (known: {', '.join(hints)})")
+        try:
+            values[key] = _coerce(hints[key], raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: [{name}] {key} = {raw!r}: {exc}") from None
+    section = cls(**values)
+    _check(section, name, where)
+    return section
+
+
+def _coerce(hint: Any, raw: Any) -> Any:
+    origin = get_origin(hint)
+    if hint is timedelta:
+        return parse_duration(raw)
+    if origin is Literal:
+        if raw not in get_args(hint):
+            raise ValueError(f"expected one of {', '.join(repr(a) for a in get_args(hint))}")
+        return raw
+    if origin is tuple:
+        (item,) = {a for a in get_args(hint) if a is not Ellipsis}
+        if not isinstance(raw, list):
+            raise TypeError("expected a list")
+        return tuple(_coerce(item, x) for x in raw)
+    if origin in (types.UnionType, typing.Union):
+        raise TypeError("unsupported setting type")
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise TypeError("expected true or false")
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise TypeError("expected an integer")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise TypeError("expected a number")
+        return float(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise TypeError("expected a string")
+        return raw
+    raise TypeError(f"unsupported setting type {hint!r}")
+
+
+_POSITIVE = {
+    ("llm", "max_concurrency"),
+    ("llm", "max_input_tokens"),
+    ("fetch", "max_bytes"),
+    ("fetch", "per_host_concurrency"),
+    ("feeds", "max_failures"),
+    ("feeds", "brief_concurrency"),
+    ("chat", "digest_max_items"),
+}
+
+
+def _check(section: Any, name: str, where: str) -> None:
+    """Range checks that types alone cannot express."""
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if (name, f.name) in _POSITIVE and value < 1:
+            raise ConfigError(f"{where}: [{name}] {f.name} = {value}: must be at least 1")
+    if name == "fetch" and not 0 <= section.max_redirects <= 20:
+        raise ConfigError(f"{where}: [fetch] max_redirects = {section.max_redirects}: must be 0..20")
+    if name == "slack" and not 0 <= section.port <= 65535:
+        raise ConfigError(f"{where}: [slack] port = {section.port}: not a port number")
+    if name == "llm" and section.max_retries < 0:
+        raise ConfigError(f"{where}: [llm] max_retries = {section.max_retries}: cannot be negative")
+    if name == "schedule":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(section.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{where}: [schedule] default_timezone = {section.default_timezone!r}: "
+                "not an IANA timezone (e.g. 'Europe/Berlin')"
+            ) from None

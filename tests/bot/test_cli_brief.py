@@ -1,0 +1,126 @@
+"""`briefbot brief` as a user runs it: a real subprocess, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+ARTICLE = """Harbour Authority Approves Night Ferry Trial
+
+The Portvale Harbour Authority on Tuesday approved a six-month trial of night ferries between
+Portvale and the island town of Kessing, after months of pressure from commuters and hotel owners.
+Authority chair Miriam Okafor said the trial aims to cut evening road traffic and to test whether
+demand justifies a permanent service. The ferry operator, Blue Gull Lines, plans to run two
+crossings an hour until midnight. Residents of Kessing remain divided over noise from the new
+terminal, and the question of who pays for extra harbour lighting is still unresolved. The city
+council of Portvale will review the trial's results in the spring.
+"""
+
+
+def briefbot(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_brief_json_from_txt_file(tmp_path: Path) -> None:
+    path = tmp_path / "ferry.txt"
+    path.write_text(ARTICLE)
+    proc = briefbot("brief", "--json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stdout.splitlines()
+    brief = json.loads(line)
+    assert brief["id"] == "ferry"
+    assert brief["title"] == "Harbour Authority Approves Night Ferry Trial"
+    assert set(brief) >= {
+        "id",
+        "title",
+        "url",
+        "published",
+        "tldr",
+        "who",
+        "where",
+        "objectives",
+        "open_issues",
+        "backend",
+    }
+    assert brief["backend"].startswith("local:en_core_web_sm")
+    names = [w["name"] for w in brief["who"]]
+    assert any("Okafor" in n for n in names)
+    assert any("Portvale" in p["name"] for p in brief["where"])
+
+
+def test_jsonl_batch_echoes_ids_and_reports_bad_lines(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a-1", "title": "Ferry", "text": ARTICLE},
+        {"id": "a-2", "title": "Empty", "text": "   "},
+        {"id": 77, "title": "Ferry again", "text": ARTICLE},
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
+    proc = briefbot("brief", "--json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a-1", "a-2", "77"]
+    assert "error" in out[1]
+    assert "empty" in out[1]["error"]
+    assert "who" in out[0]
+    assert "who" in out[2]
+    assert "batch.jsonl:4: not valid JSON" in proc.stderr
+
+
+def test_stdin_and_config_after_command(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[logging]\nlevel = 'WARNING'\n")
+    proc = briefbot("brief", "-", "--config", str(cfg), stdin=ARTICLE)
+    assert proc.returncode == 0, proc.stderr
+    assert "Who:" in proc.stdout
+    assert "Okafor" in proc.stdout
+
+
+def test_config_before_command_with_bad_key_stops_with_its_name(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[summarizer]\nspacy_modle = 'x'\n")
+    proc = briefbot("--config", str(cfg), "brief", "-", stdin=ARTICLE)
+    assert proc.returncode == 2
+    assert "[summarizer] spacy_modle" in proc.stderr
+
+
+def test_non_english_and_missing_inputs_fail_clearly(tmp_path: Path) -> None:
+    german = tmp_path / "de.txt"
+    german.write_text(
+        "Die Hafenbehörde hat am Dienstag einen sechsmonatigen Versuch mit Nachtfähren genehmigt, "
+        "nachdem Pendler und Hotelbesitzer monatelang Druck gemacht hatten. Die Stadt prüft die "
+        "Ergebnisse im Frühjahr und entscheidet dann über einen dauerhaften Betrieb."
+    )
+    proc = briefbot("brief", str(german), str(tmp_path / "missing.txt"), str(tmp_path / "x.pdf"))
+    assert proc.returncode == 1
+    assert "English" in proc.stderr
+    assert "missing.txt: cannot read" in proc.stderr
+    assert "unsupported file type .pdf" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_html_file_goes_through_extraction(tmp_path: Path) -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n")[1:])
+    page = tmp_path / "ferry.html"
+    page.write_text(
+        "<html><head><title>Night ferry trial approved</title></head><body>"
+        "<nav>Home | Sport | Weather</nav><article><h1>Night ferry trial approved</h1>"
+        f"{paragraphs}</article><div class='comments'><p>First! Visit spam.example</p></div>"
+        "</body></html>"
+    )
+    proc = briefbot("brief", "--json", str(page))
+    assert proc.returncode == 0, proc.stderr
+    brief = json.loads(proc.stdout)
+    assert brief["title"] == "Night ferry trial approved"
+    assert "Sport | Weather" not in brief["tldr"]

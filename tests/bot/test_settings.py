@@ -1,0 +1,67 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, load_settings, parse_duration
+from summarizer.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def test_shipped_config_documents_exactly_the_defaults() -> None:
+    shipped = load_settings(ROOT / "config" / "briefbot.toml", env={})
+    assert shipped == Settings()
+
+
+def test_omitted_keys_keep_their_defaults(tmp_path: Path) -> None:
+    cfg = tmp_path / "my.toml"
+    cfg.write_text('[store]\npath = "x.db"\n[feeds]\ndefault_interval = "5m"\n')
+    settings = load_settings(cfg, env={})
+    assert settings.store.path == "x.db"
+    assert settings.feeds.default_interval == timedelta(minutes=5)
+    assert settings.fetch == Settings().fetch
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("[store]\npaht = 'x'\n", "[store] paht"),
+        ("[stroe]\npath = 'x'\n", "[stroe]"),
+        ("[fetch]\nmax_bytes = 'lots'\n", "[fetch] max_bytes"),
+        ("[fetch]\nallow_private_networks = 'yes'\n", "[fetch] allow_private_networks"),
+        ("[summarizer]\nbackend = 'gpt'\n", "[summarizer] backend"),
+        ("[feeds]\ndefault_interval = 'soon'\n", "[feeds] default_interval"),
+        ("[schedule]\ndefault_timezone = 'Mars/Olympus'\n", "[schedule] default_timezone"),
+        ("[llm]\nmax_concurrency = 0\n", "[llm] max_concurrency"),
+        ("[store]\npath = \n", "not valid TOML"),
+    ],
+)
+def test_wrong_key_or_value_names_it(tmp_path: Path, toml: str, named: str) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(toml)
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(cfg, env={})
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_config_from_environment_variable(tmp_path: Path) -> None:
+    cfg = tmp_path / "env.toml"
+    cfg.write_text("[chat]\nadmins = ['slack:U1']\n")
+    assert load_settings(None, env={"BRIEFBOT_CONFIG": str(cfg)}).chat.admins == ("slack:U1",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"), [("15m", 900), ("6h", 21600), ("30s", 30), ("250ms", 0.25), (90, 90), ("1d", 86400)]
+)
+def test_durations(raw: object, seconds: float) -> None:
+    assert parse_duration(raw).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("raw", ["-5m", "5 weeks", True, "m"])
+def test_bad_durations(raw: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(raw)
