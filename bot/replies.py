@@ -143,3 +143,31 @@ class Poster(Protocol):
         it stop instead of retrying forever.
         """
         ...
+
+
+class ChatService(Protocol):
+    """The command set every adapter drives (implemented by ``bot.service.Service``).
+
+    Adapters translate platform events into these calls and render what comes back; they hold
+    no business logic of their own.
+    """
+
+    async def handle(self, req: Request, text: str) -> Reply:
+        """A ``/brief`` command line without the command name: ``"https://…"``, ``"ask …"``,
+        ``"subscribe URL --keywords …"``, ``"schedule 08:30 Europe/Berlin mon-fri"``, ``"help"``."""
+        ...
+
+    def is_slow(self, text: str) -> bool:
+        """Whether ``handle(text)`` may take more than a moment (fetching, briefing, digests),
+        so the adapter shows a short "working on it" message first."""
+        ...
+
+    async def ask(self, req: Request, question: str) -> Reply:
+        """A mention or direct message. Inside the thread of a posted brief (``req.thread_id``)
+        the question is about that article first."""
+        ...
+
+    async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
+        """Record the platform ids of messages that carried ``reply``, so follow-ups in their
+        threads (or replies to them) find the article they were about."""
+        ...
