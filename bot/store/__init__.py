@@ -1,0 +1,40 @@
+"""SQLite storage: one database file in WAL mode, migrated at start-up.
+
+``Store`` groups one repository per concern over a single connection:
+``store.feeds``, ``store.articles`` (with briefs and the full-text index), and the chat-side
+tables (channels, subscriptions, deliveries, posts, turns) as their features arrive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.articles import ArticleRepo, ArticleState, NewArticle, StoredArticle, content_hash
+from bot.store.db import Database
+from bot.store.feeds import Feed, FeedRepo
+
+__all__ = [
+    "ArticleRepo",
+    "ArticleState",
+    "Database",
+    "Feed",
+    "FeedRepo",
+    "NewArticle",
+    "Store",
+    "StoredArticle",
+    "content_hash",
+]
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.feeds = FeedRepo(db)
+        self.articles = ArticleRepo(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()

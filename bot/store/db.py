@@ -1,0 +1,164 @@
+"""One SQLite connection (WAL) behind an async API that never blocks the event loop.
+
+aiosqlite runs the connection on its own thread. A lock serialises statements so that a
+transaction opened by one coroutine never picks up another's statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.store.schema import MIGRATIONS
+from summarizer.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """What a write did."""
+
+    rowcount: int
+    lastrowid: int | None
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating file and directory) and bring the schema up to date."""
+        target = str(path)
+        if target != ":memory:":
+            try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"[store] path = {target!r}: cannot create its directory: {exc}") from exc
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"[store] path = {target!r}: cannot open the database: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        db = cls(conn)
+        try:
+            await db._setup()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise ConfigError(f"[store] path = {target!r}: not a usable SQLite database: {exc}") from exc
+        except BaseException:
+            await conn.close()  # its worker thread would otherwise keep the process alive
+            raise
+        return db
+
+    async def _setup(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",  # durable across process crashes in WAL mode
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",  # `briefbot ingest` may run beside `briefbot run`
+        ):
+            await self._conn.execute(pragma)
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        async with self._lock:
+            row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
+            version = int(row[0]) if row else 0
+            if version > len(MIGRATIONS):
+                raise ConfigError(
+                    f"the database is at schema version {version}, newer than this Briefbot "
+                    f"({len(MIGRATIONS)}); upgrade Briefbot"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                log.info("migrating database to_version=%d", number)
+                # executescript commits first; the script and the version bump run as one
+                # transaction so a crash cannot leave a half-applied migration.
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def execute(self, sql: str, params: Params = ()) -> Changed:
+        """Run one statement on its own (autocommit)."""
+        async with self._lock:
+            return await _execute(self._conn, sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.executemany(sql, rows)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Several statements, all or nothing (``BEGIN IMMEDIATE``: the write lock up front)."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+
+class Transaction:
+    """Statements inside ``Database.transaction()``; the lock is already held."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> Changed:
+        return await _execute(self._conn, sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        cursor = await self._conn.execute(sql, params)
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        cursor = await self._conn.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+
+async def _execute(conn: aiosqlite.Connection, sql: str, params: Params) -> Changed:
+    cursor = await conn.execute(sql, params)
+    changed = Changed(cursor.rowcount, cursor.lastrowid)
+    await cursor.close()
+    return changed

@@ -1,0 +1,109 @@
+"""Feeds: what to poll, when, and how it went last time."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    url: str
+    title: str | None
+    interval_s: int
+    etag: str | None
+    last_modified: str | None
+    next_poll_at: float
+    last_polled_at: float | None
+    last_ok_at: float | None
+    failures: int
+    last_error: str | None
+    disabled: bool
+    disabled_reason: str | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Feed:
+        data = dict(row)
+        data["disabled"] = bool(data["disabled"])
+        return cls(**data)
+
+
+class FeedRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, url: str, interval_s: int, now: float, title: str | None = None) -> tuple[Feed, bool]:
+        """The feed for ``url``, created if new (polled at once); ``True`` when created."""
+        changed = await self._db.execute(
+            "INSERT INTO feeds (url, title, interval_s, next_poll_at, created_at) VALUES (?, ?, ?, 0, ?) "
+            "ON CONFLICT (url) DO NOTHING",
+            (url, title, interval_s, now),
+        )
+        feed = await self.get_by_url(url)
+        assert feed is not None
+        return feed, changed.rowcount == 1
+
+    async def get(self, feed_id: int) -> Feed | None:
+        row = await self._db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        return Feed.from_row(row) if row else None
+
+    async def get_by_url(self, url: str) -> Feed | None:
+        row = await self._db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
+        return Feed.from_row(row) if row else None
+
+    async def list_all(self) -> list[Feed]:
+        return [Feed.from_row(r) for r in await self._db.fetchall("SELECT * FROM feeds ORDER BY id")]
+
+    async def remove(self, feed_id: int) -> bool:
+        return (await self._db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))).rowcount == 1
+
+    async def due(self, now: float) -> list[Feed]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM feeds WHERE disabled = 0 AND next_poll_at <= ? ORDER BY next_poll_at, id", (now,)
+        )
+        return [Feed.from_row(r) for r in rows]
+
+    async def record_success(
+        self,
+        feed_id: int,
+        *,
+        now: float,
+        next_poll_at: float,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None = None,
+    ) -> None:
+        """A poll that worked (including a 304): failures reset, validators kept for next time."""
+        await self._db.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title), "
+            "next_poll_at = ?, last_polled_at = ?, last_ok_at = ?, failures = 0, last_error = NULL "
+            "WHERE id = ?",
+            (etag, last_modified, title, next_poll_at, now, now, feed_id),
+        )
+
+    async def record_failure(
+        self, feed_id: int, *, now: float, error: str, next_poll_at: float, max_failures: int
+    ) -> Feed | None:
+        """Count a failed poll; the feed is disabled once it has failed ``max_failures`` times in a row."""
+        await self._db.execute(
+            "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ?, "
+            "disabled = CASE WHEN failures + 1 >= ? THEN 1 ELSE disabled END, "
+            "disabled_reason = CASE WHEN failures + 1 >= ? "
+            "  THEN 'failed ' || (failures + 1) || ' times in a row; last error: ' || ? "
+            "  ELSE disabled_reason END "
+            "WHERE id = ?",
+            (error, now, next_poll_at, max_failures, max_failures, error, feed_id),
+        )
+        return await self.get(feed_id)
+
+    async def enable(self, feed_id: int, now: float) -> bool:
+        changed = await self._db.execute(
+            "UPDATE feeds SET disabled = 0, disabled_reason = NULL, failures = 0, next_poll_at = ? "
+            "WHERE id = ?",
+            (now, feed_id),
+        )
+        return changed.rowcount == 1

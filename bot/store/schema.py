@@ -1,0 +1,142 @@
+"""The database schema as an ordered list of migrations.
+
+``PRAGMA user_version`` records how many have run; start-up applies the rest, each in its own
+transaction. Never edit a migration that has shipped: append a new one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: feeds, articles (+ full-text index), briefs, channels, subscriptions, deliveries,
+    #    posted messages and conversation memory.
+    """
+    CREATE TABLE feeds (
+        id              INTEGER PRIMARY KEY,
+        url             TEXT NOT NULL UNIQUE,
+        title           TEXT,
+        interval_s      INTEGER NOT NULL,
+        etag            TEXT,
+        last_modified   TEXT,
+        next_poll_at    REAL NOT NULL DEFAULT 0,
+        last_polled_at  REAL,
+        last_ok_at      REAL,
+        failures        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        disabled        INTEGER NOT NULL DEFAULT 0,
+        disabled_reason TEXT,
+        created_at      REAL NOT NULL
+    );
+
+    CREATE TABLE articles (
+        rowid         INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,     -- the key: a JSONL id, or derived from the URL
+        url           TEXT,
+        canonical_url TEXT UNIQUE,
+        feed_id       INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+        guid          TEXT,
+        title         TEXT NOT NULL DEFAULT '',
+        source        TEXT,                     -- outlet
+        author        TEXT,
+        published     TEXT,                     -- ISO 8601 as given
+        summary       TEXT,                     -- the feed's own summary: the fallback text
+        text          TEXT NOT NULL DEFAULT '',
+        content_hash  TEXT UNIQUE,
+        brief_text    TEXT NOT NULL DEFAULT '', -- searchable words of the brief
+        state         TEXT NOT NULL DEFAULT 'new'
+                      CHECK (state IN ('new', 'fetched', 'briefed', 'failed')),
+        error         TEXT,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX articles_feed_guid ON articles(feed_id, guid) WHERE guid IS NOT NULL;
+    CREATE INDEX articles_state ON articles(state, updated_at);
+    CREATE INDEX articles_created ON articles(created_at);
+
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, brief_text,
+        content='articles', content_rowid='rowid', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text, brief_text)
+        VALUES (new.rowid, new.title, new.text, new.brief_text);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, brief_text)
+        VALUES ('delete', old.rowid, old.title, old.text, old.brief_text);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text, brief_text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, brief_text)
+        VALUES ('delete', old.rowid, old.title, old.text, old.brief_text);
+        INSERT INTO articles_fts(rowid, title, text, brief_text)
+        VALUES (new.rowid, new.title, new.text, new.brief_text);
+    END;
+
+    CREATE TABLE briefs (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        json       TEXT NOT NULL,
+        backend    TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+
+    CREATE TABLE channels (
+        key             TEXT PRIMARY KEY,       -- platform:workspace:channel (ChannelRef.key)
+        platform        TEXT NOT NULL,
+        workspace_id    TEXT NOT NULL DEFAULT '',
+        channel_id      TEXT NOT NULL,
+        mode            TEXT NOT NULL DEFAULT 'digest' CHECK (mode IN ('digest', 'each', 'both')),
+        digest_time     TEXT,                   -- 'HH:MM', NULL when digests are off
+        timezone        TEXT,
+        weekdays        TEXT,                   -- e.g. 'mon,tue,wed,thu,fri'; NULL: every day
+        disabled        INTEGER NOT NULL DEFAULT 0,
+        disabled_reason TEXT,
+        created_at      REAL NOT NULL
+    );
+
+    CREATE TABLE subscriptions (
+        id          INTEGER PRIMARY KEY,
+        channel_key TEXT NOT NULL REFERENCES channels(key) ON DELETE CASCADE,
+        feed_id     INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        keywords    TEXT,                       -- JSON list of words, any of which must occur
+        pattern     TEXT,                       -- a regular expression the title/text must match
+        created_by  TEXT,
+        created_at  REAL NOT NULL,
+        UNIQUE (channel_key, feed_id)
+    );
+
+    -- What was posted where: one row per channel and brief (kind 'brief', ref = article id) or
+    -- per channel and digest period (kind 'digest', ref = period key). Written before posting
+    -- (state 'pending') and after ('posted'), so nothing is posted twice.
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY,
+        channel_key TEXT NOT NULL REFERENCES channels(key) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('brief', 'digest')),
+        ref         TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'failed', 'skipped')),
+        detail      TEXT,
+        created_at  REAL NOT NULL,
+        posted_at   REAL,
+        UNIQUE (channel_key, kind, ref)
+    );
+
+    -- Platform messages that carried an article, so a follow-up in their thread finds it.
+    CREATE TABLE posts (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        article_id  TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+
+    -- Conversation memory, per thread.
+    CREATE TABLE turns (
+        id         INTEGER PRIMARY KEY,
+        thread_key TEXT NOT NULL,
+        question   TEXT NOT NULL,
+        answer     TEXT,
+        article_id TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX turns_thread ON turns(thread_key, id);
+    """,
+]
