@@ -180,7 +180,7 @@ class LLMClient:
         if schema is not None and fmt == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "answer", "strict": True, "schema": schema},
+                "json_schema": {"name": "reply", "strict": True, "schema": schema},
             }
         elif schema is not None and fmt == "json_object":
             body["response_format"] = {"type": "json_object"}

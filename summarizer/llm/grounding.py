@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from summarizer.brief import Actor, Brief, Place
-from summarizer.llm.text import content_stems, sentences, support
+from summarizer.llm.text import sentences, stem_set, support
 
 PHRASE_SUPPORT = 0.5  # share of a phrase's content words that must occur in the article
 ROLE_SUPPORT = 0.5
@@ -83,7 +83,7 @@ class ArticleIndex:
         self.cased_tokens = _tokens(text, fold=False)
         self.cased = _joined(self.cased_tokens)
         self.folded = _joined(t.casefold() for t in self.cased_tokens)
-        self.stems = frozenset(content_stems(text))
+        self.stems = stem_set(text)
         self._text = text
 
     def _has(self, tokens: list[str]) -> bool:
@@ -101,7 +101,12 @@ class ArticleIndex:
             hay, needle = self.cased, " ".join(tokens)
         else:
             hay, needle = self.folded, " ".join(t.casefold() for t in tokens)
-        return len(re.findall(rf"(?<= ){re.escape(needle)}(?= )", hay))
+        # Occurrences of " needle " where neighbours may share their separating space.
+        pad, n, at = f" {needle} ", 0, hay.find(f" {needle} ")
+        while at != -1:
+            n += 1
+            at = hay.find(pad, at + len(pad) - 1)
+        return n
 
     def _expands_acronym(self, acronym: str) -> bool:
         """Whether a run of capitalised words in the text has ``acronym`` as its initials."""

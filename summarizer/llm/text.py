@@ -6,6 +6,7 @@ tokenizers of current chat models; budgets are approximate by design.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -53,6 +54,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=65536)  # news vocabularies are small; long articles repeat words
 def stem(word: str) -> str:
     """A crude English stem: enough to match "talks"/"talk" and "negotiations"/"negotiate"."""
     w = word.casefold().replace("’", "'").removesuffix("'s")
@@ -66,6 +68,11 @@ def stem(word: str) -> str:
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (not stopwords, not single letters)."""
     return [stem(w) for w in words(text) if len(w) > 1 and w.casefold() not in STOPWORDS]
+
+
+def stem_set(text: str) -> frozenset[str]:
+    """The distinct content stems of ``text`` (faster than ``set(content_stems(text))``)."""
+    return frozenset(stem(w) for w in set(words(text)) if len(w) > 1 and w.casefold() not in STOPWORDS)
 
 
 def support(phrase: str, stems: Iterable[str] | frozenset[str]) -> float:
