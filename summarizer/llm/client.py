@@ -187,8 +187,8 @@ class LLMClient:
         attempts = self.config.max_retries + 1
         for attempt in range(attempts):
             started = time.perf_counter()
-            delay = await self._attempt(body, fmt, attempt, last=attempt == attempts - 1)
-            if isinstance(delay, Completion):
+            outcome = await self._attempt(body, fmt, attempt, last=attempt == attempts - 1)
+            if isinstance(outcome, Completion):
                 ms = (time.perf_counter() - started) * 1000
                 log.info(
                     "llm call model=%s format=%s attempt=%d ms=%.0f prompt_tokens=%d completion_tokens=%d",
@@ -196,11 +196,11 @@ class LLMClient:
                     fmt,
                     attempt + 1,
                     ms,
-                    delay.usage.prompt_tokens,
-                    delay.usage.completion_tokens,
+                    outcome.usage.prompt_tokens,
+                    outcome.usage.completion_tokens,
                 )
-                return delay
-            await asyncio.sleep(delay)
+                return outcome
+            await asyncio.sleep(outcome)
         raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
 
     async def _attempt(
