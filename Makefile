@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/llm.py
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
+import logging
+import os
 import sys
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bot.ingest.files import article_from_text, read_file
 from bot.render.text import render_brief
 from bot.settings import Settings
+from summarizer.answer import AnswerBackend
+from summarizer.backend import BriefBackend
 from summarizer.brief import Article
-from summarizer.errors import BriefbotError
+from summarizer.errors import BriefbotError, ConfigError
+from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig, Usage
 from summarizer.local import LocalBackend
+
+log = logging.getLogger(__name__)
 
 PROMPT = "briefbot> "
 HELP = """Commands:
@@ -21,6 +37,115 @@ HELP = """Commands:
 
 def make_local_backend(settings: Settings) -> LocalBackend:
     return LocalBackend(model=settings.summarizer.spacy_model)
+
+
+def make_llm_http(settings: Settings) -> httpx.AsyncClient:
+    """The LLM's own HTTP client. Not the fetcher's: that one refuses loopback and private
+    addresses, and a self-hosted model (Ollama) usually lives exactly there."""
+    seconds = settings.llm.timeout.total_seconds()
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(seconds, connect=min(seconds, 10.0)),
+        limits=httpx.Limits(max_connections=settings.llm.max_concurrency * 2),
+        follow_redirects=False,
+    )
+
+
+def make_llm_client(
+    settings: Settings, http: httpx.AsyncClient, env: Mapping[str, str] | None = None
+) -> LLMClient:
+    """The client for ``[llm]``; the key is read from the variable ``[llm] api_key_env`` names."""
+    llm = settings.llm
+    if not llm.base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "[llm] base_url must be set to an http(s) URL, e.g. 'https://api.openai.com/v1' or "
+            "'http://localhost:11434/v1' (or use [summarizer] backend = 'local')"
+        )
+    if not llm.model.strip():
+        raise ConfigError("[llm] model must be set, e.g. 'gpt-4o-mini' or 'llama3.1:8b'")
+    key = (os.environ if env is None else env).get(llm.api_key_env) or None
+    config = LLMConfig(
+        base_url=llm.base_url,
+        model=llm.model,
+        api_key=key,
+        timeout=llm.timeout.total_seconds(),
+        max_concurrency=llm.max_concurrency,
+        max_retries=llm.max_retries,
+    )
+    return LLMClient(http, config)
+
+
+def make_backend(settings: Settings, llm: LLMClient | None = None) -> BriefBackend:
+    """The configured brief backend: local, or the LLM with the local backend as its fallback."""
+    local = make_local_backend(settings)
+    if settings.summarizer.backend == "local":
+        return local
+    if llm is None:
+        raise ValueError("the llm backend needs an LLMClient (see open_llm)")
+    return LLMBriefBackend(llm, local, max_input_tokens=settings.llm.max_input_tokens)
+
+
+def make_answer_backend(
+    settings: Settings, fallback: AnswerBackend, llm: LLMClient | None = None
+) -> AnswerBackend:
+    """The configured answer backend: ``fallback`` (extractive), or the LLM falling back to it."""
+    if settings.summarizer.backend == "local":
+        return fallback
+    if llm is None:
+        raise ValueError("the llm backend needs an LLMClient (see open_llm)")
+    return LLMAnswerBackend(llm, fallback, max_input_tokens=settings.llm.max_input_tokens)
+
+
+@contextlib.asynccontextmanager
+async def open_llm(settings: Settings) -> AsyncIterator[LLMClient | None]:
+    """The LLM client when ``[summarizer] backend = "llm"`` (else None), for the life of the
+    block; its token usage is added to the usage record when the block ends."""
+    if settings.summarizer.backend != "llm":
+        yield None
+        return
+    async with make_llm_http(settings) as http:
+        client = make_llm_client(settings, http)
+        try:
+            yield client
+        finally:
+            record_llm_usage(settings, client.model, client.usage)
+
+
+def llm_usage_path(settings: Settings) -> Path:
+    return Path(settings.store.path).parent / "llm-usage.json"
+
+
+def read_llm_usage(settings: Settings) -> dict[str, Usage]:
+    """Token usage recorded so far, per model (empty when none was recorded)."""
+    try:
+        data: Any = json.loads(llm_usage_path(settings).read_text(encoding="utf-8"))
+        models = data["models"]
+        return {
+            str(model): Usage(int(u["requests"]), int(u["prompt_tokens"]), int(u["completion_tokens"]))
+            for model, u in models.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def record_llm_usage(settings: Settings, model: str, usage: Usage) -> None:
+    """Add one run's usage to the record (a small JSON file beside the database). Best effort:
+    a read-only disk costs the statistics, never the run."""
+    if not usage.requests:
+        return
+    totals = read_llm_usage(settings)
+    totals[model] = totals.get(model, Usage()) + usage
+    path = llm_usage_path(settings)
+    data = {
+        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "models": {m: dataclasses.asdict(u) for m, u in totals.items()},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("cannot record llm usage path=%s error=%s", path, exc)
 
 
 def run(settings: Settings) -> int:

@@ -6,6 +6,7 @@ Every command takes ``--config PATH`` before or after its name.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import logging
@@ -75,26 +76,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import make_local_backend
-
     if args.backend:
         settings = settings.replace("summarizer", backend=args.backend)
-    backend = make_local_backend(settings)
+    return asyncio.run(_brief_inputs(args, settings))
+
+
+async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_backend, open_llm
+
     out = sys.stdout
     briefed = failed = 0
-    for chunk in _chunks(read_inputs(args.inputs, sys.stdin), BATCH):
-        articles = [a for a in chunk if isinstance(a, Article)]
-        results = iter(backend.brief_batch(articles))
-        for item in chunk:
-            result: Brief | BriefbotError = item if isinstance(item, InputError) else next(results)
-            if isinstance(result, Brief):
-                briefed += 1
-                _print_brief(result, args.json, out)
-            else:
-                failed += 1
-                key = None if isinstance(item, InputError) else item.id
-                _print_error(key, result, args.json, out)
-        out.flush()
+    async with open_llm(settings) as llm:
+        backend = make_backend(settings, llm)
+        for chunk in _chunks(read_inputs(args.inputs, sys.stdin), BATCH):
+            articles = [a for a in chunk if isinstance(a, Article)]
+            results = iter(await backend.brief_many(articles))
+            for item in chunk:
+                result: Brief | BriefbotError = item if isinstance(item, InputError) else next(results)
+                if isinstance(result, Brief):
+                    briefed += 1
+                    _print_brief(result, args.json, out)
+                else:
+                    failed += 1
+                    key = None if isinstance(item, InputError) else item.id
+                    _print_error(key, result, args.json, out)
+            out.flush()
     if failed:
         log.warning("brief finished briefed=%d failed=%d", briefed, failed)
     return 0 if briefed else 1
@@ -136,6 +142,41 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"summarizer: {make_local_backend(settings).name}")
     except SummarizeError as exc:
         print(f"summarizer: ERROR {exc}")
+        return 1
+    return _doctor_llm(settings)
+
+
+def _doctor_llm(settings: Settings) -> int:
+    """LLM settings, whether the server answers, and the token usage recorded so far."""
+    import os
+
+    from bot.app import make_llm_client, make_llm_http, read_llm_usage
+
+    llm = settings.llm
+    active = settings.summarizer.backend == "llm"
+    key = "set" if os.environ.get(llm.api_key_env) else "not set"
+    print(
+        f"llm: {'active' if active else 'inactive'} base_url={llm.base_url or '(none)'} "
+        f"model={llm.model or '(none)'} api_key_env={llm.api_key_env} ({key}) "
+        f"timeout={llm.timeout.total_seconds():g}s max_concurrency={llm.max_concurrency}"
+    )
+    for model, usage in sorted(read_llm_usage(settings).items()):
+        print(
+            f"llm usage: model={model} requests={usage.requests} prompt_tokens={usage.prompt_tokens} "
+            f"completion_tokens={usage.completion_tokens} total_tokens={usage.total_tokens}"
+        )
+    if not active:
+        return 0
+
+    async def check() -> str:
+        async with make_llm_http(settings) as http:
+            models = await make_llm_client(settings, http).list_models()
+        return "reachable" if llm.model in models else f"reachable, but it does not list {llm.model!r}"
+
+    try:
+        print(f"llm server: {asyncio.run(check())}")
+    except BriefbotError as exc:
+        print(f"llm server: ERROR {exc}")
         return 1
     return 0
 

@@ -1,0 +1,85 @@
+"""bot/app.py builds the configured backends from settings (used by `brief` now, `ask` later)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import (
+    make_answer_backend,
+    make_backend,
+    make_llm_client,
+    make_llm_http,
+    open_llm,
+    read_llm_usage,
+    record_llm_usage,
+)
+from bot.settings import Settings
+from summarizer.answer import Passage
+from summarizer.errors import ConfigError
+from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, Usage
+from summarizer.local import LocalBackend
+from tests.fakes.openai_server import FakeOpenAI, content
+from tests.summarizer.llm.test_answer_backend import StandIn
+
+
+def llm_settings(base_url: str, tmp_path: Path, model: str = "fake-model") -> Settings:
+    settings = Settings().replace("summarizer", backend="llm").replace("llm", base_url=base_url, model=model)
+    return settings.replace("store", path=str(tmp_path / "db" / "briefbot.db"))
+
+
+async def test_local_settings_build_local_backends() -> None:
+    async with open_llm(Settings()) as llm:
+        assert llm is None
+        assert isinstance(make_backend(Settings(), llm), LocalBackend)
+        fallback = StandIn()
+        assert make_answer_backend(Settings(), fallback, llm) is fallback
+
+
+async def test_llm_settings_build_llm_backends_sharing_one_client(fake: FakeOpenAI, tmp_path: Path) -> None:
+    settings = llm_settings(fake.base_url, tmp_path)
+    fake.script(content({"answer": "Ticket sales rose by a fifth.", "citations": [1]}, usage=(50, 7)))
+    async with open_llm(settings) as llm:
+        assert llm is not None
+        brief_backend = make_backend(settings, llm)
+        answer_backend = make_answer_backend(settings, StandIn(), llm)
+        assert isinstance(brief_backend, LLMBriefBackend)
+        assert isinstance(answer_backend, LLMAnswerBackend)
+        assert brief_backend.name == answer_backend.name == "llm:fake-model"
+        passage = Passage("ferry-9", "The night ferry trial was extended. Ticket sales rose by a fifth.")
+        answer = await answer_backend.answer("Did sales rise?", [passage])
+    assert answer.answer == "Ticket sales rose by a fifth."
+    assert read_llm_usage(settings) == {"fake-model": Usage(1, 50, 7)}
+
+
+async def test_key_comes_from_the_named_variable(fake: FakeOpenAI, tmp_path: Path) -> None:
+    settings = llm_settings(fake.base_url, tmp_path).replace("llm", api_key_env="MY_LLM_KEY")
+    async with make_llm_http(settings) as http:
+        assert make_llm_client(settings, http, env={"MY_LLM_KEY": "k-1"}).config.api_key == "k-1"
+        assert make_llm_client(settings, http, env={}).config.api_key is None
+
+
+@pytest.mark.parametrize(
+    ("base_url", "model", "named"), [("", "m", "base_url"), ("http://127.0.0.1:1/v1", " ", "model")]
+)
+async def test_incomplete_llm_settings_name_the_key(
+    tmp_path: Path, base_url: str, model: str, named: str
+) -> None:
+    settings = llm_settings(base_url, tmp_path, model=model)
+    with pytest.raises(ConfigError, match=rf"\[llm\] {named}"):
+        async with open_llm(settings):
+            pass
+
+
+def test_usage_accumulates_across_runs_and_survives_a_bad_file(tmp_path: Path) -> None:
+    settings = llm_settings("http://127.0.0.1:1/v1", tmp_path)
+    assert read_llm_usage(settings) == {}
+    record_llm_usage(settings, "m", Usage(2, 100, 10))
+    record_llm_usage(settings, "m", Usage(1, 50, 5))
+    record_llm_usage(settings, "other", Usage(1, 1, 1))
+    assert read_llm_usage(settings) == {"m": Usage(3, 150, 15), "other": Usage(1, 1, 1)}
+    (tmp_path / "db" / "llm-usage.json").write_text("{broken")
+    assert read_llm_usage(settings) == {}
+    record_llm_usage(settings, "m", Usage(1, 2, 3))
+    assert read_llm_usage(settings) == {"m": Usage(1, 2, 3)}
