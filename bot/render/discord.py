@@ -49,6 +49,7 @@ FOOTER_BUDGET = 256
 ITEM_BUDGET = 300  # one bullet (an objective, a quote) before it is clipped
 DIGEST_TLDR_BUDGET = 700  # digests show compact briefs
 DIGEST_TOP = 3  # names, places and phrases per digest story
+ANSWER_BUDGET = 3 * CONTENT_LIMIT  # an answer never floods a channel with more than three messages
 
 COLOR = 0x2B6CB0
 ELLIPSIS = "…"
@@ -114,11 +115,12 @@ class DiscordMessage:
 
 # Characters Discord markdown gives meaning to anywhere in a line. A backslash before any ASCII
 # punctuation is consumed by Discord's parser, so escaping a little too much is invisible.
-_INLINE = re.compile(r"([\\*_~`|\[\]<>])")
+_INLINE = str.maketrans({c: "\\" + c for c in "\\*_~`|[]<>"})
 # ...and only at the start of a line: headings, subtext ("-#"), lists, numbered lists.
 _LINE_START = re.compile(r"^([ \t]*)([#+\-])", re.MULTILINE)
 _NUMBERED = re.compile(r"^([ \t]*\d+)\.(?=[ \t])", re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_TAG = re.compile(r"<(?=[@#/:]|a:|t:)")  # <@user>, <@&role>, <#channel>, </command:id>, <:emoji:id>, <t:…>
 # Control characters and bidirectional overrides: invisible, and used to disguise text.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
@@ -139,7 +141,7 @@ def one_line(text: str) -> str:
 
 def escape(text: str) -> str:
     """Text shown as it is: no markdown, no mentions (``@everyone``, ``<@123>``, ``<#1>``, …)."""
-    text = _INLINE.sub(r"\\\1", clean(text))
+    text = clean(text).translate(_INLINE)
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _NUMBERED.sub(r"\1\\.", text)
     # "<" is escaped above, which already disarms <@id>, <@&id>, <#id> and <t:…>; @everyone
@@ -148,8 +150,15 @@ def escape(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """For footers, which Discord shows without markdown: one line, no mass mentions."""
-    return _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), one_line(text))
+    """For footers, which Discord shows without markdown (a backslash would show): one line,
+    mentions broken by a zero-width space instead."""
+    text = _TAG.sub("<" + ZWSP, one_line(text))
+    return _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
+def line(text: str) -> str:
+    """Escaped, on one line (titles, names, list items)."""
+    return escape(one_line(text))
 
 
 def clip(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
@@ -157,18 +166,30 @@ def clip(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
 
     The raw text is cut, not the rendered one, so an escape sequence is never split.
     """
-    full = render(raw)
-    if discord_len(full) <= limit:
+    # Rendering lengthens text, or shortens it only by dropping invisible characters and
+    # repeated spaces: look at a bounded head, so 100 KB of article costs no more than 4 KB.
+    head = raw[: limit * 4 + 64]
+    full = render(head)
+    if len(head) == len(raw) and discord_len(full) <= limit:
         return full
     budget = limit - discord_len(ELLIPSIS)
-    raw = raw[:limit]  # rendering never shortens text, so more than this can never fit
-    lo, hi = 0, len(raw)
-    while lo < hi:  # the longest prefix whose rendering fits
-        mid = (lo + hi + 1) // 2
-        if discord_len(render(raw[:mid].rstrip())) <= budget:
-            lo = mid
+    raw = head
+    # The longest prefix whose rendering fits: rendered length grows almost linearly with the
+    # prefix, so interpolate, with a bisection every other step to bound the worst case.
+    lo, lo_len, hi, hi_len = 0, 0, len(raw) + 1, discord_len(full) + 1
+    step = 0
+    while hi - lo > 1:
+        if step % 2 == 0 and hi_len > lo_len:
+            mid = lo + (budget - lo_len) * (hi - lo) // (hi_len - lo_len)
+            mid = min(max(mid, lo + 1), hi - 1)
         else:
-            hi = mid - 1
+            mid = (lo + hi) // 2
+        step += 1
+        size = discord_len(render(raw[:mid].rstrip()))
+        if size <= budget:
+            lo, lo_len = mid, size
+        else:
+            hi, hi_len = mid, size
     cut = raw[:lo]
     space = cut.rfind(" ")
     if space > lo - 30 and space > 0:  # end on a word when one ends nearby
@@ -196,13 +217,13 @@ def link(label: str, url: str | None, limit: int) -> str:
     """A masked link ``[label](url)``, or the escaped label alone when the URL is not safe."""
     target = safe_url(url)
     if target is None:
-        return clip(one_line(label), limit)
+        return clip(label, limit, line)
     # Parentheses and angle brackets would end the link early or open a tag.
     target = quote(target, safe=":/?#@!$&'*+,;=%~-._[]")
     room = limit - discord_len(target) - 4
     if room < 8:
-        return clip(one_line(label), limit)
-    return f"[{clip(one_line(label), room)}]({target})"
+        return clip(label, limit, line)
+    return f"[{clip(label, room, line)}]({target})"
 
 
 def split_text(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
@@ -240,13 +261,13 @@ def bullets(items: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     """Escaped items as "• item" lines; whatever does not fit is counted, not cut mid-list."""
     lines: list[str] = []
     for index, item in enumerate(items):
-        line = "• " + clip(one_line(item), ITEM_BUDGET)
+        bullet = "• " + clip(item, ITEM_BUDGET, line)
         rest = len(items) - index - 1
         tail = [f"…and {rest} more"] if rest else []
-        if discord_len("\n".join([*lines, line, *tail])) > limit:
+        if discord_len("\n".join([*lines, bullet, *tail])) > limit:
             lines.append(f"…and {len(items) - index} more")
             break
-        lines.append(line)
+        lines.append(bullet)
     return "\n".join(lines)
 
 
@@ -279,8 +300,8 @@ def _footer_and_time(outlet: str | None, published: str | None) -> tuple[str, st
 
 def _title(*candidates: str | None) -> str:
     for candidate in candidates:
-        if candidate and one_line(candidate):
-            return clip(one_line(candidate), TITLE_LIMIT)
+        if candidate and (title := clip(candidate, TITLE_LIMIT, line)):
+            return title
     return "Untitled article"
 
 
@@ -291,7 +312,7 @@ def fit(embed: Embed) -> list[Embed]:
     """An embed over the per-message total becomes itself plus continuation embeds (fields)."""
     if embed.size() <= EMBED_TOTAL_LIMIT and len(embed.fields) <= FIELDS_PER_EMBED:
         return [embed]
-    more = embed.title + " (continued)"
+    more = f"{embed.title} (continued)"
     more = more if discord_len(more) <= TITLE_LIMIT else "(continued)"
     out: list[Embed] = []
     current = replace(embed, fields=())
@@ -375,16 +396,16 @@ def digest_item_embed(item: DigestItem, position: int, count: int) -> Embed:
         _field("Objectives", brief.objectives[:DIGEST_TOP]),
         _field("Open issues", brief.open_issues[:DIGEST_TOP]),
     ]
-    links = [link(s.outlet or s.title or "source", s.url, ITEM_BUDGET) for s in item.sources]
-    if links:
-        value = ""
-        for index, one in enumerate(links):
-            rest = f" · +{len(links) - index}"
-            joined = f"{value} · {one}" if value else one
-            if discord_len(joined) + discord_len(rest) > FIELD_VALUE_LIMIT:
-                value += rest
-                break
-            value = joined
+    value = ""
+    for index, source in enumerate(item.sources):  # as many links as fit, then "+N"
+        one = link(source.outlet or source.title or "source", source.url, ITEM_BUDGET)
+        rest = f" · +{len(item.sources) - index}"
+        joined = f"{value} · {one}" if value else one
+        if discord_len(joined) + discord_len(rest) > FIELD_VALUE_LIMIT:
+            value += rest
+            break
+        value = joined
+    if value:
         fields.append(EmbedField(name="Sources", value=value))
     return Embed(
         title=_title(brief.title, lead.title if lead else None, brief.id),
@@ -401,7 +422,7 @@ def render_brief(reply: BriefReply) -> list[DiscordMessage]:
 
 def render_digest(reply: DigestReply) -> list[DiscordMessage]:
     count = len(reply.items)
-    heading = "**" + clip(one_line(reply.title) or "Digest", CONTENT_LIMIT - 40) + "**"
+    heading = "**" + (clip(reply.title, CONTENT_LIMIT - 40, line) or "Digest") + "**"
     if not count:
         return [DiscordMessage(content=heading + "\nNothing new since the last digest.")]
     heading += f" — {count} stor{'y' if count == 1 else 'ies'}"
@@ -410,29 +431,31 @@ def render_digest(reply: DigestReply) -> list[DiscordMessage]:
 
 def render_answer(reply: AnswerReply) -> list[DiscordMessage]:
     answer = reply.answer
-    text = escape(answer.answer) if answer.answer else "I couldn't find an answer in what I've read."
+    text = "I couldn't find an answer in what I've read."
+    if answer.answer and answer.answer.strip():
+        text = clip(answer.answer, ANSWER_BUDGET)
     lines: list[str] = []
     for n, citation in enumerate(answer.citations, 1):
         head = f"**[{n}]** " + link(citation.title or citation.url or "source", citation.url, 600)
         if citation.source:
-            head += " — " + clip(one_line(citation.source), 100)
+            head += " — " + clip(citation.source, 100, line)
         lines.append(head)
         if citation.quote.strip():
-            lines.append("> " + clip(one_line(citation.quote), ITEM_BUDGET))
+            lines.append("> " + clip(citation.quote, ITEM_BUDGET, line))
     embeds = [Embed(title="Sources", description=chunk) for chunk in _chunk_lines(lines)]
     return _with_content(text, embeds)
 
 
 def render_list(reply: ListReply) -> list[DiscordMessage]:
-    title = clip(one_line(reply.title) or "List", TITLE_LIMIT)
+    title = clip(reply.title, TITLE_LIMIT, line) or "List"
     if not reply.items:
         return pack([Embed(title=title, description=clip(reply.empty_text, DESCRIPTION_LIMIT))])
     lines = []
     for item in reply.items:
-        line = f"**{clip(one_line(item.id), 100)}** — {clip(one_line(item.text), 600)}"
+        entry = f"**{clip(item.id, 100, line)}** — {clip(item.text, 600, line)}"
         if item.detail.strip():
-            line += "\n" + clip(one_line(item.detail), 600)
-        lines.append(line)
+            entry += "\n" + clip(item.detail, 600, line)
+        lines.append(entry)
     chunks = _chunk_lines(lines)
     return pack(Embed(title=title if i == 0 else "", description=c) for i, c in enumerate(chunks))
 
@@ -440,12 +463,13 @@ def render_list(reply: ListReply) -> list[DiscordMessage]:
 def render_help(reply: HelpReply) -> list[DiscordMessage]:
     fields = []
     for entry in reply.entries:
-        usage = one_line(entry.usage)
+        usage = entry.usage.strip()
         usage = usage if usage.startswith("/") else f"/brief {usage}"
-        name = clip(usage + (" (admins)" if entry.admin else ""), FIELD_NAME_LIMIT)
+        suffix = " (admins)" if entry.admin else ""
+        name = clip(usage, FIELD_NAME_LIMIT - len(suffix), line) + suffix
         value = clip(entry.description, FIELD_VALUE_LIMIT)
         if entry.example.strip():
-            example = "\nExample: " + clip(one_line(entry.example), 300)
+            example = "\nExample: " + clip(entry.example, 300, line)
             value = clip(entry.description, FIELD_VALUE_LIMIT - discord_len(example)) + example
         fields.append(EmbedField(name=name, value=value or "—"))
     intro = clip(reply.intro, DESCRIPTION_LIMIT)
@@ -474,11 +498,11 @@ def render(reply: Reply) -> list[DiscordMessage]:
         case HelpReply():
             return render_help(reply)
         case Confirmation():
-            return _with_content("✅ " + escape(reply.text))
+            return _with_content("✅ " + clip(reply.text, CONTENT_LIMIT - 2))
         case ErrorReply():
-            text = "⚠️ " + escape(reply.text)
+            text = "⚠️ " + clip(reply.text, 1500)
             if reply.hint and reply.hint.strip():
-                text += "\n" + escape(reply.hint)
+                text += "\n" + clip(reply.hint, CONTENT_LIMIT - discord_len(text) - 1)
             return _with_content(text)
         case _:
             assert_never(reply)
