@@ -305,7 +305,9 @@ class BriefCommands(app_commands.Group):
         await self.adapter.run_command(interaction, schedule_line(time, timezone, days))
 
     @cmd_schedule.autocomplete("timezone")
-    async def _timezones(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _timezone_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=n, value=n) for n in timezone_choices(current)]
 
     @cmd_schedule.autocomplete("days")
@@ -404,7 +406,11 @@ class DiscordAdapter:
         """Register ``/brief`` in each configured guild (immediate), or globally when none is set."""
         tree = self.client.tree
         if not self.settings.guild_ids:
-            synced = await tree.sync()
+            try:
+                synced = await tree.sync()
+            except discord.HTTPException as exc:
+                log.error("discord command sync failed scope=global status=%s error=%s", exc.status, exc.text)
+                return
             log.info("discord commands synced scope=global count=%d", len(synced))
             return
         for guild_id in self.settings.guild_ids:
@@ -465,6 +471,9 @@ class DiscordAdapter:
                 len(ids),
                 exc.text,
             )
+            if not ids:  # don't leave "Briefbot is thinking…" up until Discord gives up
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.followup.send(SORRY, allowed_mentions=NO_MENTIONS, ephemeral=ephemeral)
         await self._remember(req.channel, ids, reply)
 
     async def subscription_choices(
@@ -474,6 +483,9 @@ class DiscordAdapter:
         try:
             reply = await asyncio.wait_for(self.service.handle(req, "feeds"), AUTOCOMPLETE_TIMEOUT)
         except (TimeoutError, BriefbotError):
+            return []  # no suggestions; the person can still type an id
+        except Exception:
+            log.exception("subscription suggestions failed channel=%s", req.channel.key)
             return []
         return subscription_choices(reply, current)
 

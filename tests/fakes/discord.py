@@ -121,11 +121,12 @@ class Rule:
 
     method: str
     pattern: str
-    action: str  # "429" | "drop" | "delay" | "500"
+    action: str  # "429" | "drop" | "delay" | "status"
     times: int = 1
     retry_after: float = 0.25
     is_global: bool = False
     seconds: float = 0.0
+    status: int = 500
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and method == self.method and re.search(self.pattern, path) is not None
@@ -258,8 +259,9 @@ class FakeDiscord:
     def delay(self, method: str, pattern: str, seconds: float, *, times: int = 1_000_000) -> None:
         self.rules.append(Rule(method, pattern, "delay", times, seconds=seconds))
 
-    def server_error(self, method: str, pattern: str, *, times: int = 1) -> None:
-        self.rules.append(Rule(method, pattern, "500", times))
+    def fail(self, method: str, pattern: str, status: int, *, times: int = 1) -> None:
+        """Answer with an error status (e.g. 400 for a payload Discord dislikes, 500)."""
+        self.rules.append(Rule(method, pattern, "status", times, status=status))
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
         deadline = time.monotonic() + timeout
@@ -639,10 +641,10 @@ class FakeDiscord:
             if auth != f"Bot {self.token}":
                 return self._record(method, path, body, self._error(401, 0, "401: Unauthorized"))
         for rule in self.rules:
-            if rule.matches(method, path) and rule.action in ("429", "500"):
+            if rule.matches(method, path) and rule.action in ("429", "status"):
                 rule.times -= 1
-                if rule.action == "500":
-                    return self._record(method, path, body, self._error(500, 0, "Internal Server Error"))
+                if rule.action == "status":
+                    return self._record(method, path, body, self._error(rule.status, 0, "Scripted failure"))
                 return self._record(method, path, body, self._too_many(rule.retry_after, rule.is_global))
         response = await self._route(method, path, body, request)
         for rule in self.rules:

@@ -99,6 +99,18 @@ async def test_a_rejected_token_stops_start_up_with_a_clear_error() -> None:
             await adapter.start()
 
 
+async def test_stopping_gives_discord_py_its_own_urls_back() -> None:
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
+
+    before = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    async with running() as bot:
+        assert bot.fake.api_url == Route.BASE
+        assert str(DiscordWebSocket.DEFAULT_GATEWAY) == bot.fake.gateway_url
+    assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    assert bot.adapter.client.is_closed()
+
+
 def test_adapter_only_when_the_token_is_set() -> None:
     settings = DiscordSettings()
     assert DiscordAdapter.from_env(RecordingService(), settings, {}) is None
@@ -243,6 +255,22 @@ async def test_a_polite_error_is_shown_as_it_is() -> None:
     async with running(RecordingService(fail_with=FetchError("That page took too long to load."))) as bot:
         [answer] = await run_slash(bot, "url", url="https://slow.example/")
         assert answer.content == "⚠️ That page took too long to load."
+
+
+async def test_a_follow_up_discord_refuses_is_replaced_by_an_apology(bot: Bot) -> None:
+    bot.fake.fail("POST", r"^/webhooks/", 400, times=1)
+    [answer] = await run_slash(bot, "digest")
+    assert answer.content == SORRY
+    assert bot.service.remembered == []
+
+
+async def test_suggestions_fail_quietly_when_the_service_does() -> None:
+    async with running(RecordingService(fail_with=RuntimeError("boom"))) as bot:
+        await bot.fake.slash(
+            "unsubscribe", guild_id=GUILD, channel_id=CHANNEL, focused="subscription", subscription=""
+        )
+        await bot.fake.wait_for(lambda: bot.fake.callbacks)
+        assert bot.fake.callbacks[0].data == {"choices": []}
 
 
 # --- mentions, replies, threads, DMs ---------------------------------------------------------------
