@@ -214,3 +214,19 @@ async def test_a_post_in_reply_to_a_message_points_at_it(bot: Bot) -> None:
 async def test_a_channel_id_that_is_not_discords_stops_deliveries(bot: Bot) -> None:
     with pytest.raises(ChannelGone):
         await bot.adapter.poster.post(ChannelRef("discord", "general", str(GUILD)), brief_reply())
+
+
+async def test_an_interaction_delivered_twice_is_worked_on_once(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = bot.fake
+    fake.replay_overlap = 1
+    interaction = await fake.slash("digest", guild_id=GUILD, channel_id=CHANNEL)
+    await fake.wait_for(lambda: any(m.interaction_id == interaction for m in fake.messages))
+    await fake.force_disconnect()
+    await fake.wait_for(lambda: len(fake.callbacks) == 2, what="the replayed interaction")
+    await asyncio.sleep(0.2)
+    assert [c.status for c in fake.callbacks] == [200, 400]  # Discord refuses a second acknowledgement
+    assert [c.text for c in bot.service.handled] == ["digest"]
+    assert len([m for m in fake.messages if m.interaction_id == interaction]) == 1
+    assert "discord defer failed" in caplog.text
