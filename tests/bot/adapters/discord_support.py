@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.discord_app import DiscordAdapter
-from bot.replies import ChannelRef
+from bot.replies import ChannelRef, ChatService
 from bot.settings import DiscordSettings
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild
 from tests.fakes.discord_service import RecordingService
@@ -26,13 +26,13 @@ NEWS = ChannelRef("discord", str(CHANNEL), str(GUILD))
 @dataclass
 class Bot:
     fake: FakeDiscord
-    service: RecordingService
+    service: Any  # a RecordingService in these tests; the real Service works too
     adapter: DiscordAdapter
 
 
 @asynccontextmanager
 async def running(
-    service: RecordingService | None = None,
+    service: ChatService | None = None,
     *,
     guild_ids: tuple[int, ...] = (GUILD,),
     **fake_options: Any,
