@@ -1,0 +1,659 @@
+"""Briefbot in Discord: ``/brief`` slash commands, mentions and posts, over the ``ChatService``.
+
+A thin translation layer. Slash-command options become the service's command line (one parser
+serves every platform), interactions are deferred before any work starts, replies are rendered
+by ``bot.render.discord`` and sent with mentions disabled. ``DiscordPoster`` is what the scheduler
+uses for digests and briefs nobody asked for.
+
+The client runs inside the caller's event loop (``start``/``stop``; ``Client.login`` and
+``Client.connect`` rather than ``Client.run``), next to the scheduler and the Slack adapter.
+It asks only for non-privileged intents: mentions and DMs carry their text without the
+message-content intent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import re
+import zoneinfo
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.render.discord import DiscordMessage, Embed, one_line, render
+from bot.replies import (
+    AnswerReply,
+    BriefReply,
+    ChannelGone,
+    ChannelRef,
+    ChatService,
+    DigestReply,
+    ErrorReply,
+    ListReply,
+    Platform,
+    Reply,
+    Request,
+    Requester,
+)
+from bot.settings import DiscordSettings
+from summarizer.errors import BriefbotError, ConfigError
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the name of the variable, not a secret
+NO_MENTIONS = discord.AllowedMentions.none()
+# Replying to a person may notify that person, and nobody else.
+REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
+AUTOCOMPLETE_TIMEOUT = 2.0  # Discord drops autocomplete answers after 3 s
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SEEN_MESSAGES = 2048  # mentions remembered, so one delivered twice is answered once
+POST_ATTEMPTS = 3
+DAY_SUGGESTIONS = ("daily", "mon-fri", "sat-sun", "mon,wed,fri")
+MODES = ("digest", "each", "both")
+
+
+def intents() -> discord.Intents:
+    """Only what Briefbot uses: guild/channel metadata, messages in guilds and DMs (not their
+    text: mentions and DMs include it anyway, and message content is a privileged intent)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    return wanted
+
+
+def point_discord_at(api_url: str, gateway_url: str) -> tuple[str, yarl.URL]:
+    """Send discord.py's REST calls to ``api_url`` and its first gateway connection to
+    ``gateway_url`` (empty: Discord's). Returns the previous values, to restore them.
+
+    Both are class attributes discord.py reads on every request/connection (``Route.BASE``,
+    ``DiscordWebSocket.DEFAULT_GATEWAY``); after READY discord.py follows the
+    ``resume_gateway_url`` the gateway itself announces. They are process-wide, which matches
+    one Discord bot per process.
+    """
+    previous = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    return previous
+
+
+# --- command lines: what each slash command asks of the service -----------------------------
+
+_BARE = re.compile(r"^[^\s\"'\\]+$")
+
+
+def quote_arg(value: str) -> str:
+    """One shell-style word (``shlex.split`` gives ``value`` back), quoted only when needed."""
+    value = one_line(value)
+    if _BARE.match(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def brief_line(url: str) -> str:
+    return f"brief {one_line(url)}"
+
+
+def ask_line(question: str) -> str:
+    return f"ask {one_line(question)}"
+
+
+def subscribe_line(url: str, keywords: str | None = None) -> str:
+    line = f"subscribe {quote_arg(url)}"
+    if keywords and keywords.strip():
+        line += f" --keywords {quote_arg(keywords)}"
+    return line
+
+
+def unsubscribe_line(subscription: str) -> str:
+    return f"unsubscribe {quote_arg(subscription)}"
+
+
+def schedule_line(time: str, timezone: str | None = None, days: str | None = None) -> str:
+    words = [quote_arg(w) for w in (time, timezone, days) if w and w.strip()]
+    return " ".join(["schedule", *words])
+
+
+def mode_line(mode: str) -> str:
+    return f"mode {quote_arg(mode)}"
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_choices(current: str, limit: int = 25) -> list[str]:
+    """IANA names containing what was typed, those starting with it first."""
+    typed = current.strip().lower().replace(" ", "_")
+    names = _timezones()
+    starts = [n for n in names if n.lower().startswith(typed) or n.lower().split("/")[-1].startswith(typed)]
+    inside = [n for n in names if typed in n.lower() and n not in starts]
+    return (starts + inside)[:limit]
+
+
+def subscription_choices(reply: Reply, current: str, limit: int = 25) -> list[app_commands.Choice[str]]:
+    if not isinstance(reply, ListReply):
+        return []
+    typed = current.strip().lower()
+    choices = []
+    for item in reply.items:
+        label = one_line(f"{item.id} — {item.text}")
+        if typed in label.lower() and 0 < len(item.id) <= 100:
+            choices.append(app_commands.Choice(name=label[:100], value=item.id))
+    return choices[:limit]
+
+
+# --- where and who ----------------------------------------------------------------------------
+
+
+def where(channel: object, channel_id: int | None, guild_id: int | None) -> tuple[ChannelRef, str | None]:
+    """The channel a conversation belongs to, and the thread inside it, if any.
+
+    A thread started from a posted brief has the id of that brief's message, so its id is the
+    ``thread_id`` the service looks up. Subscriptions and digests belong to the parent channel.
+    """
+    workspace = str(guild_id) if guild_id else ""
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return ChannelRef("discord", str(channel.parent_id), workspace), str(channel.id)
+    return ChannelRef("discord", str(channel_id or getattr(channel, "id", None) or ""), workspace), None
+
+
+def is_admin(permissions: discord.Permissions | None, in_guild: bool) -> bool:
+    """Discord's "Manage Server" (or Administrator) permission, as the interaction reports it."""
+    return in_guild and permissions is not None and (permissions.administrator or permissions.manage_guild)
+
+
+def _remembered(reply: Reply) -> bool:
+    """Replies whose messages a follow-up question may point at."""
+    return isinstance(reply, BriefReply | DigestReply | AnswerReply)
+
+
+def _nonce(*parts: object) -> str:
+    """A stable nonce: Discord creates one message per nonce (enforce_nonce), so resending after
+    a lost reply or a redelivered event cannot post twice."""
+    return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:25]
+
+
+def _payload(message: DiscordMessage) -> dict[str, Any]:
+    return {"content": message.content, "embeds": [e.to_dict() for e in message.embeds]}
+
+
+def _embeds(embeds: tuple[Embed, ...]) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e.to_dict()) for e in embeds]
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+class BriefTree(app_commands.CommandTree["BriefbotClient"]):
+    async def on_error(
+        self, interaction: discord.Interaction[BriefbotClient], error: app_commands.AppCommandError
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("discord command failed command=%s error=%r", command, error, exc_info=error)
+        text = SORRY
+        if isinstance(error, app_commands.CommandNotFound):
+            text = "That command is out of date. Discord will show the current ones shortly."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(text, allowed_mentions=NO_MENTIONS)
+            elif interaction.type is discord.InteractionType.application_command:
+                await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
+
+
+class BriefbotClient(discord.Client):
+    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = 2.0) -> None:
+        # Briefbot never joins voice: don't warn operators about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            max_messages=None,  # no message cache: nothing here reads old messages
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.adapter = adapter
+        self.tree = BriefTree(self)
+        self.tree.add_command(BriefCommands(adapter))
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+    async def on_ready(self) -> None:
+        log.info("discord ready user=%s guilds=%d", self.user, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        log.info("discord session resumed")
+
+
+Interaction = discord.Interaction[BriefbotClient]
+
+
+class BriefCommands(app_commands.Group):
+    """``/brief …``. Discord cannot hide single subcommands (``default_permissions`` applies to
+    a whole top-level command), so admin subcommands are visible to all and checked at run time
+    by the service, with ``Requester.is_admin`` from the member's permissions."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(name="brief", description="News briefs, digests and answers from what Briefbot read")
+        self.adapter = adapter
+
+    @app_commands.command(name="url", description="Brief an article now")
+    @app_commands.describe(url="Link to the article (http or https)")
+    async def cmd_url(self, interaction: Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
+        await self.adapter.run_command(interaction, brief_line(url))
+
+    @app_commands.command(name="ask", description="Ask about what Briefbot has read")
+    @app_commands.describe(question="Your question, e.g. who is negotiating the port deal?")
+    async def cmd_ask(self, interaction: Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
+        await self.adapter.run_command(interaction, ask_line(question))
+
+    @app_commands.command(name="digest", description="This channel's digest, now")
+    async def cmd_digest(self, interaction: Interaction) -> None:
+        await self.adapter.run_command(interaction, "digest")
+
+    @app_commands.command(name="subscribe", description="Follow a feed in this channel (admins)")
+    @app_commands.describe(url="RSS or Atom feed URL", keywords="Only articles matching these words")
+    async def cmd_subscribe(
+        self,
+        interaction: Interaction,
+        url: app_commands.Range[str, 1, 2000],
+        keywords: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        await self.adapter.run_command(interaction, subscribe_line(url, keywords))
+
+    @app_commands.command(name="unsubscribe", description="Stop following a feed (admins)")
+    @app_commands.describe(subscription="The subscription to remove (see /brief feeds)")
+    async def cmd_unsubscribe(self, interaction: Interaction, subscription: str) -> None:
+        await self.adapter.run_command(interaction, unsubscribe_line(subscription))
+
+    @cmd_unsubscribe.autocomplete("subscription")
+    async def _subscriptions(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.adapter.subscription_choices(interaction, current)
+
+    @app_commands.command(name="feeds", description="The feeds this channel follows")
+    async def cmd_feeds(self, interaction: Interaction) -> None:
+        await self.adapter.run_command(interaction, "feeds")
+
+    @app_commands.command(name="schedule", description="When this channel gets its digest (admins)")
+    @app_commands.describe(
+        time="HH:MM (24 h), or off",
+        timezone="IANA timezone, e.g. Europe/Berlin",
+        days="e.g. mon-fri; every day when empty",
+    )
+    async def cmd_schedule(
+        self,
+        interaction: Interaction,
+        time: app_commands.Range[str, 1, 10],
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        days: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        await self.adapter.run_command(interaction, schedule_line(time, timezone, days))
+
+    @cmd_schedule.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in timezone_choices(current)]
+
+    @cmd_schedule.autocomplete("days")
+    async def _days(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=d, value=d) for d in DAY_SUGGESTIONS if current.lower() in d]
+
+    @app_commands.command(name="mode", description="Digest only, each brief as it arrives, or both (admins)")
+    @app_commands.describe(mode="digest, each or both")
+    @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
+    async def cmd_mode(self, interaction: Interaction, mode: str) -> None:
+        await self.adapter.run_command(interaction, mode_line(mode))
+
+    @app_commands.command(name="help", description="What Briefbot can do, with examples")
+    async def cmd_help(self, interaction: Interaction) -> None:
+        await self.adapter.run_command(interaction, "help", ephemeral=True)
+
+
+# --- the adapter --------------------------------------------------------------------------------
+
+
+class DiscordAdapter:
+    """Connects a ``ChatService`` to Discord. Build it in ``bot/app.py``; ``start`` in the loop."""
+
+    def __init__(
+        self,
+        service: ChatService,
+        token: str,
+        settings: DiscordSettings,
+        *,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        if not token.strip():
+            raise ConfigError(f"{TOKEN_ENV} is empty")
+        self.service = service
+        self.settings = settings
+        self._token = token
+        self.client = BriefbotClient(self, guild_ready_timeout=guild_ready_timeout)
+        self.poster = DiscordPoster(self.client, service)
+        self._task: asyncio.Task[None] | None = None
+        self._previous: tuple[str, yarl.URL] | None = None
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    @classmethod
+    def from_env(
+        cls, service: ChatService, settings: DiscordSettings, env: Mapping[str, str]
+    ) -> DiscordAdapter | None:
+        """The adapter when ``DISCORD_TOKEN`` is set, else None (Discord not configured)."""
+        token = env.get(TOKEN_ENV, "").strip()
+        return cls(service, token, settings) if token else None
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Log in (a rejected token fails here), sync commands, then connect in the background."""
+        self._previous = point_discord_at(self.settings.api_url, self.settings.gateway_url)
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:
+            await self.stop()
+            raise ConfigError(f"Discord rejected the bot token in {TOKEN_ENV}") from None
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            await self.stop()
+            raise ConfigError(f"cannot reach Discord at {self.settings.api_url}: {exc}") from None
+        await self.sync_commands()
+        self._task = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            log.error("discord refused the connection: a privileged intent is not enabled for the app")
+        except (discord.ConnectionClosed, discord.GatewayNotFound) as exc:
+            log.error("discord gateway connection ended error=%r", exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("discord gateway task failed")
+
+    async def wait_until_ready(self) -> None:
+        await self.client.wait_until_ready()
+
+    async def stop(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, 5.0)
+            except (TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+            self._task = None
+        if self._previous is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._previous
+            self._previous = None
+
+    async def sync_commands(self) -> None:
+        """Register ``/brief`` in each configured guild (immediate), or globally when none is set."""
+        tree = self.client.tree
+        if not self.settings.guild_ids:
+            try:
+                synced = await tree.sync()
+            except discord.HTTPException as exc:
+                log.error("discord command sync failed scope=global status=%s error=%s", exc.status, exc.text)
+                return
+            log.info("discord commands synced scope=global count=%d", len(synced))
+            return
+        for guild_id in self.settings.guild_ids:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            try:
+                synced = await tree.sync(guild=guild)
+            except discord.HTTPException as exc:
+                log.error(
+                    "discord command sync failed guild=%s status=%s (is the bot in that server, invited "
+                    "with the applications.commands scope?)",
+                    guild_id,
+                    exc.status,
+                )
+                continue
+            log.info("discord commands synced guild=%s count=%d", guild_id, len(synced))
+
+    # slash commands
+
+    def request_from(self, interaction: Interaction) -> Request:
+        channel, thread_id = where(interaction.channel, interaction.channel_id, interaction.guild_id)
+        user = interaction.user
+        requester = Requester(
+            user_id=str(user.id),
+            name=user.display_name,
+            is_admin=is_admin(interaction.permissions, interaction.guild_id is not None),
+        )
+        return Request(channel=channel, user=requester, thread_id=thread_id)
+
+    async def run_command(self, interaction: Interaction, text: str, *, ephemeral: bool = False) -> None:
+        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups."""
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        except discord.NotFound:
+            log.warning("discord interaction expired before it was acknowledged id=%s", interaction.id)
+            return
+        except discord.HTTPException as exc:
+            log.error("discord defer failed id=%s status=%s", interaction.id, exc.status)
+            return
+        req = self.request_from(interaction)
+        reply = await self._safely(lambda: self.service.handle(req, text), req, text.split(" ", 1)[0])
+        ids: list[str] = []
+        try:
+            for message in render(reply):
+                sent = await interaction.followup.send(
+                    content=message.content or discord.utils.MISSING,
+                    embeds=_embeds(message.embeds),
+                    allowed_mentions=NO_MENTIONS,
+                    ephemeral=ephemeral,
+                    wait=True,
+                )
+                ids.append(str(sent.id))
+        except discord.HTTPException as exc:
+            log.error(
+                "discord follow-up failed id=%s status=%s sent=%d error=%s",
+                interaction.id,
+                exc.status,
+                len(ids),
+                exc.text,
+            )
+            if not ids:  # don't leave "Briefbot is thinking…" up until Discord gives up
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.followup.send(SORRY, allowed_mentions=NO_MENTIONS, ephemeral=ephemeral)
+        await self._remember(req.channel, ids, reply)
+
+    async def subscription_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        req = self.request_from(interaction)
+        try:
+            reply = await asyncio.wait_for(self.service.handle(req, "feeds"), AUTOCOMPLETE_TIMEOUT)
+        except (TimeoutError, BriefbotError):
+            return []  # no suggestions; the person can still type an id
+        except Exception:
+            log.exception("subscription suggestions failed channel=%s", req.channel.key)
+            return []
+        return subscription_choices(reply, current)
+
+    # mentions and direct messages
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.client.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        in_dm = message.guild is None
+        if not in_dm and me.id not in message.raw_mentions:
+            return  # not for us (and, without the content intent, its text is empty anyway)
+        if message.id in self._seen:
+            log.info("discord message delivered twice, answered once id=%s", message.id)
+            return
+        self._seen[message.id] = None
+        while len(self._seen) > SEEN_MESSAGES:
+            self._seen.popitem(last=False)
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        channel, thread_id = where(
+            message.channel, message.channel.id, message.guild.id if message.guild else None
+        )
+        if message.reference is not None and message.reference.message_id is not None:
+            thread_id = str(message.reference.message_id)  # a reply to a brief is about that brief
+        author = message.author
+        admin = isinstance(author, discord.Member) and is_admin(author.guild_permissions, True)
+        req = Request(channel, Requester(str(author.id), author.display_name, admin), thread_id)
+        if question:
+            if self.service.is_slow(ask_line(question)):
+                with contextlib.suppress(discord.HTTPException):
+                    await message.channel.typing()
+            reply = await self._safely(lambda: self.service.ask(req, question), req, "mention")
+        else:
+            reply = await self._safely(lambda: self.service.handle(req, "help"), req, "mention")
+        ids: list[str] = []
+        try:
+            for index, rendered in enumerate(render(reply)):
+                nonce = _nonce("reply", message.id, index)
+                if index == 0:
+                    sent = await message.reply(
+                        content=rendered.content or None,
+                        embeds=_embeds(rendered.embeds),
+                        allowed_mentions=REPLY_MENTIONS,
+                        mention_author=True,
+                        nonce=nonce,
+                    )
+                else:
+                    sent = await message.channel.send(
+                        content=rendered.content or None,
+                        embeds=_embeds(rendered.embeds),
+                        allowed_mentions=NO_MENTIONS,
+                        nonce=nonce,
+                    )
+                ids.append(str(sent.id))
+        except discord.HTTPException as exc:
+            log.error(
+                "discord reply failed channel=%s message=%s status=%s sent=%d",
+                channel.channel_id,
+                message.id,
+                exc.status,
+                len(ids),
+            )
+        await self._remember(channel, ids, reply)
+
+    # shared
+
+    async def _safely(self, call: Callable[[], Awaitable[Reply]], req: Request, what: str) -> Reply:
+        """The service's reply; its polite errors as they are, anything else as an apology."""
+        try:
+            return await call()
+        except BriefbotError as exc:
+            return ErrorReply(str(exc))
+        except Exception:
+            log.exception("service failed command=%s channel=%s", what, req.channel.key)
+            return ErrorReply(SORRY)
+
+    async def _remember(self, channel: ChannelRef, ids: list[str], reply: Reply) -> None:
+        if not ids or not _remembered(reply):
+            return
+        try:
+            await self.service.remember_posts(channel, ids, reply)
+        except Exception:
+            # The messages are out; failing here must not make anyone post them again.
+            log.exception("remember_posts failed channel=%s messages=%s", channel.key, ",".join(ids))
+
+
+class DiscordPoster:
+    """The scheduler's way into Discord: post a reply to a channel, split as needed.
+
+    Rate limits are waited out by discord.py (429 → sleep ``retry_after`` → retry); whatever
+    still fails is raised, never dropped. A lost connection mid-request is retried with the same
+    nonce, so Discord keeps one message. A channel the bot cannot see raises ``ChannelGone``.
+    """
+
+    def __init__(self, client: discord.Client, service: ChatService, *, retry_delay: float = 0.5) -> None:
+        self._client = client
+        self._service = service
+        self._retry_delay = retry_delay
+
+    @property
+    def platform(self) -> Platform:
+        return "discord"
+
+    async def post(self, channel: ChannelRef, reply: Reply, thread_id: str | None = None) -> list[str]:
+        try:
+            channel_id = int(channel.channel_id)
+            guild_id = int(channel.workspace_id) if channel.workspace_id else None
+            reference = int(thread_id) if thread_id else None
+        except ValueError:
+            log.warning("not a Discord channel id, deliveries stop channel=%s", channel.key)
+            raise ChannelGone(channel.key) from None
+        target = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        ids: list[str] = []
+        for index, message in enumerate(render(reply)):
+            nonce = _nonce(channel.key, thread_id, index, json.dumps(_payload(message), sort_keys=True))
+            ref = None
+            if reference is not None and index == 0:
+                ref = discord.MessageReference(
+                    message_id=reference, channel_id=channel_id, guild_id=guild_id, fail_if_not_exists=False
+                )
+            sent = await self._send(target, channel, message, nonce, ref)
+            ids.append(str(sent.id))
+        try:
+            await self._service.remember_posts(channel, ids, reply)
+        except Exception:
+            log.exception("remember_posts failed channel=%s messages=%s", channel.key, ",".join(ids))
+        return ids
+
+    async def _send(
+        self,
+        target: discord.PartialMessageable,
+        channel: ChannelRef,
+        message: DiscordMessage,
+        nonce: str,
+        reference: discord.MessageReference | None,
+    ) -> discord.Message:
+        for attempt in range(1, POST_ATTEMPTS + 1):
+            try:
+                return await target.send(
+                    content=message.content or None,
+                    embeds=_embeds(message.embeds),
+                    allowed_mentions=NO_MENTIONS,
+                    nonce=nonce,
+                    reference=reference,  # type: ignore[arg-type]
+                )
+            except (discord.Forbidden, discord.NotFound) as exc:
+                log.warning(
+                    "discord channel gone, deliveries stop channel=%s status=%s code=%s",
+                    channel.key,
+                    exc.status,
+                    exc.code,
+                )
+                raise ChannelGone(channel.key) from exc
+            except discord.HTTPException as exc:
+                if exc.status < 500 or attempt == POST_ATTEMPTS:
+                    log.error(
+                        "discord post failed channel=%s status=%s code=%s error=%s",
+                        channel.key,
+                        exc.status,
+                        exc.code,
+                        exc.text,
+                    )
+                    raise
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                # The request may have reached Discord: resending with the same nonce is safe.
+                if attempt == POST_ATTEMPTS:
+                    log.error("discord post failed channel=%s error=%r", channel.key, exc)
+                    raise
+                log.warning("discord post interrupted, retrying channel=%s error=%r", channel.key, exc)
+            await asyncio.sleep(self._retry_delay * attempt)
+        raise AssertionError("unreachable")
