@@ -55,6 +55,7 @@ class ParsedFeed:
     title: str | None
     items: tuple[FeedItem, ...]
     problem: str | None = None  # set when the feed was damaged but some items could be read
+    skipped: int = 0  # entries with nothing in them (no title, link, id or text), left out
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "", max_bytes: int = 5_000_000) -> ParsedFeed:
@@ -77,6 +78,8 @@ def _gunzip(body: bytes, max_bytes: int) -> bytes:
         raise FeedError("the feed is a damaged gzip file") from None
     if len(out) > max_bytes:
         raise FeedError(f"the feed is larger than {max_bytes // 1_000_000} MB once uncompressed")
+    if not inflater.eof:
+        raise FeedError("the feed is a damaged gzip file")
     return out
 
 
@@ -91,15 +94,24 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> ParsedFeed:
     )
     entries: list[Any] = list(parsed.get("entries") or [])
     version = str(parsed.get("version") or "")
-    problem = _bozo_reason(parsed) if parsed.get("bozo") else None
+    bozo = parsed.get("bozo_exception")
+    # feedparser also flags harmless things (no or a non-XML content type, an encoding it
+    # overrode); only real damage is worth reporting.
+    harmless = isinstance(bozo, feedparser.ThingsNobodyCaresAboutButMe)
+    problem = _bozo_reason(parsed) if parsed.get("bozo") and not harmless else None
     if not version and not entries:
         if body[:200].lower().lstrip().startswith((b"<!doctype html", b"<html")):
             raise FeedError("this is a web page, not an RSS or Atom feed")
         raise FeedError(f"this is not an RSS or Atom feed{f' ({problem})' if problem else ''}")
     meta: Mapping[str, Any] = parsed.get("feed") or {}
-    items = tuple(_xml_item(e, url) for e in entries)
+    items = [_xml_item(e, url) for e in entries]
+    kept = tuple(i for i in items if not _blank(i))
     title = _clean_line(str(meta.get("title") or "")) or None
-    return ParsedFeed(title=title, items=items, problem=problem if problem and items else None)
+    return ParsedFeed(title, kept, problem if problem and kept else None, skipped=len(items) - len(kept))
+
+
+def _blank(item: FeedItem) -> bool:
+    return not (item.title or item.link or item.guid or item.summary or item.content)
 
 
 def _bozo_reason(parsed: Mapping[str, Any]) -> str:
@@ -108,7 +120,7 @@ def _bozo_reason(parsed: Mapping[str, Any]) -> str:
     return f"malformed: {text[:120]}" if text else "malformed"
 
 
-def _xml_item(entry: Mapping[str, Any], base: str) -> FeedItem:
+def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
     link = _link(entry.get("link"), base)
     contents = entry.get("content") or []
     content_html = "\n".join(str(c.get("value") or "") for c in contents if isinstance(c, Mapping))
@@ -117,7 +129,8 @@ def _xml_item(entry: Mapping[str, Any], base: str) -> FeedItem:
         guid=_opt(entry.get("id")),
         link=link,
         title=_clean_line(html_to_text(str(entry.get("title") or ""))),
-        published=_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+        # dict.get: feedparser's own get() maps missing keys to others, with a warning.
+        published=_iso(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
         author=_clean_line(str(author)) or None if author else None,
         summary=html_to_text(str(entry.get("summary") or "")),
         content=html_to_text(content_html),
@@ -152,8 +165,9 @@ def _json_feed(body: bytes, url: str) -> ParsedFeed:
                 content=content.strip(),
             )
         )
+    kept = tuple(i for i in items if not _blank(i))
     title = _clean_line(str(data.get("title") or "")) or None
-    return ParsedFeed(title=title, items=tuple(items))
+    return ParsedFeed(title=title, items=kept, skipped=len(raw_items) - len(kept))
 
 
 # -- HTML fragments to text ----------------------------------------------------------------

@@ -40,6 +40,9 @@ from summarizer.errors import FetchError
 log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+# Why an address must not be visited (None: it may be). The rules are ``addresses.refusal``;
+# tests substitute one that treats their loopback server as public, to test what follows.
+AddressPolicy = Callable[[IPAddress], str | None]
 Want = Literal["page", "feed"]
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -82,14 +85,14 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
     return list(seen)
 
 
-def vet_host(host: str, allow_private: bool) -> IPAddress | None:
+def vet_host(host: str, allow_private: bool, policy: AddressPolicy = refusal) -> IPAddress | None:
     """Refuse a host that names this machine or a non-public address by itself (no DNS);
     returns the address a literal host denotes, or None for a name that must be resolved."""
     literal = ip_literal(host)
     if allow_private:
         return literal
     if literal is not None:
-        if reason := refusal(literal):
+        if reason := policy(literal):
             raise AddressRefused(f"{host} is {reason}")
         return literal
     if is_local_name(host):
@@ -100,9 +103,10 @@ def vet_host(host: str, allow_private: bool) -> IPAddress | None:
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """Opens TCP connections only to vetted addresses (see the module docstring)."""
 
-    def __init__(self, resolver: Resolver, allow_private: bool) -> None:
+    def __init__(self, resolver: Resolver, allow_private: bool, policy: AddressPolicy = refusal) -> None:
         self._resolver = resolver
         self._allow_private = allow_private
+        self._policy = policy
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -129,7 +133,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         raise error
 
     async def vetted_addresses(self, host: str, port: int) -> list[IPAddress]:
-        literal = vet_host(host, self._allow_private)
+        literal = vet_host(host, self._allow_private, self._policy)
         if literal is not None:
             return [literal]
         try:
@@ -142,7 +146,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
             # One bad address refuses the host: a name that mixes public and private answers
             # is exactly what a rebinding attack looks like.
             for address in addresses:
-                if reason := refusal(address):
+                if reason := self._policy(address):
                     raise AddressRefused(f"{host} resolves to {address}, {reason}")
         return addresses
 
@@ -202,9 +206,18 @@ class _HostLimiter:
 class Fetcher:
     """One shared HTTP client with the safety rules; build it once (bot/app.py) and close it."""
 
-    def __init__(self, settings: FetchSettings, *, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        resolver: Resolver | None = None,
+        address_policy: AddressPolicy = refusal,
+    ) -> None:
         self._settings = settings
-        self._backend = GuardedNetworkBackend(resolver or system_resolver, settings.allow_private_networks)
+        self._policy = address_policy
+        self._backend = GuardedNetworkBackend(
+            resolver or system_resolver, settings.allow_private_networks, address_policy
+        )
         seconds = settings.timeout.total_seconds()
         self._client = httpx.AsyncClient(
             transport=_GuardedTransport(self._backend, max_connections=100),
@@ -247,7 +260,7 @@ class Fetcher:
         current = url
         for _hop in range(self._settings.max_redirects + 1):
             try:
-                target = _checked_url(current, self._settings.allow_private_networks)
+                target = _checked_url(current, self._settings.allow_private_networks, self._policy)
                 if str(target) in seen:
                     raise FetchError(f"could not fetch {shown_url(url)}: it redirects in a loop")
                 seen.add(str(target))
@@ -261,6 +274,10 @@ class Fetcher:
             except AddressRefused as exc:
                 via = "" if current == url else f" (it redirects to {shown_url(current)})"
                 raise AddressRefused(f"refusing to fetch {shown_url(url)}{via}: {exc}") from None
+            except FetchError as exc:
+                if current == url:
+                    raise
+                raise FetchError(f"could not fetch {shown_url(url)}: it redirects to {exc}") from None
             if isinstance(result, Fetched):
                 return result
             current = result
@@ -318,9 +335,7 @@ class Fetcher:
 
     async def _read_capped(self, response: httpx.Response, shown: str) -> bytes:
         cap = self._settings.max_bytes
-        too_big = FetchError(
-            f"could not fetch {shown}: it is larger than {_size(cap)}, the most Briefbot reads"
-        )
+        too_big = FetchError(f"could not fetch {shown}: it is larger than the {_size(cap)} Briefbot reads")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
             raise too_big
@@ -334,7 +349,7 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _checked_url(url: str, allow_private: bool) -> httpx.URL:
+def _checked_url(url: str, allow_private: bool, policy: AddressPolicy) -> httpx.URL:
     """Parse one hop's URL and apply the rules that need no network."""
     shown = shown_url(url)
     try:
@@ -345,7 +360,7 @@ def _checked_url(url: str, allow_private: bool) -> httpx.URL:
         raise FetchError(f"{shown} is not a web address; only http:// and https:// URLs are fetched")
     if not target.host:
         raise FetchError(f"{shown} has no host name")
-    vet_host(target.host, allow_private)
+    vet_host(target.host, allow_private, policy)
     return target.copy_with(fragment=None)
 
 

@@ -62,6 +62,8 @@ class FakeWeb:
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
         self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at once
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -109,6 +111,14 @@ class FakeWeb:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs if request.query_string else request.path
         self.requests.append(Recorded(path, dict(request.headers)))
         res = self.resources.get(path) or self.resources.get(request.path)
