@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from summarizer.errors import ExtractError
 
+MIN_WORDS = 8
+
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
@@ -30,7 +32,7 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     if doc is None or isinstance(doc, dict):
         raise ExtractError("no article text found in the page")
     text = (doc.text or "").strip()
-    if not text:
+    if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
         raise ExtractError("no article text found in the page")
     return Extracted(
         text=text,
