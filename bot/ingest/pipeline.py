@@ -456,6 +456,7 @@ class Ingestor:
             results = [SummarizeError(f"could not brief this article ({type(exc).__name__})")] * len(articles)
         outcomes: dict[str, Brief | BriefbotError] = {}
         now = self._clock()
+        done: list[Brief] = []
         for article, result in zip(articles, results, strict=True):
             if isinstance(result, Brief):
                 brief = dataclasses.replace(
@@ -465,14 +466,15 @@ class Ingestor:
                     url=result.url or article.url,
                     published=result.published or article.published,
                 )
-                await self._store.articles.save_brief(brief, now)
-                tally.briefed += 1
+                done.append(brief)
                 outcomes[article.id] = brief
             else:
                 await self._store.articles.mark_failed(article.id, str(result), now)
                 log.info("brief failed id=%s error=%s", article.id, result)
                 tally.failed += 1
                 outcomes[article.id] = result
+        await self._store.articles.save_briefs(done, now)  # one transaction per batch
+        tally.briefed += len(done)
         if total:
             self._report(tally, total)
         return outcomes

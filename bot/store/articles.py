@@ -250,18 +250,15 @@ class ArticleRepo:
 
     async def save_brief(self, brief: Brief, now: float) -> None:
         """Store a brief and mark its article briefed, atomically."""
+        await self.save_briefs([brief], now)
+
+    async def save_briefs(self, briefs: Sequence[Brief], now: float) -> None:
+        """Store briefs and mark their articles briefed, all in one transaction."""
+        if not briefs:
+            return
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO briefs (article_id, json, backend, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (article_id) DO UPDATE SET json = excluded.json, backend = excluded.backend, "
-                "created_at = excluded.created_at",
-                (brief.id, brief.to_json(), brief.backend, now),
-            )
-            await tx.execute(
-                "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? "
-                "WHERE id = ?",
-                (searchable(brief), now, brief.id),
-            )
+            for brief in briefs:
+                await _save_brief(tx, brief, now)
 
     async def get_brief(self, article_id: str) -> Brief | None:
         key = await self.resolve(article_id)
@@ -333,6 +330,19 @@ async def _merge(tx: Transaction, duplicate: str, survivor: str) -> None:
     await tx.execute("DELETE FROM articles WHERE id = ?", (duplicate,))
     if row is not None:
         await _remember(tx, survivor, duplicate, row["canonical_url"], row["feed_id"], row["guid"])
+
+
+async def _save_brief(tx: Transaction, brief: Brief, now: float) -> None:
+    await tx.execute(
+        "INSERT INTO briefs (article_id, json, backend, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (article_id) DO UPDATE SET json = excluded.json, backend = excluded.backend, "
+        "created_at = excluded.created_at",
+        (brief.id, brief.to_json(), brief.backend, now),
+    )
+    await tx.execute(
+        "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? WHERE id = ?",
+        (searchable(brief), now, brief.id),
+    )
 
 
 def _guid_key(feed_id: int | None, guid: str | None) -> str | None:

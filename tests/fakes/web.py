@@ -18,7 +18,7 @@ extraction has real work to do.
 Run as a process (for benchmarks), it serves a generated site and prints its base URL:
 
     python -m tests.fakes.web --articles 1000 --feeds 10       # feeds at /feeds/N.xml
-    python -m tests.fakes.web --articles 0 --feeds 200         # 200 small feeds with ETags
+    python -m tests.fakes.web --articles 2000 --feeds 200 --full-text   # 200 feeds, no pages
 """
 
 from __future__ import annotations
@@ -319,21 +319,22 @@ def article_page(s: Story, comments: int = 3) -> str:
 
 def rss(
     stories: list[Story],
-    link: str,
+    link: str | None,
     title: str = "The Valley Courier",
     guid: str = "{slug}",
     full_text: bool = False,
 ) -> str:
-    """An RSS 2.0 feed of the stories; ``link`` is formatted with the story's ``slug`` and ``n``."""
+    """An RSS 2.0 feed of the stories; ``link`` is formatted with the story's ``slug`` and ``n``
+    (None: items without links); ``full_text`` adds each story as content:encoded."""
     items = []
     for s in stories:
         encoded = ""
         if full_text:
             paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in s.paragraphs)
             encoded = f"<content:encoded><![CDATA[{paragraphs}]]></content:encoded>"
+        href = f"<link>{html.escape(link.format(slug=s.slug, n=s.n))}</link>" if link else ""
         items.append(
-            f"<item><title>{html.escape(s.title)}</title>"
-            f"<link>{html.escape(link.format(slug=s.slug, n=s.n))}</link>"
+            f"<item><title>{html.escape(s.title)}</title>{href}"
             f'<guid isPermaLink="false">{html.escape(guid.format(slug=s.slug, n=s.n))}</guid>'
             f"<pubDate>{format_datetime(s.published)}</pubDate>"
             f"<description>{html.escape(s.summary)}</description>{encoded}</item>"
@@ -349,21 +350,25 @@ def rss(
 class NewsSite:
     """``articles`` stories spread over ``feeds`` RSS feeds at /feeds/N.xml, pages at /news/SLUG."""
 
-    def __init__(self, web: FakeWeb, articles: int, feeds: int, etag: bool = True) -> None:
+    def __init__(
+        self, web: FakeWeb, articles: int, feeds: int, etag: bool = True, full_text: bool = False
+    ) -> None:
+        """``full_text``: items carry the whole story and no link (no pages are served)."""
         self.stories = [story(n) for n in range(articles)]
         self.feed_paths = [f"/feeds/{i}.xml" for i in range(feeds)]
-        for s in self.stories:
+        for s in [] if full_text else self.stories:
             web.page(f"/news/{s.slug}", article_page(s), gzip=s.n % 2 == 0)
+        link = None if full_text else web.url("/news/{slug}")
         for i, path in enumerate(self.feed_paths):
             mine = self.stories[i::feeds]
-            xml = rss(mine, link=web.url("/news/{slug}"), title=f"The Valley Courier {i}")
+            xml = rss(mine, link=link, title=f"The Valley Courier {i}", full_text=full_text)
             web.feed(path, xml, etag=f'"feed-{i}-v1"' if etag else None)
 
 
 async def _serve(args: argparse.Namespace) -> None:
     site = FakeWeb()
     await site.start()
-    NewsSite(site, args.articles, args.feeds)
+    NewsSite(site, args.articles, args.feeds, full_text=args.full_text)
     print(site.url(""), flush=True)
     try:
         await asyncio.Event().wait()
@@ -377,6 +382,7 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--feeds", type=int, default=10)
+    parser.add_argument("--full-text", action="store_true", help="items carry the story, no links")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))
