@@ -151,9 +151,16 @@ class Ingestor:
         added = iter(await self._store.articles.add_many(news, self._clock()))
         pairs = [next(added) if a.text.strip() else None for a in articles]
         stored: dict[str, StoredArticle] = {}
-        for article_id, _created in filter(None, pairs):
-            if article_id not in stored and (row := await self._store.articles.get(article_id)) is not None:
-                stored[article_id] = row
+        for article, pair in zip(articles, pairs, strict=True):
+            if pair is None or pair[0] in stored:
+                continue
+            row = await self._store.articles.get(pair[0])
+            if row is not None and not row.text.strip():
+                # It matched a feed item whose page was not fetched yet: this is its text.
+                await self._store.articles.mark_fetched(row.id, text=article.text, now=self._clock())
+                row = await self._store.articles.get(row.id)
+            if row is not None:
+                stored[row.id] = row
         briefs: dict[str, Brief | BriefbotError] = {}
         todo = []
         for article_id, row in stored.items():
@@ -505,7 +512,7 @@ def feed_location(url: str, local_files: bool = False) -> str:
     path = Path(unquote(urlsplit(text).path)) if scheme == "file" else Path(text)
     path = path.expanduser().resolve()
     if not path.is_file():
-        raise FetchError(f"no feed file at {path}")
+        raise FetchError(f"no feed file at {path} (for a web feed, give its http:// or https:// URL)")
     return path.as_uri()
 
 

@@ -334,3 +334,21 @@ async def test_the_queue_resumes_whatever_a_crash_left(rig: Rig, web: FakeWeb) -
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert rig.backend.max_in_flight <= rig.settings.feeds.brief_concurrency
     assert await rig.ingestor.process_queue() == 0
+
+
+async def test_an_import_gives_a_queued_feed_item_its_text(rig: Rig, web: FakeWeb) -> None:
+    s = story(80)
+    web.add(f"/news/{s.slug}", Resource(status=404))
+    web.feed(
+        "/rss", rss([s], link=web.url("/news/{slug}")).replace(f"<description>{s.summary}</description>", "")
+    )
+    await rig.ingestor.add_feed(web.url("/rss"))
+    await rig.ingestor.poll_feeds()  # the item is known, its page is missing: failed
+    url = web.url(f"/news/{s.slug}")
+    (result,) = await rig.ingestor.import_articles([Article(id="archived-80", url=url, text=s.text)])
+    assert not isinstance(result, Exception)
+    assert not result.created
+    stored = await rig.store.articles.get("archived-80")
+    assert stored is not None
+    assert (stored.state, stored.text) == ("briefed", s.text)
+    assert await rig.store.articles.count() == 1
