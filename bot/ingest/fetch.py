@@ -248,42 +248,58 @@ class Fetcher:
         """GET ``url`` (following redirects safely); with ``etag``/``last_modified`` it asks
         conditionally and may return a body-less 304 (``Fetched.not_modified``)."""
         shown = shown_url(url)
-        seconds = self._settings.timeout.total_seconds()
-        try:
-            async with asyncio.timeout(seconds):
-                return await self._follow(url, want, etag, last_modified)
-        except TimeoutError:
-            raise FetchError(f"could not fetch {shown}: no complete answer within {seconds:g} s") from None
-
-    async def _follow(self, url: str, want: Want, etag: str | None, last_modified: str | None) -> Fetched:
+        budget = self._settings.timeout.total_seconds()  # for all hops together
+        loop = asyncio.get_running_loop()
         seen: set[str] = set()
         current = url
         for _hop in range(self._settings.max_redirects + 1):
-            try:
-                target = _checked_url(current, self._settings.allow_private_networks, self._policy)
-                if str(target) in seen:
-                    raise FetchError(f"could not fetch {shown_url(url)}: it redirects in a loop")
-                seen.add(str(target))
-                headers = {"Accept": _ACCEPT[want]}
-                if etag:
-                    headers["If-None-Match"] = etag
-                if last_modified:
-                    headers["If-Modified-Since"] = last_modified
-                async with self._hosts.slot(target.host):
-                    result = await self._one(target, headers, want, shown_url(url))
-            except AddressRefused as exc:
-                via = "" if current == url else f" (it redirects to {shown_url(current)})"
-                raise AddressRefused(f"refusing to fetch {shown_url(url)}{via}: {exc}") from None
-            except FetchError as exc:
-                if current == url:
-                    raise
-                raise FetchError(f"could not fetch {shown_url(url)}: it redirects to {exc}") from None
+            target = self._hop_target(url, current)
+            if str(target) in seen:
+                raise FetchError(f"could not fetch {shown}: it redirects in a loop")
+            seen.add(str(target))
+            headers = {"Accept": _ACCEPT[want]}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            # Waiting for a slot on a busy host does not count against the timeout.
+            async with self._hosts.slot(target.host):
+                started = loop.time()
+                try:
+                    async with asyncio.timeout(max(budget, 0.0)):
+                        result = await self._one(target, headers, want, shown)
+                except TimeoutError:
+                    seconds = self._settings.timeout.total_seconds()
+                    raise FetchError(
+                        f"could not fetch {shown}: no complete answer within {seconds:g} s"
+                    ) from None
+                except AddressRefused as exc:  # found when connecting: the host resolved badly
+                    raise self._refused(url, current, exc) from None
+                budget -= loop.time() - started
             if isinstance(result, Fetched):
                 return result
             current = result
-        raise FetchError(
-            f"could not fetch {shown_url(url)}: more than {self._settings.max_redirects} redirects"
-        )
+        raise FetchError(f"could not fetch {shown}: more than {self._settings.max_redirects} redirects")
+
+    def _hop_target(self, url: str, current: str) -> httpx.URL:
+        """The next URL to request, after the checks that need no network."""
+        try:
+            target = _parse_web_url(current)
+            vet_host(target.host, self._settings.allow_private_networks, self._policy)
+        except _NotWeb as bad:
+            if current == url:
+                raise FetchError(f"{shown_url(url)} {bad}") from None
+            raise FetchError(
+                f"could not fetch {shown_url(url)}: it redirects to {shown_url(current)}, which {bad}"
+            ) from None
+        except AddressRefused as exc:
+            raise self._refused(url, current, exc) from None
+        return target
+
+    @staticmethod
+    def _refused(url: str, current: str, exc: AddressRefused) -> AddressRefused:
+        via = "" if current == url else f" (it redirects to {shown_url(current)})"
+        return AddressRefused(f"refusing to fetch {shown_url(url)}{via}: {exc}")
 
     async def _one(self, target: httpx.URL, headers: dict[str, str], want: Want, shown: str) -> Fetched | str:
         """One request: the response, or the URL a redirect points to."""
@@ -349,18 +365,19 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _checked_url(url: str, allow_private: bool, policy: AddressPolicy) -> httpx.URL:
-    """Parse one hop's URL and apply the rules that need no network."""
-    shown = shown_url(url)
+class _NotWeb(Exception):
+    """A URL the fetcher does not request; the message completes "<url> ..."."""
+
+
+def _parse_web_url(url: str) -> httpx.URL:
     try:
         target = httpx.URL(url.strip())
     except (httpx.InvalidURL, ValueError, TypeError):
-        raise FetchError(f"{shown} is not a valid URL") from None
+        raise _NotWeb("is not a valid URL") from None
     if target.scheme not in ("http", "https"):
-        raise FetchError(f"{shown} is not a web address; only http:// and https:// URLs are fetched")
+        raise _NotWeb("is not a web address; only http:// and https:// URLs are fetched")
     if not target.host:
-        raise FetchError(f"{shown} has no host name")
-    vet_host(target.host, allow_private, policy)
+        raise _NotWeb("has no host name")
     return target.copy_with(fragment=None)
 
 

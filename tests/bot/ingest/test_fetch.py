@@ -203,6 +203,31 @@ async def test_redirects_are_followed_up_to_the_limit(web: FakeWeb) -> None:
     assert web.hits("/c6") == 0
 
 
+async def test_errors_after_a_redirect_read_well(web: FakeWeb) -> None:
+    web.redirect("/moved", "/gone")
+    web.redirect("/to-ftp", "ftp://files.test/a")
+    async with Fetcher(fetch_settings()) as fetcher:
+        with pytest.raises(FetchError) as gone:
+            await fetcher.fetch(web.url("/moved"))
+        with pytest.raises(FetchError) as ftp:
+            await fetcher.fetch(web.url("/to-ftp"))
+    assert str(gone.value) == f"could not fetch {web.url('/moved')}: the server answered 404 Not Found"
+    assert str(ftp.value) == (
+        f"could not fetch {web.url('/to-ftp')}: it redirects to ftp://files.test/a, which is not a web "
+        "address; only http:// and https:// URLs are fetched"
+    )
+
+
+async def test_waiting_for_a_busy_host_does_not_count_against_the_timeout(web: FakeWeb) -> None:
+    for i in range(4):
+        web.add(f"/q{i}", Resource(body=b"<p>ok</p>", delay=0.3))
+    settings = fetch_settings(per_host_concurrency=1, timeout=timedelta(seconds=1))
+    async with Fetcher(settings) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(web.url(f"/q{i}")) for i in range(4)))
+    assert [r.status for r in results] == [200] * 4
+    assert web.max_in_flight == 1
+
+
 async def test_a_redirect_loop_is_reported(web: FakeWeb) -> None:
     web.redirect("/ping", "/pong")
     web.redirect("/pong", "/ping")
