@@ -157,3 +157,16 @@ async def test_failing_feed_is_disabled_with_its_reason(store: Store) -> None:
     assert await store.feeds.due(now=100.0) == []
     assert await store.feeds.enable(feed.id, now=100.0)
     assert [f.id for f in await store.feeds.due(now=100.0)] == [feed.id]
+
+
+async def test_removing_a_feed_keeps_its_articles(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://news.example/feed.xml", 900, now=1.0)
+    for n in range(2):
+        url = f"https://news.example/{n}"
+        await store.articles.add(
+            NewArticle(id=f"r{n}", canonical_url=url, feed_id=feed.id, guid="same"[: n + 3]), 1.0
+        )
+    assert await store.feeds.remove(feed.id)
+    assert not await store.feeds.remove(feed.id)
+    kept = [await store.articles.get(f"r{n}") for n in range(2)]
+    assert [a.feed_id for a in kept if a is not None] == [None, None]
