@@ -28,6 +28,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/repoll.py
+	$(BIN)/python bench/ingest.py
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

@@ -15,9 +15,12 @@ from typing import Any
 
 import httpx
 
+from bot.ingest.fetch import Fetcher, Resolver
 from bot.ingest.files import article_from_text, read_file
+from bot.ingest.pipeline import Ingestor, Progress
 from bot.render.text import render_brief
 from bot.settings import Settings
+from bot.store import Store
 from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.brief import Article
@@ -108,6 +111,34 @@ async def open_llm(settings: Settings) -> AsyncIterator[LLMClient | None]:
             yield client
         finally:
             record_llm_usage(settings, client.model, client.usage)
+
+
+def make_fetcher(settings: Settings, resolver: Resolver | None = None) -> Fetcher:
+    """The one safe fetcher (its own guarded httpx.AsyncClient) for pages and feeds; share it,
+    and ``await fetcher.aclose()`` at shutdown."""
+    return Fetcher(settings.fetch, resolver=resolver)
+
+
+def make_ingestor(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    backend: BriefBackend,
+    progress: Progress | None = None,
+) -> Ingestor:
+    return Ingestor(store, fetcher, backend, settings, progress=progress)
+
+
+@contextlib.asynccontextmanager
+async def open_ingestor(settings: Settings, progress: Progress | None = None) -> AsyncIterator[Ingestor]:
+    """Store, fetcher, brief backend and Ingestor for the life of the block (command-line use;
+    ``briefbot run`` builds the same parts with ``make_fetcher``/``make_ingestor``)."""
+    store = await Store.open(settings.store.path)
+    try:
+        async with open_llm(settings) as llm, make_fetcher(settings) as fetcher:
+            yield make_ingestor(settings, store, fetcher, make_backend(settings, llm), progress)
+    finally:
+        await store.close()
 
 
 def llm_usage_path(settings: Settings) -> Path:

@@ -1,4 +1,4 @@
-"""``briefbot`` command line: ``run | brief | doctor`` (more commands arrive with their issues).
+"""``briefbot`` command line: ``run | brief | ingest | feeds | doctor`` (more arrive with their issues).
 
 Every command takes ``--config PATH`` before or after its name.
 """
@@ -12,14 +12,18 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from bot.ingest.canonical import is_web_url
 from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
 from bot.render.text import render_brief
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, parse_duration
 from summarizer.brief import Article, Brief
 from summarizer.errors import BriefbotError, SummarizeError
+
+if TYPE_CHECKING:
+    from bot.store import Feed
 
 log = logging.getLogger("briefbot")
 
@@ -43,14 +47,46 @@ def build_parser() -> argparse.ArgumentParser:
     brief = commands.add_parser(
         "brief",
         parents=[common],
-        help="brief articles from files or stdin",
-        description="Brief .txt/.md/.html files, .jsonl files of {id,title,text} articles, or - for "
-        "stdin. Exits 0 when at least one article was briefed, 1 otherwise.",
+        help="brief articles from files, stdin or web pages",
+        description="Brief .txt/.md/.html files, .jsonl files of {id,title,text} articles, - for "
+        "stdin, or http(s) URLs (fetched safely, stored and briefed). Exits 0 when at least one "
+        "article was briefed and no URL failed, 1 otherwise.",
     )
     brief.add_argument("inputs", nargs="+", metavar="INPUT")
     brief.add_argument("--json", action="store_true", help="one JSON brief per line")
     brief.add_argument("--backend", choices=("local", "llm"), help="override [summarizer] backend")
     brief.set_defaults(handler=cmd_brief)
+
+    ingest = commands.add_parser(
+        "ingest",
+        parents=[common],
+        help="poll feeds once and brief what is new, or import article files",
+        description="Without PATHs: poll every due feed once, store new articles and brief them "
+        "(resuming whatever an interrupted run left). With PATHs: store and brief .txt/.html/.jsonl "
+        "articles (a JSONL article's id is kept as its key) or http(s) URLs. Exits 1 when a feed, "
+        "file or URL failed.",
+    )
+    ingest.add_argument("paths", nargs="*", metavar="PATH")
+    ingest.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    feeds = commands.add_parser("feeds", parents=[common], help="add, list and remove feeds")
+    actions = feeds.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="subscribe to an RSS/Atom feed (checked first)",
+        description="Subscribe to a feed URL (or a local feed file). The feed is fetched and "
+        "parsed first; nothing is stored if that fails.",
+    )
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--interval", type=_interval, help="poll interval, e.g. 15m or 1h (default [feeds])")
+    actions.add_parser("list", parents=[common], help="show feeds, their state and failures")
+    remove = actions.add_parser("remove", parents=[common], help="unsubscribe (stored articles stay)")
+    remove.add_argument("id", type=int, metavar="ID")
+    enable = actions.add_parser("enable", parents=[common], help="re-enable a disabled feed")
+    enable.add_argument("id", type=int, metavar="ID")
+    feeds.set_defaults(handler=cmd_feeds)
 
     doctor = commands.add_parser("doctor", parents=[common], help="check settings, model and environment")
     doctor.set_defaults(handler=cmd_doctor)
@@ -75,10 +111,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _interval(text: str) -> int:
+    try:
+        seconds = parse_duration(text).total_seconds()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds < 60:
+        raise argparse.ArgumentTypeError("the interval must be at least 1m")
+    return int(seconds)
+
+
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     if args.backend:
         settings = settings.replace("summarizer", backend=args.backend)
+    if any(is_web_url(i) for i in args.inputs):
+        return asyncio.run(_brief_mixed(args, settings))
     return asyncio.run(_brief_inputs(args, settings))
+
+
+async def _brief_mixed(args: argparse.Namespace, settings: Settings) -> int:
+    """Inputs in order; URLs go through the Ingestor (safe fetch, store, brief)."""
+    from bot.app import open_ingestor
+
+    code = 1
+    fetch_failed = False
+    async with open_ingestor(settings) as ingestor:
+        for group_is_url, group in itertools.groupby(args.inputs, is_web_url):
+            if not group_is_url:
+                sub = argparse.Namespace(**{**vars(args), "inputs": list(group)})
+                code = min(code, await _brief_inputs(sub, settings))
+                continue
+            for url in group:
+                try:
+                    result = await ingestor.ingest_url(url)
+                except BriefbotError as exc:
+                    fetch_failed = True
+                    print(f"briefbot: {exc}", file=sys.stderr)  # the message names the URL
+                    if args.json:
+                        sys.stdout.write(
+                            json.dumps({"url": url, "error": str(exc)}, ensure_ascii=False) + "\n"
+                        )
+                    continue
+                _print_brief(result.brief, args.json, sys.stdout)
+                sys.stdout.flush()
+                code = 0
+    return 1 if fetch_failed else code
 
 
 async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +202,140 @@ def _chunks(items: Iterable[Article | InputError], size: int) -> Iterable[list[A
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.paths:
+        return asyncio.run(_import(args.paths, settings))
+    return asyncio.run(_poll(settings, only_due=not args.all))
+
+
+async def _poll(settings: Settings, only_due: bool) -> int:
+    from bot.app import open_ingestor
+    from bot.ingest.progress import ProgressBar
+
+    bar = ProgressBar(sys.stderr, "briefing")
+    try:
+        async with open_ingestor(settings, progress=bar) as ingestor:
+            if not await ingestor.has_feeds():
+                print("no feeds yet: add one with `briefbot feeds add URL`", file=sys.stderr)
+            report = await ingestor.poll_feeds(only_due=only_due)
+    finally:
+        bar.close()
+    for line in report.errors:
+        print(f"briefbot: {line}", file=sys.stderr)
+    print(
+        f"polled {report.feeds_polled} feeds ({report.unchanged} unchanged, {report.feeds_failed} failed); "
+        f"{report.new_articles} new articles; briefed {report.briefed}, failed {report.failed}"
+    )
+    return 1 if report.feeds_failed or report.failed else 0
+
+
+async def _import(paths: list[str], settings: Settings) -> int:
+    """Archive import: store and brief files (and URLs), 64 articles at a time."""
+    from bot.app import open_ingestor
+
+    files = [p for p in paths if not is_web_url(p)]
+    urls = [p for p in paths if is_web_url(p)]
+    stored = new = briefed = 0
+    problems = 0
+    async with open_ingestor(settings) as ingestor:
+        for chunk in _chunks(read_inputs(files, sys.stdin), BATCH):
+            articles = [a for a in chunk if isinstance(a, Article)]
+            results = iter(await ingestor.import_articles(articles))
+            for item in chunk:
+                if isinstance(item, InputError):
+                    problems += 1
+                    print(f"briefbot: {item}", file=sys.stderr)
+                    continue
+                result = next(results)
+                if isinstance(result, BriefbotError):
+                    # Still stored (unless empty): it can be asked about, it just has no brief.
+                    print(f"briefbot: {item.id}: not briefed: {result}", file=sys.stderr)
+                    stored += 1 if item.text.strip() else 0
+                    continue
+                stored += 1
+                new += result.created
+                briefed += 1
+        for url in urls:
+            try:
+                outcome = await ingestor.ingest_url(url)
+            except BriefbotError as exc:
+                problems += 1
+                print(f"briefbot: {exc}", file=sys.stderr)
+                continue
+            stored += 1
+            new += outcome.created
+            briefed += 1
+    print(f"stored {stored} articles ({new} new, {stored - new} already stored); briefed {briefed}")
+    return 1 if problems else 0
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_feeds(args, settings))
+
+
+async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_ingestor
+    from bot.store import Store
+
+    if args.action == "add":
+        async with open_ingestor(settings) as ingestor:
+            feed, created = await ingestor.add_feed(args.url, args.interval, local_files=True)
+        what = "added" if created else "already subscribed:"
+        print(
+            f"{what} feed {feed.id}: {feed.title or '(untitled)'} <{feed.url}> every {_span(feed.interval_s)}"
+        )
+        return 0
+    store = await Store.open(settings.store.path)
+    try:
+        if args.action == "list":
+            _print_feeds(await store.feeds.list_all())
+            return 0
+        if args.action == "enable":
+            import time
+
+            if await store.feeds.enable(args.id, time.time()):
+                print(f"enabled feed {args.id}; it is polled on the next `briefbot ingest`")
+                return 0
+        elif await store.feeds.remove(args.id):
+            print(f"removed feed {args.id}")
+            return 0
+        print(f"briefbot: no feed with id {args.id} (see `briefbot feeds list`)", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+
+
+def _print_feeds(feeds: Sequence[Feed]) -> None:
+    if not feeds:
+        print("no feeds yet: add one with `briefbot feeds add URL`")
+        return
+    print(f"{'ID':>4}  {'EVERY':<6} {'LAST POLL (UTC)':<17} {'FAILS':>5}  {'STATUS':<8} TITLE <URL>")
+    for f in feeds:
+        polled = _when(f.last_polled_at)
+        status = "disabled" if f.disabled else ("failing" if f.failures else "ok")
+        print(
+            f"{f.id:>4}  {_span(f.interval_s):<6} {polled:<17} {f.failures:>5}  {status:<8} "
+            f"{f.title or '(untitled)'} <{f.url}>"
+        )
+        if f.disabled:
+            print(f"{'':>6}disabled: {f.disabled_reason or 'by hand'}")
+        elif f.last_error:
+            print(f"{'':>6}last error: {f.last_error}")
+
+
+def _when(stamp: float | None) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M") if stamp else "never"
+
+
+def _span(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from summarizer.errors import ExtractError
 
+MIN_WORDS = 8
+
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
@@ -19,18 +21,21 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     """The main text and metadata of an article page; comments and boilerplate left out."""
     import trafilatura  # lazy: ~0.3 s to import, and only HTML inputs need it
 
+    # Options chosen on the article-extraction benchmark (bench/extraction.py): precision
+    # first keeps boilerplate out of briefs, and tables inside articles are article text.
+    # Token F1 0.962 with the defaults, 0.971 with these; `fast` loses recall (0.961).
     doc = trafilatura.bare_extraction(
         html,
         url=url,
         include_comments=False,
-        include_tables=False,
-        favor_precision=False,
+        include_tables=True,
+        favor_precision=True,
         with_metadata=True,
     )
     if doc is None or isinstance(doc, dict):
         raise ExtractError("no article text found in the page")
     text = (doc.text or "").strip()
-    if not text:
+    if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
         raise ExtractError("no article text found in the page")
     return Extracted(
         text=text,

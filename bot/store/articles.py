@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.store.db import Database
+from bot.store.db import Database, Transaction
 from summarizer.brief import Article, Brief
 
 ArticleState = Literal["new", "fetched", "briefed", "failed"]
@@ -16,11 +17,22 @@ ArticleState = Literal["new", "fetched", "briefed", "failed"]
 _SPACE = re.compile(r"\s+")
 
 
+# Texts shorter than this are not deduplicated by content: feeds often give every item the
+# same stock blurb ("Read the full story on our website."), and two articles must not become one
+# because of it. Real articles are far longer.
+MIN_HASHED_WORDS = 30
+
+
 def content_hash(text: str) -> str:
     """Hash of the text with case and whitespace normalised: the same story re-published
     (re-dated, re-wrapped) hashes the same."""
     normal = _SPACE.sub(" ", text).strip().lower()
     return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def dedupe_hash(text: str) -> str | None:
+    """The content hash an article is deduplicated by, or None for a text too short to trust."""
+    return content_hash(text) if len(text.split()) >= MIN_HASHED_WORDS else None
 
 
 def derived_id(*parts: str) -> str:
@@ -95,52 +107,90 @@ class ArticleRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    # -- adding, with deduplication ----------------------------------------------------------
     async def add(self, new: NewArticle, now: float) -> tuple[str, bool]:
         """Store an article unless it is already known by id, canonical URL, feed GUID or
-        content hash. Returns the stored article's id and whether it was created."""
-        digest = content_hash(new.text) if new.text.strip() else None
+        content hash (also under a key a duplicate once arrived with). Returns the stored
+        article's id and whether it was created."""
         async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT id FROM articles WHERE id = ? OR canonical_url = ? "
-                "OR (feed_id = ? AND guid = ?) OR content_hash = ? LIMIT 1",
-                (new.id, new.canonical_url, new.feed_id, new.guid, digest),
-            )
-            if row is not None:
-                return str(row["id"]), False
-            await tx.execute(
-                "INSERT INTO articles (id, url, canonical_url, feed_id, guid, title, source, author, "
-                "published, summary, text, content_hash, state, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    new.id,
-                    new.url,
-                    new.canonical_url,
-                    new.feed_id,
-                    new.guid,
-                    new.title,
-                    new.source,
-                    new.author,
-                    new.published,
-                    new.summary,
-                    new.text,
-                    digest,
-                    "fetched" if digest else "new",
-                    now,
-                    now,
-                ),
-            )
+            return await self._add(tx, new, now)
+
+    async def add_many(self, news: Sequence[NewArticle], now: float) -> list[tuple[str, bool]]:
+        """``add`` for many articles in one transaction (a feed's items)."""
+        async with self._db.transaction() as tx:
+            return [await self._add(tx, new, now) for new in news]
+
+    async def _add(self, tx: Transaction, new: NewArticle, now: float) -> tuple[str, bool]:
+        digest = dedupe_hash(new.text)
+        found = await _find(tx, new.id, new.canonical_url, new.feed_id, new.guid, digest)
+        if found is not None:
+            await _remember(tx, found, new.id, new.canonical_url, new.feed_id, new.guid)
+            return found, False
+        await tx.execute(
+            "INSERT INTO articles (id, url, canonical_url, feed_id, guid, title, source, author, "
+            "published, summary, text, content_hash, state, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.id,
+                new.url,
+                new.canonical_url,
+                new.feed_id,
+                new.guid,
+                new.title,
+                new.source,
+                new.author,
+                new.published,
+                new.summary,
+                new.text,
+                digest,
+                "fetched" if new.text.strip() else "new",
+                now,
+                now,
+            ),
+        )
         return new.id, True
 
+    # -- reading -------------------------------------------------------------------------------
+    async def resolve(self, key: str) -> str | None:
+        """The id of the article stored under ``key``: its own id, or one a duplicate had."""
+        row = await self._db.fetchone(
+            "SELECT id FROM articles WHERE id = ? "
+            "UNION ALL SELECT article_id FROM article_keys WHERE kind = 'id' AND key = ? LIMIT 1",
+            (key, key),
+        )
+        return str(row[0]) if row else None
+
     async def get(self, article_id: str) -> StoredArticle | None:
+        """The article with this id, or the one a duplicate with this id was merged into."""
         row = await self._db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+        if row is None:
+            row = await self._db.fetchone(
+                "SELECT a.* FROM article_keys k JOIN articles a ON a.id = k.article_id "
+                "WHERE k.kind = 'id' AND k.key = ?",
+                (article_id,),
+            )
         return StoredArticle.from_row(row) if row else None
 
-    async def in_state(self, state: ArticleState, limit: int = 100) -> list[StoredArticle]:
+    async def find_url(self, canonical_url: str) -> StoredArticle | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM articles WHERE canonical_url = ? UNION ALL "
+            "SELECT a.* FROM article_keys k JOIN articles a ON a.id = k.article_id "
+            "WHERE k.kind = 'url' AND k.key = ? LIMIT 1",
+            (canonical_url, canonical_url),
+        )
+        return StoredArticle.from_row(row) if row else None
+
+    async def in_state(
+        self, state: ArticleState, limit: int = 100, after_rowid: int = 0
+    ) -> list[StoredArticle]:
+        """Articles in ``state``, oldest first (page with ``after_rowid``)."""
         rows = await self._db.fetchall(
-            "SELECT * FROM articles WHERE state = ? ORDER BY rowid LIMIT ?", (state, limit)
+            "SELECT * FROM articles WHERE state = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+            (state, after_rowid, limit),
         )
         return [StoredArticle.from_row(r) for r in rows]
 
+    # -- the queue -----------------------------------------------------------------------------
     async def mark_fetched(
         self,
         article_id: str,
@@ -152,18 +202,21 @@ class ArticleRepo:
         published: str | None = None,
     ) -> str | None:
         """Store fetched text. If another article already has the same text, this one is a
-        duplicate: it is removed and the other's id returned; otherwise None."""
-        digest = content_hash(text)
+        duplicate: it is merged into the other (its keys now lead there) and the other's id is
+        returned; otherwise None."""
+        digest = dedupe_hash(text)
         async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
-            )
-            if row is not None:
-                await tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-                return str(row["id"])
+            if digest is not None:
+                row = await tx.fetchone(
+                    "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
+                )
+                if row is not None:
+                    survivor = str(row["id"])
+                    await _merge(tx, article_id, survivor)
+                    return survivor
             await tx.execute(
                 "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "
-                "author = COALESCE(?, author), published = COALESCE(published, ?), state = 'fetched', "
+                "author = COALESCE(author, ?), published = COALESCE(published, ?), state = 'fetched', "
                 "error = NULL, updated_at = ? WHERE id = ?",
                 (text, digest, title, author, published, now, article_id),
             )
@@ -179,28 +232,39 @@ class ArticleRepo:
     async def retry(self, article_id: str, now: float) -> None:
         """Back into the queue: ``fetched`` when its text is known, else ``new``."""
         await self._db.execute(
-            "UPDATE articles SET state = CASE WHEN content_hash IS NULL THEN 'new' ELSE 'fetched' END, "
+            "UPDATE articles SET state = CASE WHEN text = '' THEN 'new' ELSE 'fetched' END, "
             "updated_at = ? WHERE id = ?",
             (now, article_id),
         )
 
+    async def requeue_failed(self, now: float, max_attempts: int, delay_s: float) -> int:
+        """Put failed articles back in the queue once they have waited ``delay_s`` doubled per
+        earlier attempt; those that failed ``max_attempts`` times stay failed."""
+        changed = await self._db.execute(
+            "UPDATE articles SET state = CASE WHEN text = '' THEN 'new' ELSE 'fetched' END, updated_at = ? "
+            "WHERE state = 'failed' AND attempts < ? "
+            "AND updated_at + ? * (1 << MIN(MAX(attempts - 1, 0), 20)) <= ?",
+            (now, max_attempts, delay_s, now),
+        )
+        return changed.rowcount
+
     async def save_brief(self, brief: Brief, now: float) -> None:
         """Store a brief and mark its article briefed, atomically."""
+        await self.save_briefs([brief], now)
+
+    async def save_briefs(self, briefs: Sequence[Brief], now: float) -> None:
+        """Store briefs and mark their articles briefed, all in one transaction."""
+        if not briefs:
+            return
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO briefs (article_id, json, backend, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (article_id) DO UPDATE SET json = excluded.json, backend = excluded.backend, "
-                "created_at = excluded.created_at",
-                (brief.id, brief.to_json(), brief.backend, now),
-            )
-            await tx.execute(
-                "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? "
-                "WHERE id = ?",
-                (searchable(brief), now, brief.id),
-            )
+            for brief in briefs:
+                await _save_brief(tx, brief, now)
 
     async def get_brief(self, article_id: str) -> Brief | None:
-        row = await self._db.fetchone("SELECT json FROM briefs WHERE article_id = ?", (article_id,))
+        key = await self.resolve(article_id)
+        if key is None:
+            return None
+        row = await self._db.fetchone("SELECT json FROM briefs WHERE article_id = ?", (key,))
         return Brief.from_json(row["json"]) if row else None
 
     async def count(self, state: ArticleState | None = None) -> int:
@@ -209,3 +273,77 @@ class ArticleRepo:
         else:
             row = await self._db.fetchone("SELECT COUNT(*) FROM articles WHERE state = ?", (state,))
         return int(row[0]) if row else 0
+
+
+async def _find(
+    tx: Transaction,
+    article_id: str,
+    canonical_url: str | None,
+    feed_id: int | None,
+    guid: str | None,
+    digest: str | None,
+) -> str | None:
+    row = await tx.fetchone(
+        "SELECT id FROM articles WHERE id = ? OR canonical_url = ? "
+        "OR (feed_id = ? AND guid = ?) OR content_hash = ? LIMIT 1",
+        (article_id, canonical_url, feed_id, guid, digest),
+    )
+    if row is not None:
+        return str(row["id"])
+    row = await tx.fetchone(
+        "SELECT article_id FROM article_keys WHERE (kind = 'id' AND key = ?) "
+        "OR (kind = 'url' AND key = ?) OR (kind = 'guid' AND key = ?) LIMIT 1",
+        (article_id, canonical_url, _guid_key(feed_id, guid)),
+    )
+    return str(row[0]) if row else None
+
+
+async def _remember(
+    tx: Transaction,
+    survivor: str,
+    article_id: str,
+    canonical_url: str | None,
+    feed_id: int | None,
+    guid: str | None,
+) -> None:
+    """Record the keys a duplicate arrived with, where they differ from the survivor's own."""
+    own = await tx.fetchone("SELECT canonical_url, feed_id, guid FROM articles WHERE id = ?", (survivor,))
+    keys = []
+    if article_id != survivor:
+        keys.append(("id", article_id))
+    if canonical_url and (own is None or own["canonical_url"] != canonical_url):
+        keys.append(("url", canonical_url))
+    guid_key = _guid_key(feed_id, guid)
+    if guid_key and (own is None or _guid_key(own["feed_id"], own["guid"]) != guid_key):
+        keys.append(("guid", guid_key))
+    for kind, key in keys:
+        await tx.execute(
+            "INSERT OR IGNORE INTO article_keys (kind, key, article_id) VALUES (?, ?, ?)",
+            (kind, key, survivor),
+        )
+
+
+async def _merge(tx: Transaction, duplicate: str, survivor: str) -> None:
+    """Fold a duplicate into the survivor: its keys lead to the survivor, its row goes."""
+    row = await tx.fetchone("SELECT canonical_url, feed_id, guid FROM articles WHERE id = ?", (duplicate,))
+    await tx.execute("UPDATE article_keys SET article_id = ? WHERE article_id = ?", (survivor, duplicate))
+    await tx.execute("DELETE FROM articles WHERE id = ?", (duplicate,))
+    if row is not None:
+        await _remember(tx, survivor, duplicate, row["canonical_url"], row["feed_id"], row["guid"])
+
+
+async def _save_brief(tx: Transaction, brief: Brief, now: float) -> None:
+    await tx.execute(
+        "INSERT INTO briefs (article_id, json, backend, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (article_id) DO UPDATE SET json = excluded.json, backend = excluded.backend, "
+        "created_at = excluded.created_at",
+        (brief.id, brief.to_json(), brief.backend, now),
+    )
+    await tx.execute(
+        "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? WHERE id = ?",
+        (searchable(brief), now, brief.id),
+    )
+
+
+def _guid_key(feed_id: int | None, guid: str | None) -> str | None:
+    return f"{feed_id}\x1f{guid}" if feed_id is not None and guid else None

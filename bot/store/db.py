@@ -83,7 +83,9 @@ class Database:
                     f"({len(MIGRATIONS)}); upgrade Briefbot"
                 )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                log.info("migrating database to_version=%d", number)
+                # Creating a new database is routine; upgrading an existing one is news.
+                level = logging.INFO if version else logging.DEBUG
+                log.log(level, "migrating database to_version=%d", number)
                 # executescript commits first; the script and the version bump run as one
                 # transaction so a crash cannot leave a half-applied migration.
                 await self._conn.executescript(

@@ -93,7 +93,8 @@ class FeedRepo:
             "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ?, "
             "disabled = CASE WHEN failures + 1 >= ? THEN 1 ELSE disabled END, "
             "disabled_reason = CASE WHEN failures + 1 >= ? "
-            "  THEN 'failed ' || (failures + 1) || ' times in a row; last error: ' || ? "
+            "  THEN 'failed ' || (failures + 1) || CASE WHEN failures = 0 THEN ' time' ELSE ' times' END "
+            "    || ' in a row; last error: ' || ? "
             "  ELSE disabled_reason END "
             "WHERE id = ?",
             (error, now, next_poll_at, max_failures, max_failures, error, feed_id),

@@ -79,6 +79,18 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
 
+    -- Other keys of a stored article: the id, canonical URL or feed GUID under which a duplicate
+    -- arrived (a re-published story, a feed that changed its GUIDs, a JSONL line repeating an
+    -- article under a new id). Looking them up keeps duplicates out and finds the article by
+    -- any of its names. kind 'guid' keys are '<feed id>' || x'1f' || guid.
+    CREATE TABLE article_keys (
+        kind       TEXT NOT NULL CHECK (kind IN ('id', 'url', 'guid')),
+        key        TEXT NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE ON UPDATE CASCADE,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_keys_article ON article_keys(article_id);
+
     CREATE TABLE channels (
         key             TEXT PRIMARY KEY,       -- platform:workspace:channel (ChannelRef.key)
         platform        TEXT NOT NULL,

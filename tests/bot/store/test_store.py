@@ -9,7 +9,11 @@ from bot.store import NewArticle, Store
 from summarizer.brief import Actor, Brief, Place
 from summarizer.errors import ConfigError
 
-TEXT = "The river authority opened the new flood gates on Monday after a decade of planning."
+TEXT = (
+    "The river authority opened the new flood gates on Monday after a decade of planning. "
+    "Engineers said the gates would protect four hundred homes in the lower town from winter "
+    "storms, and the council promised a review of the costs next spring."
+)
 
 
 @pytest.fixture
@@ -49,10 +53,7 @@ async def test_articles_are_deduplicated_by_url_guid_and_content(store: Store) -
     assert await store.articles.add(first, now=2.0) == ("a1", True)
     same_url = NewArticle(id="a2", canonical_url="https://news.example/a")
     same_guid = NewArticle(id="a3", feed_id=feed.id, guid="g1")
-    same_text = NewArticle(
-        id="a4",
-        text="  the RIVER authority opened the new flood gates on Monday after a decade of planning.  ",
-    )
+    same_text = NewArticle(id="a4", text="  " + TEXT.upper().replace(" ", "\n  ") + "  ")
     for dup in (same_url, same_guid, same_text):
         assert await store.articles.add(dup, now=3.0) == ("a1", False)
     assert await store.articles.count() == 1
@@ -91,9 +92,57 @@ async def test_queue_moves_new_fetched_briefed_and_survives_reopen(tmp_path: Pat
 
 async def test_fetched_text_equal_to_another_article_is_a_duplicate(store: Store) -> None:
     await store.articles.add(NewArticle(id="a", text=TEXT), now=1.0)
-    await store.articles.add(NewArticle(id="b", url="https://n.example/b"), now=1.0)
+    b_url = "https://n.example/b"
+    await store.articles.add(NewArticle(id="b", url=b_url, canonical_url=b_url), now=1.0)
     assert await store.articles.mark_fetched("b", text=TEXT.upper(), now=2.0) == "a"
-    assert await store.articles.get("b") is None
+    assert await store.articles.count() == 1
+    # The duplicate's id and URL now lead to the article it was merged into.
+    merged = await store.articles.get("b")
+    assert merged is not None
+    assert merged.id == "a"
+    assert await store.articles.resolve("b") == "a"
+    assert (await store.articles.add(NewArticle(id="c", canonical_url="https://n.example/b"), 3.0)) == (
+        "a",
+        False,
+    )
+
+
+async def test_short_texts_are_not_merged_by_content(store: Store) -> None:
+    """Feeds give many items the same stock blurb; that must not make them one article."""
+    blurb = "Read the full story on our website."
+    first = NewArticle(id="s1", canonical_url="https://n.example/1", text=blurb)
+    second = NewArticle(id="s2", canonical_url="https://n.example/2", text=blurb)
+    assert await store.articles.add_many([first, second], now=1.0) == [("s1", True), ("s2", True)]
+    assert await store.articles.count() == 2
+
+
+async def test_a_feed_that_changes_guids_keeps_one_article(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://news.example/feed.xml", 900, now=1.0)
+    url = "https://news.example/story"
+    first = NewArticle(id="k1", canonical_url=url, feed_id=feed.id, guid="guid-1")
+    assert await store.articles.add(first, 1.0) == ("k1", True)
+    regenerated = NewArticle(id="k1b", canonical_url=url, feed_id=feed.id, guid="guid-2")
+    assert await store.articles.add(regenerated, 2.0) == ("k1", False)
+    # Later the link changes too, but the GUID seen before still identifies the story.
+    moved = NewArticle(id="k1c", canonical_url=url + "?page=1", feed_id=feed.id, guid="guid-2")
+    assert await store.articles.add(moved, 3.0) == ("k1", False)
+    assert await store.articles.count() == 1
+
+
+async def test_failed_articles_are_retried_after_a_growing_delay_up_to_a_cap(store: Store) -> None:
+    await store.articles.add(NewArticle(id="f", url="https://n.example/f"), now=0.0)
+    await store.articles.mark_failed("f", "the server answered 503", now=10.0)
+    assert await store.articles.requeue_failed(now=50.0, max_attempts=3, delay_s=100.0) == 0
+    assert await store.articles.requeue_failed(now=110.0, max_attempts=3, delay_s=100.0) == 1
+    assert (await store.articles.get("f")).state == "new"  # type: ignore[union-attr]
+    await store.articles.mark_failed("f", "again", now=200.0)  # attempt 2: waits 200 s
+    assert await store.articles.requeue_failed(now=399.0, max_attempts=3, delay_s=100.0) == 0
+    assert await store.articles.requeue_failed(now=400.0, max_attempts=3, delay_s=100.0) == 1
+    await store.articles.mark_failed("f", "and again", now=500.0)  # attempt 3: the cap
+    assert await store.articles.requeue_failed(now=1e9, max_attempts=3, delay_s=100.0) == 0
+    failed = await store.articles.get("f")
+    assert failed is not None
+    assert (failed.state, failed.attempts, failed.error) == ("failed", 3, "and again")
 
 
 async def test_failing_feed_is_disabled_with_its_reason(store: Store) -> None:
@@ -108,3 +157,16 @@ async def test_failing_feed_is_disabled_with_its_reason(store: Store) -> None:
     assert await store.feeds.due(now=100.0) == []
     assert await store.feeds.enable(feed.id, now=100.0)
     assert [f.id for f in await store.feeds.due(now=100.0)] == [feed.id]
+
+
+async def test_removing_a_feed_keeps_its_articles(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://news.example/feed.xml", 900, now=1.0)
+    for n in range(2):
+        url = f"https://news.example/{n}"
+        await store.articles.add(
+            NewArticle(id=f"r{n}", canonical_url=url, feed_id=feed.id, guid="same"[: n + 3]), 1.0
+        )
+    assert await store.feeds.remove(feed.id)
+    assert not await store.feeds.remove(feed.id)
+    kept = [await store.articles.get(f"r{n}") for n in range(2)]
+    assert [a.feed_id for a in kept if a is not None] == [None, None]

@@ -1,0 +1,204 @@
+"""`briefbot feeds|ingest|brief URL` as a user runs them: real subprocesses against the fake web."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.fakes.web import FakeWeb, NewsSite, Resource, article_page, story
+
+
+def write_config(tmp_path: Path, allow_private: bool = True, extra: str = "") -> Path:
+    config = tmp_path / "briefbot.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "data" / "b.db"}"\n'
+        f"[fetch]\nallow_private_networks = {str(allow_private).lower()}\n{extra}"
+    )
+    return config
+
+
+async def briefbot(*args: str, timeout: float = 180) -> tuple[int, str, str]:
+    """Run the CLI without blocking the loop that serves the fake web."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def query(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def stderr_lines(err: str) -> list[str]:
+    """What a user sees on stderr, without the log lines."""
+    return [line for line in err.splitlines() if not line.startswith("ts=")]
+
+
+async def test_feeds_add_list_and_remove(tmp_path: Path, web: FakeWeb) -> None:
+    config = write_config(tmp_path)
+    site = NewsSite(web, articles=2, feeds=1)
+    url = web.url(site.feed_paths[0])
+
+    code, out, _ = await briefbot("feeds", "add", url, "--interval", "1h", "--config", str(config))
+    assert code == 0
+    assert out.strip() == f"added feed 1: The Valley Courier 0 <{url}> every 1h"
+    code, out, _ = await briefbot("--config", str(config), "feeds", "add", url)
+    assert (code, out.split(":")[0]) == (0, "already subscribed")
+
+    web.add("/not-a-feed", Resource(body=b"<html><body>hi</body></html>"))
+    code, out, err = await briefbot("feeds", "add", web.url("/not-a-feed"), "--config", str(config))
+    assert code == 1
+    assert stderr_lines(err) == ["briefbot: this is a web page, not an RSS or Atom feed"]
+
+    code, out, _ = await briefbot("feeds", "list", "--config", str(config))
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split()[:3] == ["ID", "EVERY", "LAST"]
+    assert row.split()[:4] == ["1", "1h", "never", "0"]
+    assert row.endswith(f"The Valley Courier 0 <{url}>")
+
+    assert (await briefbot("feeds", "remove", "1", "--config", str(config)))[:2] == (0, "removed feed 1\n")
+    code, _, err = await briefbot("feeds", "remove", "1", "--config", str(config))
+    assert code == 1
+    assert "no feed with id 1" in err
+
+
+async def test_a_feed_that_keeps_failing_is_disabled_and_listed_with_its_reason(
+    tmp_path: Path, web: FakeWeb
+) -> None:
+    config = write_config(tmp_path, extra="[feeds]\nmax_failures = 1\n")
+    site = NewsSite(web, articles=1, feeds=1)
+    assert (await briefbot("feeds", "add", web.url(site.feed_paths[0]), "--config", str(config)))[0] == 0
+    web.add(site.feed_paths[0], Resource(status=500))
+    code, out, err = await briefbot("ingest", "--config", str(config))
+    assert code == 1
+    assert "answered 500" in err
+    assert out.startswith("polled 1 feeds (0 unchanged, 1 failed)")
+    _, out, _ = await briefbot("feeds", "list", "--config", str(config))
+    assert "disabled" in out.splitlines()[1]
+    assert "disabled: failed 1 time in a row; last error: could not fetch" in out
+
+
+async def test_ingest_with_no_feeds_says_how_to_add_one(tmp_path: Path) -> None:
+    code, out, err = await briefbot("ingest", "--config", str(write_config(tmp_path)))
+    assert code == 0
+    assert "briefbot feeds add URL" in err
+    assert out.startswith("polled 0 feeds")
+
+
+async def test_archive_import_keeps_jsonl_ids(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    lines = [{"id": f"held-out-{n}", "title": story(n).title, "text": story(n).text} for n in (60, 61, 62)]
+    jsonl = tmp_path / "articles.jsonl"
+    jsonl.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    text = tmp_path / "notes.txt"
+    text.write_text(story(63).title + "\n\n" + story(63).text)
+
+    code, out, err = await briefbot("ingest", str(jsonl), str(text), "--config", str(config))
+    assert code == 0, err
+    assert out.strip() == "stored 4 articles (4 new, 0 already stored); briefed 4"
+    db = tmp_path / "data" / "b.db"
+    assert query(db, "SELECT id FROM articles ORDER BY id") == [
+        ("held-out-60",),
+        ("held-out-61",),
+        ("held-out-62",),
+        ("notes",),
+    ]
+    assert query(db, "SELECT COUNT(*) FROM briefs") == [(4,)]
+
+    code, out, _ = await briefbot("--config", str(config), "ingest", str(jsonl))
+    assert (code, out.strip()) == (0, "stored 3 articles (0 new, 3 already stored); briefed 3")
+
+    missing = tmp_path / "missing.jsonl"
+    code, out, err = await briefbot("ingest", str(missing), "--config", str(config))
+    assert code == 1
+    assert "cannot read" in err
+
+
+async def test_brief_url_fetches_stores_and_briefs(tmp_path: Path, web: FakeWeb) -> None:
+    config = write_config(tmp_path)
+    s = story(70)
+    web.page(f"/news/{s.slug}", article_page(s))
+    code, out, err = await briefbot("brief", "--json", web.url(f"/news/{s.slug}"), "--config", str(config))
+    assert code == 0, err
+    brief = json.loads(out)
+    assert brief["title"] == s.title
+    assert brief["url"] == web.url(f"/news/{s.slug}")
+    assert query(tmp_path / "data" / "b.db", "SELECT COUNT(*) FROM briefs") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/", "169.254.169.254 is a link-local address"),
+        ("http://localhost/", "localhost is this machine"),
+        ("http://[::1]/", "::1 is a loopback address"),
+        ("http://2130706433/", "2130706433 is a loopback address"),
+        ("http://10.0.0.1/", "10.0.0.1 is a private network address"),
+    ],
+)
+async def test_brief_refuses_private_targets_with_one_line(tmp_path: Path, url: str, reason: str) -> None:
+    code, out, err = await briefbot(
+        "brief", url, "--config", str(write_config(tmp_path, allow_private=False))
+    )
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [f"briefbot: refusing to fetch {url}: {reason}"]
+
+
+async def test_kill_mid_ingest_then_resume_stores_and_briefs_everything_once(
+    tmp_path: Path, web: FakeWeb
+) -> None:
+    """The acceptance scenario: add feeds, run `briefbot ingest`, SIGKILL it halfway, run it
+    again — every article stored once and briefed once."""
+    config = write_config(tmp_path)
+    site = NewsSite(web, articles=40, feeds=2)
+    for path in site.feed_paths:
+        await briefbot("feeds", "add", web.url(path), "--config", str(config))
+    for s in site.stories:  # slow pages: the run takes a few seconds
+        web.resources[f"/news/{s.slug}"].delay = 0.08
+    db = tmp_path / "data" / "b.db"
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "ingest", "--config", str(config), cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    briefed = 0
+    while time.monotonic() < deadline and proc.returncode is None:
+        briefed = query(db, "SELECT COUNT(*) FROM briefs")[0][0] if db.exists() else 0  # type: ignore[assignment]
+        if briefed >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert proc.returncode is None, "the first run finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    await proc.wait()
+    states = dict(query(db, "SELECT state, COUNT(*) FROM articles GROUP BY state"))
+    assert 0 < query(db, "SELECT COUNT(*) FROM briefs")[0][0] < 40  # type: ignore[operator]
+    assert states != {"briefed": 40}
+
+    code, out, err = await briefbot("ingest", "--config", str(config))
+    assert code == 0, err
+    assert out.endswith(f"briefed {40 - int(states.get('briefed', 0))}, failed 0\n")
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT canonical_url) FROM articles") == [(40, 40)]
+    assert query(db, "SELECT state, COUNT(*) FROM articles GROUP BY state") == [("briefed", 40)]
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT article_id) FROM briefs") == [(40, 40)]
+    stored_urls = {row[0] for row in query(db, "SELECT canonical_url FROM articles")}
+    assert stored_urls == {web.url(f"/news/{s.slug}") for s in site.stories}
