@@ -49,10 +49,11 @@ MAX_BUTTON_TEXT = 75
 MAX_URL = 3000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTION_ELEMENTS = 25
-# Ours: notification/fallback text (Slack accepts 40,000 but shows a line or two), messages per
-# reply (a reply that needs more is cut with a note rather than flooding a channel).
+# Ours: notification/fallback text (Slack accepts 40,000 but shows a line or two), and messages
+# per reply: a reply that needs more is cut with a note rather than flooding a channel, and a
+# response_url takes only five messages (working note + its removal + three).
 MAX_FALLBACK = 3000
-MAX_MESSAGES = 10
+MAX_MESSAGES = 3
 
 # What one brief shows (the JSON holds everything; chat shows the top of each list).
 TOP_WHO = 6
