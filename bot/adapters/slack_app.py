@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -95,12 +96,19 @@ def slack_tokens_from_env(env: Mapping[str, str], mode: Literal["socket", "http"
     return SlackTokens(bot_token=bot, app_token=app, signing_secret=secret)
 
 
-def make_web_client(api_url: str, bot_token: str) -> AsyncWebClient:
-    """The one Web API client (built by ``bot/app.py``): 429s wait for Retry-After and retry."""
+def make_web_client(
+    api_url: str, bot_token: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The one Web API client (built by ``bot/app.py``): 429s wait for Retry-After and retry.
+
+    Pass one ``aiohttp.ClientSession`` (created inside the running loop, closed at shutdown) so
+    that calls reuse connections; without it every call pays DNS, TCP and TLS again.
+    """
     base = api_url if api_url.endswith("/") else api_url + "/"
     return AsyncWebClient(
         token=bot_token,
         base_url=base,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -146,10 +154,11 @@ class _Requesters:
             return hit[1]
         try:
             response = await self._client.users_info(user=user_id)
-        except SlackApiError as exc:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             # Fail closed: without Slack's word the user is not an admin. Not cached, so the
             # next command asks again.
-            log.warning("users.info failed user=%s error=%s", user_id, _error_code(exc))
+            reason = _error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("users.info failed user=%s error=%s", user_id, reason)
             return Requester(user_id=user_id, name=fallback_name, is_admin=False)
         user: Mapping[str, Any] = response.get("user") or {}
         profile: Mapping[str, Any] = user.get("profile") or {}
@@ -263,6 +272,7 @@ class SlackAdapter:
         ping_interval: float = 10.0,
         admin_ttl: float = 600.0,
         dedupe_size: int = 10_000,
+        max_busy: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
@@ -273,6 +283,9 @@ class SlackAdapter:
         self._seen = _Seen(dedupe_size)
         self._requesters = _Requesters(client, admin_ttl, clock)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Work after the ack runs at most ``max_busy`` at a time: a burst of commands then
+        # cannot crowd the loop so much that the acks of the next ones are late.
+        self._busy = asyncio.Semaphore(max_busy)
         self._bot_user_id: str | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -382,9 +395,16 @@ class SlackAdapter:
         return web.json_response({"ok": True})
 
     def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        task = asyncio.create_task(work, name=f"slack-{what}")
+        task = asyncio.create_task(self._bounded(work), name=f"slack-{what}")
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+
+    async def _bounded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self._busy:
+                await work
+        finally:
+            work.close()  # cancelled while queued: it never ran, and must not warn about it
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

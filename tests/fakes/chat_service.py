@@ -9,7 +9,7 @@ to articles, and ``ask`` inside the thread of a remembered post answers about th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.replies import (
@@ -90,8 +90,8 @@ class FakeChatService:
     digest_items: int = 2
     # When set, handle() waits for it: lets a test look at the "working on it" note.
     gate: asyncio.Event | None = None
-    # A stand-in for the real work (fetching, NLP), e.g. CPU work in a thread in a benchmark.
-    work: Callable[[str], object] | None = None
+    # A stand-in for the real work (fetching, NLP), e.g. CPU work in a worker in a benchmark.
+    work: Callable[[str], Awaitable[object]] | None = None
     replies: dict[str, Reply] = field(default_factory=dict)
     raise_on: dict[str, Exception] = field(default_factory=dict)
     articles_by_message: dict[str, str] = field(default_factory=dict)
@@ -104,7 +104,7 @@ class FakeChatService:
         if self.gate is not None:
             await self.gate.wait()
         if self.work is not None:
-            await asyncio.to_thread(self.work, text)
+            await self.work(text)
         if text in self.raise_on:
             raise self.raise_on[text]
         if text in self.replies:

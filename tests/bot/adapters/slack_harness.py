@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import aiohttp
+
 from bot.adapters.slack_app import SlackAdapter, SlackTokens, make_web_client
 from bot.settings import SlackSettings
 from tests.fakes.chat_service import FakeChatService
@@ -43,7 +45,8 @@ async def slack_bot(
     tokens = SlackTokens(
         BOT_TOKEN, APP_TOKEN if mode == "socket" else "", SIGNING_SECRET if mode == "http" else ""
     )
-    client = make_web_client(settings.api_url, tokens.bot_token)
+    session = aiohttp.ClientSession()
+    client = make_web_client(settings.api_url, tokens.bot_token, session)
     adapter_options.setdefault("ping_interval", 0.2)
     adapter = SlackAdapter(
         settings=settings, tokens=tokens, service=service, client=client, clock=clock, **adapter_options
@@ -58,4 +61,5 @@ async def slack_bot(
         if events is not None:
             await events.close()
         await adapter.stop(drain=2)
+        await session.close()
         await slack.stop()

@@ -342,3 +342,24 @@ async def test_service_error_reply_is_rendered_for_an_unknown_command() -> None:
         assert "frobnicate" in response["text"]
         assert response["text"].startswith("⚠️")
         assert not BROADCAST.search(json.dumps(response))  # the echoed <!channel> is escaped
+
+
+async def test_a_burst_of_commands_is_acked_at_once_and_worked_through_a_few_at_a_time() -> None:
+    service = FakeChatService(gate=asyncio.Event())
+    async with slack_bot("http", service, max_busy=2) as bot:
+        statuses = await asyncio.gather(
+            *(
+                bot.http.command(
+                    f"{URL}?n={i}", user="U1", channel="C1", response_url=bot.slack.response_url(f"b{i}")
+                )
+                for i in range(6)
+            )
+        )
+        assert [s for s, _ in statuses] == [200] * 6
+        await bot.slack.wait_until(lambda: len(service.handled()) == 2)
+        await asyncio.sleep(0.2)
+        assert len(service.handled()) == 2  # the rest wait their turn, already acked
+
+        service.gate.set()  # type: ignore[union-attr]
+        await bot.slack.wait_until(lambda: len(service.remembered) == 6)
+        assert len(bot.slack.bot_messages("C1")) == 6
