@@ -86,6 +86,7 @@ class Load:
     concurrency: int  # synthetic work: jobs at once, shared by /brief and the digest
     workers: str  # synthetic work: "thread" or "process"
     switch_interval: float  # seconds; 0: Python's default (0.005)
+    max_busy: int  # the adapter's bound on commands worked on at once
 
 
 def run_bot(api_url: str, ready: Any, stop: Any, load: Load) -> None:
@@ -141,6 +142,7 @@ async def _bot(api_url: str, ready: Any, stop: Any, load: Load) -> None:
         tokens=SlackTokens(BOT_TOKEN, signing_secret=SIGNING_SECRET),
         service=service,
         client=make_web_client(api_url, BOT_TOKEN, session),
+        max_busy=load.max_busy,
     )
     await adapter.start()
     digests = asyncio.create_task(_build_digests(digest_work))
@@ -198,7 +200,9 @@ async def main(args: argparse.Namespace) -> int:
     async with FakeSlack() as slack:
         slack.add_user("U1", "Ann")
         ready, stop = ctx.Queue(), ctx.Event()
-        load = Load(args.work, args.cpu_ms, args.concurrency, args.workers, args.switch_interval)
+        load = Load(
+            args.work, args.cpu_ms, args.concurrency, args.workers, args.switch_interval, args.max_busy
+        )
         bot = ctx.Process(target=run_bot, args=(slack.api_url, ready, stop, load))
         bot.start()
         try:
@@ -257,5 +261,6 @@ if __name__ == "__main__":
     parser.add_argument("--cpu-ms", type=float, default=100.0, help="python work: CPU time per article")
     parser.add_argument("--concurrency", type=int, default=2, help="python work: articles at once")
     parser.add_argument("--workers", choices=("thread", "process"), default="thread")
+    parser.add_argument("--max-busy", type=int, default=8, help="SlackAdapter(max_busy=…)")
     parser.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval in the bot")
     raise SystemExit(asyncio.run(main(parser.parse_args())))

@@ -325,6 +325,10 @@ class SlackAdapter:
             auth = await self._client.auth_test()
         except SlackApiError as exc:
             raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({_error_code(exc)})") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ConfigError(
+                f"cannot reach the Slack Web API at {self._settings.api_url} ({type(exc).__name__})"
+            ) from None
         self._bot_user_id = str(auth.get("user_id") or "") or None
         log.info(
             "slack authorised team=%s bot_user=%s mode=%s",

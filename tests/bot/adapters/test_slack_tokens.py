@@ -46,3 +46,21 @@ def test_http_mode_refuses_to_run_without_a_signing_secret() -> None:
 def test_api_url_without_a_trailing_slash_still_reaches_methods() -> None:
     client = make_web_client("http://127.0.0.1:9/api", "xoxb-1")
     assert client.base_url == "http://127.0.0.1:9/api/"
+
+
+async def test_unreachable_web_api_stops_start_up_with_a_clear_message() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api_url = f"http://127.0.0.1:{port}/api/"
+    adapter = SlackAdapter(
+        settings=SlackSettings(mode="http", host="127.0.0.1", port=0, api_url=api_url),
+        tokens=SlackTokens("xoxb-1", signing_secret="s"),
+        service=FakeChatService(),
+        client=make_web_client(api_url, "xoxb-1"),
+    )
+    with pytest.raises(ConfigError, match="cannot reach the Slack Web API"):
+        await adapter.start()
+    await adapter.stop()
