@@ -1,0 +1,1 @@
+"""Chat adapters: translate platform events into service calls and replies into messages."""

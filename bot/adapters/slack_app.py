@@ -1,0 +1,577 @@
+"""Briefbot in Slack: slack-bolt's ``AsyncApp`` as a thin adapter over the ``ChatService``.
+
+It translates and delivers, nothing more: a ``/brief`` command becomes ``service.handle``, a
+mention or direct message becomes ``service.ask``, and whatever comes back is rendered by
+``bot.render.slack`` and posted. Decisions about what a command means, who may change what, or
+which article a thread is about all belong to the service.
+
+Two connections, chosen by ``[slack] mode``, both inside the caller's running event loop:
+
+* ``socket`` (default): Socket Mode over a websocket; needs ``SLACK_BOT_TOKEN`` and
+  ``SLACK_APP_TOKEN``, no public URL. The SDK reconnects after a dropped connection.
+* ``http``: the Events API at ``http://host:port/slack/events`` (plus ``/healthz``); needs
+  ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``. Bolt verifies every request's signature and
+  refuses stale ones.
+
+Slack wants an answer to a command within 3 seconds, so commands are acknowledged first and
+worked on afterwards in tracked tasks. Events are answered once even when Slack retries them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.render.slack import SlackMessage, from_slack, is_content, is_public, render, render_working
+from bot.replies import ChannelGone, ChannelRef, ChatService, ErrorReply, Platform, Reply, Request, Requester
+from bot.settings import SlackSettings
+from summarizer.errors import BriefbotError, ConfigError
+
+log = logging.getLogger("briefbot.slack")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+# Errors after which a channel cannot take our posts any more (the scheduler stops delivering).
+GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive"})
+# Errors that mean "this message cannot be edited": post the result as a new message instead.
+UPDATE_FAILED = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+# --------------------------------------------------------------------------- construction
+
+
+@dataclass(frozen=True, slots=True)
+class SlackTokens:
+    """Secrets, from the environment only. ``repr`` never shows them."""
+
+    bot_token: str
+    app_token: str = ""
+    signing_secret: str = ""
+
+    def __repr__(self) -> str:
+        return "SlackTokens(***)"
+
+
+def slack_tokens_from_env(env: Mapping[str, str], mode: Literal["socket", "http"]) -> SlackTokens | None:
+    """The tokens ``mode`` needs, or None when ``SLACK_BOT_TOKEN`` is unset (Slack not enabled).
+
+    Raises ``ConfigError`` naming the missing variable when the bot token is there but the
+    mode's second secret is not.
+    """
+    bot = env.get("SLACK_BOT_TOKEN", "").strip()
+    if not bot:
+        return None
+    app = env.get("SLACK_APP_TOKEN", "").strip()
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if mode == "socket" and not app:
+        raise ConfigError(
+            "[slack] mode = 'socket' needs SLACK_APP_TOKEN (an app-level token, xapp-…) in the "
+            "environment; or set [slack] mode = 'http' and SLACK_SIGNING_SECRET"
+        )
+    if mode == "http" and not secret:
+        raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
+    if mode == "socket" and not app.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    return SlackTokens(bot_token=bot, app_token=app, signing_secret=secret)
+
+
+def make_web_client(
+    api_url: str, bot_token: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The one Web API client (built by ``bot/app.py``): 429s wait for Retry-After and retry.
+
+    Pass one ``aiohttp.ClientSession`` (created inside the running loop, closed at shutdown) so
+    that calls reuse connections; without it every call pays DNS, TCP and TLS again.
+    """
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(
+        token=bot_token,
+        base_url=base,
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- small parts
+
+
+class _Seen:
+    """A bounded memory of keys already handled (event ids, message ts): oldest forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, keys: Sequence[str]) -> bool:
+        """True, and remember ``keys``, unless any of them was seen before."""
+        if any(k in self._keys for k in keys):
+            return False
+        for key in keys:
+            self._keys[key] = None
+            if len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+        return True
+
+
+class _Requesters:
+    """``users.info`` answers (name, admin/owner flags), cached for ``ttl`` seconds."""
+
+    def __init__(self, client: AsyncWebClient, ttl: float, clock: Callable[[], float], size: int = 5000):
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._size = size
+        self._cache: OrderedDict[str, tuple[float, Requester]] = OrderedDict()
+
+    async def get(self, user_id: str, fallback_name: str = "") -> Requester:
+        now = self._clock()
+        hit = self._cache.get(user_id)
+        if hit and hit[0] > now:
+            return hit[1]
+        try:
+            response = await self._client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            # Fail closed: without Slack's word the user is not an admin. Not cached, so the
+            # next command asks again.
+            reason = _error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("users.info failed user=%s error=%s", user_id, reason)
+            return Requester(user_id=user_id, name=fallback_name, is_admin=False)
+        user: Mapping[str, Any] = response.get("user") or {}
+        profile: Mapping[str, Any] = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name") or fallback_name
+        is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        requester = Requester(user_id=user_id, name=str(name), is_admin=is_admin)
+        self._cache[user_id] = (now + self._ttl, requester)
+        self._cache.move_to_end(user_id)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return requester
+
+
+def _error_code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "unknown")
+    except AttributeError:
+        return "unknown"
+
+
+class SlackChannelGone(ChannelGone):
+    """``ChannelGone`` with Slack's reason and the ts of messages posted before it happened."""
+
+    def __init__(self, channel_id: str, code: str, posted: Sequence[str] = ()) -> None:
+        super().__init__(f"slack channel {channel_id}: {code}")
+        self.code = code
+        self.posted = list(posted)
+
+
+async def post_messages(
+    client: AsyncWebClient, channel_id: str, messages: Sequence[SlackMessage], thread_ts: str | None = None
+) -> list[str]:
+    """chat.postMessage each message in order; return their ts.
+
+    Raises ``SlackChannelGone`` for the errors in ``GONE_ERRORS``, carrying the ts of the
+    messages already posted. A message Slack refuses as ``invalid_blocks`` is sent again as its plain text,
+    so a rendering bug costs formatting, not the message.
+    """
+    posted: list[str] = []
+    for message in messages:
+        try:
+            posted.append(await _post_one(client, channel_id, message, thread_ts))
+        except SlackApiError as exc:
+            code = _error_code(exc)
+            if code in GONE_ERRORS:
+                raise SlackChannelGone(channel_id, code, posted) from exc
+            raise
+    return posted
+
+
+async def _post_one(
+    client: AsyncWebClient, channel_id: str, message: SlackMessage, thread_ts: str | None
+) -> str:
+    try:
+        response = await client.chat_postMessage(
+            channel=channel_id,
+            text=message.text,
+            blocks=list(message.blocks),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        if _error_code(exc) != "invalid_blocks":
+            raise
+        log.error("slack refused our blocks channel=%s errors=%s", channel_id, exc.response.get("errors"))
+        response = await client.chat_postMessage(
+            channel=channel_id, text=message.text, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
+        )
+    return str(response["ts"])
+
+
+# --------------------------------------------------------------------------- posting
+
+
+class SlackPoster:
+    """``Poster`` for scheduled output (briefs as they arrive, digests)."""
+
+    def __init__(self, client: AsyncWebClient, service: ChatService) -> None:
+        self._client = client
+        self._service = service
+
+    @property
+    def platform(self) -> Platform:
+        return "slack"
+
+    async def post(self, channel: ChannelRef, reply: Reply, thread_id: str | None = None) -> list[str]:
+        try:
+            ids = await post_messages(self._client, channel.channel_id, render(reply), thread_id)
+        except SlackChannelGone as gone:
+            if gone.posted:
+                await self._service.remember_posts(channel, gone.posted, reply)
+            raise
+        await self._service.remember_posts(channel, ids, reply)
+        return ids
+
+
+# --------------------------------------------------------------------------- the adapter
+
+
+class SlackAdapter:
+    """The running Slack side of Briefbot. ``await start()`` inside a running loop; ``stop()``."""
+
+    def __init__(
+        self,
+        *,
+        settings: SlackSettings,
+        tokens: SlackTokens,
+        service: ChatService,
+        client: AsyncWebClient,
+        ping_interval: float = 10.0,
+        admin_ttl: float = 600.0,
+        dedupe_size: int = 10_000,
+        max_busy: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._service = service
+        self._client = client
+        self._ping_interval = ping_interval
+        self._seen = _Seen(dedupe_size)
+        self._requesters = _Requesters(client, admin_ttl, clock)
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Work after the ack runs at most ``max_busy`` at a time: a burst of commands then
+        # cannot crowd the loop so much that the acks of the next ones are late.
+        self._busy = asyncio.Semaphore(max_busy)
+        self._bot_user_id: str | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.poster = SlackPoster(client, service)
+
+        http = settings.mode == "http"
+        if http and not tokens.signing_secret:
+            # An empty secret would make any request "correctly signed".
+            raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
+        if not http and not tokens.app_token:
+            raise ConfigError("[slack] mode = 'socket' needs SLACK_APP_TOKEN in the environment")
+        self._app = AsyncApp(
+            client=client,
+            signing_secret=tokens.signing_secret,
+            # Socket Mode requests come over our own authenticated websocket, unsigned.
+            request_verification_enabled=http,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self._app.command("/brief")(self._on_command)
+        self._app.event("app_mention")(self._on_mention)
+        self._app.event("message")(self._on_message)
+        # Source buttons open a URL; if interactivity is on, Slack still posts the click here.
+        self._app.action(re.compile(r"source_\d+$"))(self._on_link_click)
+
+    # -- lifecycle
+
+    @property
+    def http_port(self) -> int | None:
+        """The port HTTP mode listens on (useful with ``port = 0``); None in Socket Mode."""
+        if self._runner is None or not self._runner.addresses:
+            return None
+        return int(self._runner.addresses[0][1])
+
+    async def start(self) -> None:
+        """Check the tokens with Slack, then connect (Socket Mode) or listen (HTTP mode)."""
+        try:
+            auth = await self._client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({_error_code(exc)})") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ConfigError(
+                f"cannot reach the Slack Web API at {self._settings.api_url} ({type(exc).__name__})"
+            ) from None
+        self._bot_user_id = str(auth.get("user_id") or "") or None
+        log.info(
+            "slack authorised team=%s bot_user=%s mode=%s",
+            auth.get("team_id"),
+            self._bot_user_id,
+            self._settings.mode,
+        )
+        if self._settings.mode == "socket":
+            await self._start_socket()
+        else:
+            await self._start_http()
+
+    async def _start_socket(self) -> None:
+        # Ask for the first websocket URL ourselves: with a bad app token the SDK would retry
+        # forever, while we want start-up to stop with a clear message.
+        try:
+            opened = await self._client.apps_connections_open(app_token=self._tokens.app_token)
+        except SlackApiError as exc:
+            raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({_error_code(exc)})") from None
+        handler = AsyncSocketModeHandler(
+            self._app,
+            app_token=self._tokens.app_token,
+            web_client=self._client,
+            ping_interval=self._ping_interval,
+        )
+        handler.client.wss_uri = str(opened["url"])
+        self._socket = handler
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # (untyped in slack_bolt)
+        log.info("slack socket mode connected")
+
+    async def _start_http(self) -> None:
+        app = web.Application()
+        app.router.add_post(EVENTS_PATH, self._http_events)
+        app.router.add_get(HEALTH_PATH, self._http_health)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self._settings.host, self._settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(
+                f"[slack] cannot listen on {self._settings.host}:{self._settings.port}: {exc.strerror}"
+            ) from None
+        self._runner = runner
+        log.info("slack http mode listening port=%s path=%s", self.http_port, EVENTS_PATH)
+
+    async def stop(self, drain: float = 5.0) -> None:
+        """Stop taking events, give work in progress ``drain`` seconds, then cancel it."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=drain)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def _http_events(self, request: web.Request) -> web.Response:
+        bolt_response = await self._app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _http_health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.create_task(self._bounded(work), name=f"slack-{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    async def _bounded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self._busy:
+                await work
+        finally:
+            work.close()  # cancelled while queued: it never ran, and must not warn about it
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("slack task failed task=%s error=%r", task.get_name(), exc, exc_info=exc)
+
+    # -- listeners (bolt passes arguments by name)
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # first, always: Slack shows an error after 3 seconds without it
+        self._spawn(self._run_command(command, respond), "command")
+
+    async def _on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
+        if self._should_answer(body, event, request):
+            self._spawn(self._answer(body, event, always_thread=True), "mention")
+
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
+        # Only direct messages; edits, joins and other subtypes are not questions.
+        if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share"):
+            return
+        if self._should_answer(body, event, request):
+            self._spawn(self._answer(body, event, always_thread=False), "dm")
+
+    async def _on_link_click(self, ack: AsyncAck) -> None:
+        await ack()
+
+    def _should_answer(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], request: AsyncBoltRequest
+    ) -> bool:
+        if event.get("bot_id") or event.get("subtype") == "bot_message" or not event.get("user"):
+            return False  # other bots (and our own posts): never a conversation between bots
+        if self._bot_user_id and event.get("user") == self._bot_user_id:
+            return False
+        # One answer per message: Slack retries (same event_id) and a DM that is also a
+        # mention (two events, same channel and ts) must not be answered twice.
+        keys = [f"msg:{event.get('channel')}:{event.get('ts')}"]
+        if body.get("event_id"):
+            keys.append(f"event:{body['event_id']}")
+        if self._seen.first_time(keys):
+            return True
+        retry = (request.headers.get("x-slack-retry-num") or [""])[0]
+        log.info("slack duplicate event ignored event_id=%s retry=%s", body.get("event_id"), retry or "-")
+        return False
+
+    # -- work after the ack
+
+    async def _run_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
+        try:
+            await self._command(command, respond)
+        except Exception:
+            # Whatever broke, the person who typed the command hears about it.
+            log.exception("slack command failed channel=%s", command.get("channel_id"))
+            await self._respond_raw(respond, text=SORRY, response_type="ephemeral")
+
+    async def _command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
+        text = from_slack(str(command.get("text") or ""), self._bot_user_id)
+        channel = ChannelRef("slack", str(command.get("channel_id", "")), str(command.get("team_id") or ""))
+        user = await self._requesters.get(
+            str(command.get("user_id", "")), str(command.get("user_name") or "")
+        )
+        request = Request(channel=channel, user=user)
+        log.info("slack command channel=%s user=%s", channel.channel_id, user.user_id)
+
+        working_ts: str | None = None
+        reachable = True  # whether chat.postMessage reaches this channel
+        if self._service.is_slow(text):
+            working = render_working(text, user.name)
+            try:
+                working_ts = (await post_messages(self._client, channel.channel_id, [working]))[0]
+            except SlackChannelGone as exc:
+                # Not a member here (a private channel, a DM between two people): the
+                # response URL still reaches the person who asked.
+                log.info(
+                    "slack working note via response_url channel=%s reason=%s", channel.channel_id, exc.code
+                )
+                reachable = False
+                await self._respond(respond, [working], public=False)
+
+        reply = await self._call(self._service.handle(request, text))
+        messages = render(reply)
+        ids: list[str] = []
+        if working_ts is not None:
+            ids = await self._replace(channel.channel_id, working_ts, messages)
+        elif is_public(reply) and reachable:
+            try:
+                ids = await post_messages(self._client, channel.channel_id, messages)
+            except SlackChannelGone:
+                await self._respond(respond, messages, public=True)
+        elif is_public(reply):
+            await self._respond_raw(respond, delete_original=True)  # the ephemeral working note
+            await self._respond(respond, messages, public=True)
+        else:
+            await self._respond(respond, messages, public=False, replace_first=not reachable)
+        if ids and is_content(reply):
+            await self._service.remember_posts(channel, ids, reply)
+
+    async def _answer(self, body: Mapping[str, Any], event: Mapping[str, Any], always_thread: bool) -> None:
+        thread_ts = event.get("thread_ts")
+        team = str(body.get("team_id") or event.get("team") or "")
+        channel = ChannelRef("slack", str(event.get("channel", "")), team)
+        user = await self._requesters.get(str(event.get("user", "")))
+        request = Request(channel=channel, user=user, thread_id=str(thread_ts) if thread_ts else None)
+        question = from_slack(str(event.get("text") or ""), self._bot_user_id)
+        log.info("slack question channel=%s user=%s thread=%s", channel.channel_id, user.user_id, thread_ts)
+        reply = await self._call(self._service.ask(request, question))
+        reply_in = str(thread_ts or event.get("ts")) if (always_thread or thread_ts) else None
+        try:
+            ids = await post_messages(self._client, channel.channel_id, render(reply), reply_in)
+        except SlackChannelGone as exc:
+            log.warning("slack cannot answer channel=%s reason=%s", channel.channel_id, exc.code)
+            return
+        if is_content(reply):
+            await self._service.remember_posts(channel, ids, reply)
+
+    async def _call(self, work: Awaitable[Reply]) -> Reply:
+        """The service's reply; its failures become a polite error instead of silence."""
+        try:
+            return await work
+        except BriefbotError as exc:
+            return ErrorReply(str(exc))
+        except Exception:
+            log.exception("slack service call failed")
+            return ErrorReply(SORRY)
+
+    async def _replace(self, channel_id: str, ts: str, messages: Sequence[SlackMessage]) -> list[str]:
+        """Put the first message in place of the working note; post the rest after it."""
+        first, rest = messages[0], messages[1:]
+        try:
+            await self._client.chat_update(
+                channel=channel_id, ts=ts, text=first.text, blocks=list(first.blocks)
+            )
+        except SlackApiError as exc:
+            if _error_code(exc) not in UPDATE_FAILED | {"invalid_blocks"}:
+                raise
+            log.warning(
+                "slack could not replace working note channel=%s error=%s", channel_id, _error_code(exc)
+            )
+            return await post_messages(self._client, channel_id, messages)
+        return [ts, *await post_messages(self._client, channel_id, rest)]
+
+    async def _respond(
+        self,
+        respond: AsyncRespond,
+        messages: Sequence[SlackMessage],
+        public: bool,
+        replace_first: bool = False,
+    ) -> None:
+        for n, message in enumerate(messages):
+            await self._respond_raw(
+                respond,
+                text=message.text,
+                blocks=list(message.blocks),
+                response_type="in_channel" if public else "ephemeral",
+                replace_original=replace_first and n == 0,
+            )
+
+    async def _respond_raw(self, respond: AsyncRespond, **message: Any) -> None:
+        response = await respond(**message)
+        if response.status_code != 200:
+            log.warning(
+                "slack response_url refused status=%s body=%s", response.status_code, response.body[:200]
+            )
