@@ -1,35 +1,42 @@
-"""From a parsed spaCy ``Doc`` to a ``Brief`` (first version: entities by frequency)."""
+"""From a parsed article to a ``Brief``: the steps, in order, each in its own module."""
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from summarizer.brief import Actor, Article, Brief, Place
+from summarizer.local.casing import truecase
+from summarizer.local.entities import Entity, find_entities
 
-_WHO = {"PERSON": "person", "ORG": "organization"}
-_WHERE = {"GPE", "LOC", "FAC"}
+MAX_WHO = 300
+MAX_WHERE = 200
 _OBJECTIVE_CUES = ("aim", "seek", "plan", "hope", "want", "goal", "objective", "intend")
 _ISSUE_CUES = ("dispute", "concern", "fear", "unresolved", "pending", "odds", "unclear", "risk")
-MAX_ENTITIES = 8
 MAX_PHRASES = 6
 
 
-def build_brief(doc: Any, article: Article, backend: str) -> Brief:
-    who_counts: Counter[tuple[str, str]] = Counter()
-    where_counts: Counter[str] = Counter()
-    for ent in doc.ents:
-        name = ent.text.strip().removeprefix("the ").removeprefix("The ")
-        if ent.label_ in _WHO:
-            who_counts[(name, _WHO[ent.label_])] += 1
-        elif ent.label_ in _WHERE:
-            where_counts[name] += 1
-    who = tuple(
-        Actor(name=n, kind="person" if k == "person" else "organization", mentions=c)
-        for (n, k), c in who_counts.most_common(MAX_ENTITIES)
-    )
-    where = tuple(Place(name=n, mentions=c) for n, c in where_counts.most_common(MAX_ENTITIES))
-    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The text the model parses: the title, a blank line, the body; capitals re-cased."""
+
+    original: str
+    parsed: str
+    body_start: int
+
+
+def prepare(article: Article) -> Prepared:
+    return Prepared(original=article.text, parsed=truecase(article.text), body_start=0)
+
+
+def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
+    prepared = prepared or prepare(article)
+    body_sents = [s for s in doc.sents if s.start_char >= prepared.body_start and s.text.strip()]
+    lead_end = body_sents[0].end_char if body_sents else prepared.body_start
+    entities = find_entities(doc, prepared.original, article.title, lead_end)
+    who = tuple(_actor(e) for e in entities if e.kind != "place")[:MAX_WHO]
+    where = tuple(_place(e) for e in entities if e.kind == "place")[:MAX_WHERE]
+    sents = [prepared.original[s.start_char : s.end_char].strip() for s in body_sents]
     objectives = tuple(s for s in sents if any(c in s.lower() for c in _OBJECTIVE_CUES))[:MAX_PHRASES]
     issues = tuple(s for s in sents if any(c in s.lower() for c in _ISSUE_CUES))[:MAX_PHRASES]
     return Brief(
@@ -44,3 +51,17 @@ def build_brief(doc: Any, article: Article, backend: str) -> Brief:
         open_issues=issues,
         backend=backend,
     )
+
+
+def _actor(e: Entity) -> Actor:
+    return Actor(
+        name=e.name,
+        role=None,
+        kind="person" if e.kind == "person" else "organization",
+        mentions=e.count,
+        aliases=e.aliases,
+    )
+
+
+def _place(e: Entity) -> Place:
+    return Place(name=e.name, detail=None, mentions=e.count, aliases=e.aliases)

@@ -1,0 +1,322 @@
+"""Who and where: the model's named entities, cleaned, relabelled by evidence, and merged.
+
+The small English model finds most names but cuts them badly ("Luton 1 Rotherham 0",
+"Bosnia 1996-08-31", "Interfax news agency"), labels the same name differently from one
+sentence to the next ("Blinken" a person here and a place there), and knows nothing of
+aliases. The steps here, in order:
+
+1. cut each entity span into clean name pieces (``_pieces``);
+2. add the dateline place the model rarely sees ("LONDON 1996-08-30", "PARIS (Reuters) -");
+3. decide each distinct name's kind by a vote over all its mentions, with general knowledge
+   (country names, honorifics) voting louder than a single label;
+4. merge aliases into one entity: "Blinken" into "Antony Blinken", "CCP" into "Chinese
+   Communist Party", "U.S." into "the United States", "State Department" into "U.S. State
+   Department";
+5. count every occurrence of every alias and rank by salience.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.local.evidence import DATELINE, weigh
+from summarizer.local.gazetteer import COUNTRY_KEYS, name_key
+from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention, find_mentions
+
+_CORPORATE = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa nv".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One real-world person, organisation or place, with every form the article uses."""
+
+    name: str
+    kind: Kind
+    label: str  # the dominant model label: places are GPE, LOC or FAC
+    mentions: tuple[Mention, ...]
+    aliases: tuple[str, ...] = ()
+    count: int = 1  # occurrences of any of its forms in the text
+    first_char: int = 0
+    salience: float = 0.0
+    keys: frozenset[str] = field(default=frozenset(), compare=False)
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+@dataclass(slots=True)
+class _Group:
+    key: str
+    mentions: list[Mention]
+    votes: dict[str, float] = field(default_factory=dict)
+    merged_keys: set[str] = field(default_factory=set)
+
+    @property
+    def kind(self) -> Kind:
+        best = max(self.votes.items(), key=lambda kv: (kv[1], kv[0] == "person"))[0]
+        return best  # type: ignore[return-value]
+
+    @property
+    def first(self) -> int:
+        return min(m.start_char for m in self.mentions)
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.key.split()
+
+    def absorb(self, other: _Group) -> None:
+        self.mentions.extend(other.mentions)
+        for kind, weight in other.votes.items():
+            self.votes[kind] = self.votes.get(kind, 0.0) + weight
+        self.merged_keys |= other.merged_keys | {other.key}
+
+
+def group_key(text: str, label: str) -> str:
+    key = name_key(text)
+    country = COUNTRY_KEYS.get(key)
+    if country is not None:
+        return country
+    words = key.split()
+    if label == "ORG" and len(words) > 1 and words[-1] in _CORPORATE:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _vote(mention: Mention) -> Iterable[tuple[str, float]]:
+    if mention.label != CANDIDATE:
+        yield LABEL_KIND[mention.label], 1.0
+    yield from mention.votes
+
+
+def group_mentions(mentions: Sequence[Mention], doc: Any) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for m in mentions:
+        key = group_key(m.text, m.label)
+        if not key:
+            continue
+        group = groups.setdefault(key, _Group(key=key, mentions=[]))
+        group.mentions.append(m)
+        for kind, weight in _vote(m):
+            group.votes[kind] = group.votes.get(kind, 0.0) + weight
+    # A name seen only as an unlabelled candidate, with no evidence of its kind, is no name.
+    ordered = sorted((g for g in groups.values() if g.votes), key=lambda g: g.first)
+    ordered = _merge_people(ordered)
+    ordered = _merge_acronyms(ordered, doc)
+    ordered = _merge_org_suffixes(ordered)
+    return ordered
+
+
+def _merge_people(groups: list[_Group]) -> list[_Group]:
+    """Surnames and shortened names join the full name: "Blinken", "Mohamed Farah".
+
+    A one-word name the model labelled a place or an organisation joins a person too when it
+    is that person's surname ("Blinken" tagged as a place once): the full name decides.
+    """
+    people = [g for g in groups if g.kind == "person" and len(g.tokens) >= 2]
+    merged: set[int] = set()
+    for g in sorted(groups, key=lambda g: len(g.tokens)):
+        if g.kind != "person" and (len(g.tokens) != 1 or g.key in COUNTRY_KEYS.values()):
+            continue
+        candidates = [
+            p for p in people if p is not g and id(p) not in merged and _names_same_person(g.tokens, p.tokens)
+        ]
+        if not candidates and g.kind == "person":
+            candidates = [
+                p
+                for p in people
+                if p is not g and id(p) not in merged and _names_by_family_first(g.tokens, p.tokens)
+            ]
+        if not candidates:
+            continue
+        target = min(candidates, key=lambda p: p.first)
+        target.absorb(g)
+        target.votes["person"] = target.votes.get("person", 0.0) + 1.0
+        merged.add(id(g))
+    return [g for g in groups if id(g) not in merged]
+
+
+def _names_same_person(short: list[str], full: list[str]) -> bool:
+    """ "farah" or "mohamed farah" is short for "mohamed abdihamid farah"; "kilroy silk" too."""
+    if len(short) >= len(full):
+        return False
+    if full[-len(short) :] == short:
+        return True
+    return len(short) >= 2 and short[0] == full[0] and short[-1] == full[-1]
+
+
+def _names_by_family_first(short: list[str], full: list[str]) -> bool:
+    """ "Xi" for "Xi Jinping", "Qin" for "Qin Gang": names that put the family name first."""
+    return len(short) == 1 and len(full) == 2 and full[0] == short[0]
+
+
+def initials(text: str) -> str:
+    """ "Chinese Communist Party" -> "CCP"; "UK Independence Party" -> "UKIP"."""
+    out = []
+    for word in re.split(r"[\s\-]+", text):
+        word = word.strip(".,'’()")
+        if not word or word.lower() in {"of", "the", "and", "for", "de", "du", "la", "&"}:
+            continue
+        out.append(word if word.isupper() and len(word) <= 3 else word[0])
+    return "".join(out).upper()
+
+
+def _acronym(g: _Group) -> str | None:
+    for m in g.mentions:
+        compact = m.text.replace(".", "")
+        if 2 <= len(compact) <= 6 and compact.isalpha() and compact.isupper():
+            return compact
+    return None
+
+
+def _merge_acronyms(groups: list[_Group], doc: Any) -> list[_Group]:
+    """An acronym joins the name it abbreviates, or the name it follows in brackets."""
+    merged: set[int] = set()
+    by_paren = _bracketed_after(groups, doc)
+    for g in groups:
+        acronym = _acronym(g)
+        if acronym is None or g.kind == "person":
+            continue
+        target = by_paren.get(id(g))
+        if target is None:
+            for other in groups:
+                if other is g or id(other) in merged or len(other.tokens) < 2:
+                    continue
+                if any(initials(m.text) == acronym for m in other.mentions):
+                    target = other
+                    break
+        if target is not None and target is not g:
+            target.absorb(g)
+            merged.add(id(g))
+    return [g for g in groups if id(g) not in merged]
+
+
+def _bracketed_after(groups: list[_Group], doc: Any) -> dict[int, _Group]:
+    """ "Chinese Communist Party (CCP)": the bracketed group points at the name before it."""
+    end_at: dict[int, _Group] = {}
+    for g in groups:
+        for m in g.mentions:
+            end_at[m.end] = g
+    found: dict[int, _Group] = {}
+    for g in groups:
+        for m in g.mentions:
+            if m.start >= 2 and doc[m.start - 1].text == "(" and m.end < len(doc) and doc[m.end].text == ")":
+                before = end_at.get(m.start - 1)
+                if before is not None and before is not g:
+                    found[id(g)] = before
+    return found
+
+
+def _merge_org_suffixes(groups: list[_Group]) -> list[_Group]:
+    """ "State Department" joins "U.S. State Department" when the extra words name a country."""
+    merged: set[int] = set()
+    orgs = [g for g in groups if g.kind == "organization"]
+    for g in orgs:
+        for other in orgs:
+            if other is g or id(other) in merged or len(other.tokens) <= len(g.tokens):
+                continue
+            if other.tokens[-len(g.tokens) :] != g.tokens:
+                continue
+            prefix = " ".join(other.tokens[: -len(g.tokens)])
+            if len(g.tokens) >= 2 or prefix in COUNTRY_KEYS:
+                other.absorb(g)
+                merged.add(id(g))
+                break
+    return [g for g in groups if id(g) not in merged]
+
+
+# --------------------------------------------------------------------------- entities
+
+
+def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end: int) -> list[Entity]:
+    """Name, count and rank each group; most salient first.
+
+    Salience is how often the article names it, with a bonus for the headline, the lead
+    sentence and the dateline, and a small one for coming early.
+    """
+    entities = []
+    spans = [(m.start_char, m.end_char, id(g)) for g in groups for m in g.mentions]
+    for g in groups:
+        kind = g.kind
+        forms = Counter(m.text for m in g.mentions)
+        name = _choose_name(kind, forms)
+        # "UK" inside "UK Independence Party" is not a mention of the UK.
+        inside_others = [(a, b) for a, b, owner in spans if owner != id(g)]
+        count = max(len(g.mentions), _count_occurrences(original, forms, skip=inside_others))
+        first = g.first
+        labels = Counter(m.label for m in g.mentions if m.label != CANDIDATE and LABEL_KIND[m.label] == kind)
+        default = {"person": "PERSON", "organization": "ORG"}.get(kind, "GPE")
+        label = labels.most_common(1)[0][0] if labels else default
+        in_title = bool(title) and _count_occurrences(title, forms, ignore_case=True) > 0
+        in_lead = any(m.start_char < lead_end for m in g.mentions)
+        dateline = any(
+            kind == "place" and w >= DATELINE and k == "place" for m in g.mentions for k, w in m.votes
+        )
+        salience = (
+            count + 2.0 * in_title + 1.5 * in_lead + 1.0 * dateline + (1.0 - first / max(len(original), 1))
+        )
+        aliases = tuple(sorted({f for f in forms if f != name}, key=lambda f: -forms[f]))
+        entities.append(
+            Entity(
+                name=name,
+                kind=kind,
+                label=label,
+                mentions=tuple(sorted(g.mentions, key=lambda m: m.start_char)),
+                aliases=aliases,
+                count=count,
+                first_char=first,
+                salience=salience,
+                keys=frozenset(g.merged_keys | {g.key}),
+            )
+        )
+    entities.sort(key=lambda e: (-e.salience, e.first_char))
+    return entities
+
+
+def _choose_name(kind: Kind, forms: Counter[str]) -> str:
+    def shouting(form: str) -> bool:
+        return form.isupper() and len(form.replace(".", "")) > 3
+
+    def size(form: str) -> int:
+        return len(name_key(form).split())
+
+    if kind == "place":
+        return max(forms, key=lambda f: (not shouting(f), forms[f], size(f)))
+    if kind == "person":
+        # "Syria Hanad Mustafe Musse": a caption run into the text; the name is the rest.
+        plain = [f for f in forms if name_key(f).split()[0] not in COUNTRY_KEYS]
+        forms = Counter({f: forms[f] for f in plain}) if plain else forms
+
+    def acronym(form: str) -> bool:
+        return form.replace(".", "").isupper() and size(form) == 1
+
+    return max(forms, key=lambda f: (not acronym(f), not shouting(f), size(f), forms[f]))
+
+
+def _count_occurrences(
+    text: str, forms: Iterable[str], ignore_case: bool = False, skip: Sequence[tuple[int, int]] = ()
+) -> int:
+    """Occurrences of any form as a whole word, except inside the ``skip`` spans."""
+    alternatives = sorted(forms, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in alternatives) + r")(?!\w)",
+        re.IGNORECASE if ignore_case else 0,
+    )
+    return sum(
+        1
+        for match in pattern.finditer(text)
+        if not any(a <= match.start() and match.end() <= b for a, b in skip)
+    )
+
+
+def find_entities(doc: Any, original: str, title: str = "", lead_end: int = 0) -> list[Entity]:
+    """Every person, organisation and place in a parsed article, most salient first.
+
+    ``doc`` is the parse of ``truecase(original)``: same length, so offsets are shared.
+    """
+    mentions = weigh(doc, original, find_mentions(doc, original))
+    groups = group_mentions(mentions, doc)
+    return build_entities(groups, original, title, lead_end)
