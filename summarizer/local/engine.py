@@ -8,12 +8,11 @@ from typing import Any
 from summarizer.brief import Actor, Article, Brief, Place
 from summarizer.local.casing import truecase
 from summarizer.local.entities import Entity, find_entities
+from summarizer.local.phrases import find_phrases
+from summarizer.local.roles import find_roles, role_kind
 
 MAX_WHO = 300
 MAX_WHERE = 200
-_OBJECTIVE_CUES = ("aim", "seek", "plan", "hope", "want", "goal", "objective", "intend")
-_ISSUE_CUES = ("dispute", "concern", "fear", "unresolved", "pending", "odds", "unclear", "risk")
-MAX_PHRASES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +33,11 @@ def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | N
     body_sents = [s for s in doc.sents if s.start_char >= prepared.body_start and s.text.strip()]
     lead_end = body_sents[0].end_char if body_sents else prepared.body_start
     entities = find_entities(doc, prepared.original, article.title, lead_end)
-    who = tuple(_actor(e) for e in entities if e.kind != "place")[:MAX_WHO]
+    roles = find_roles(doc, prepared.original, entities)
+    who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")[:MAX_WHO]
     where = tuple(_place(e) for e in entities if e.kind == "place")[:MAX_WHERE]
     sents = [prepared.original[s.start_char : s.end_char].strip() for s in body_sents]
-    objectives = tuple(s for s in sents if any(c in s.lower() for c in _OBJECTIVE_CUES))[:MAX_PHRASES]
-    issues = tuple(s for s in sents if any(c in s.lower() for c in _ISSUE_CUES))[:MAX_PHRASES]
+    objectives, issues = find_phrases(doc, prepared.original, entities, prepared.body_start)
     return Brief(
         id=article.id,
         title=article.title,
@@ -53,11 +52,12 @@ def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | N
     )
 
 
-def _actor(e: Entity) -> Actor:
+def _actor(e: Entity, role: str | None) -> Actor:
+    kind = (role_kind(role) if role else None) or e.kind
     return Actor(
         name=e.name,
-        role=None,
-        kind="person" if e.kind == "person" else "organization",
+        role=role,
+        kind="person" if kind == "person" else "organization",
         mentions=e.count,
         aliases=e.aliases,
     )
