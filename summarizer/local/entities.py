@@ -238,19 +238,18 @@ def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end
     sentence and the dateline, and a small one for coming early.
     """
     entities = []
-    spans = [(m.start_char, m.end_char, id(g)) for g in groups for m in g.mentions]
+    counts = _occurrences(original, groups)
+    in_title_counts = _occurrences(title, groups, ignore_case=True) if title else Counter()
     for g in groups:
         kind = g.kind
         forms = Counter(m.text for m in g.mentions)
         name = _choose_name(kind, forms)
-        # "UK" inside "UK Independence Party" is not a mention of the UK.
-        inside_others = [(a, b) for a, b, owner in spans if owner != id(g)]
-        count = max(len(g.mentions), _count_occurrences(original, forms, skip=inside_others))
+        count = max(len(g.mentions), counts[id(g)])
         first = g.first
         labels = Counter(m.label for m in g.mentions if m.label != CANDIDATE and LABEL_KIND[m.label] == kind)
         default = {"person": "PERSON", "organization": "ORG"}.get(kind, "GPE")
         label = labels.most_common(1)[0][0] if labels else default
-        in_title = bool(title) and _count_occurrences(title, forms, ignore_case=True) > 0
+        in_title = in_title_counts[id(g)] > 0
         in_lead = any(m.start_char < lead_end for m in g.mentions)
         dateline = any(
             kind == "place" and w >= DATELINE and k == "place" for m in g.mentions for k, w in m.votes
@@ -296,20 +295,34 @@ def _choose_name(kind: Kind, forms: Counter[str]) -> str:
     return max(forms, key=lambda f: (not acronym(f), not shouting(f), size(f), forms[f]))
 
 
-def _count_occurrences(
-    text: str, forms: Iterable[str], ignore_case: bool = False, skip: Sequence[tuple[int, int]] = ()
-) -> int:
-    """Occurrences of any form as a whole word, except inside the ``skip`` spans."""
-    alternatives = sorted(forms, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in alternatives) + r")(?!\w)",
-        re.IGNORECASE if ignore_case else 0,
-    )
-    return sum(
-        1
-        for match in pattern.finditer(text)
-        if not any(a <= match.start() and match.end() <= b for a, b in skip)
-    )
+def _occurrences(text: str, groups: Sequence[_Group], ignore_case: bool = False) -> Counter[int]:
+    """How often each group's forms occur in ``text`` as whole words.
+
+    Longer forms claim their place first, so "UK" inside "UK Independence Party" counts for the
+    party, not for the country.
+    """
+    owner: dict[str, int] = {}
+    for g in groups:
+        for m in g.mentions:
+            owner.setdefault(m.text.casefold() if ignore_case else m.text, id(g))
+    haystack = text.casefold() if ignore_case else text
+    taken: list[tuple[int, int]] = []
+    counts: Counter[int] = Counter()
+    for form in sorted(owner, key=len, reverse=True):
+        start = haystack.find(form)
+        while start >= 0:
+            end = start + len(form)
+            if _whole_word(haystack, start, end) and not any(a < end and start < b for a, b in taken):
+                taken.append((start, end))
+                counts[owner[form]] += 1
+            start = haystack.find(form, start + 1)
+    return counts
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_")
 
 
 def find_entities(doc: Any, original: str, title: str = "", lead_end: int = 0) -> list[Entity]:

@@ -112,11 +112,19 @@ def find_phrases(
                 names[i] = (m.start, m.end)
     ctx = _Context(doc, original, names)
     items: list[Item] = []
-    for tok in doc:
+    tried: set[tuple[Rule, int]] = set()
+    for tok in _cue_tokens(doc):
         if tok.idx < body_start:
             continue
-        for rule in _RULES:
-            items.extend(i for i in rule(ctx, tok) if i is not None)
+        lower = tok.lower_
+        lemma = tok.lemma_.lower()
+        rules = _RULE_INDEX.get(lower, []) + (_RULE_INDEX.get(lemma, []) if lemma != lower else [])
+        for rule, on_head in rules:
+            target = tok.head if on_head else tok
+            if (rule, target.i) in tried:
+                continue
+            tried.add((rule, target.i))
+            items.extend(i for i in rule(ctx, target) if i is not None)
     return _select(items, "objective"), _select(items, "issue")
 
 
@@ -457,26 +465,64 @@ def _troubles(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", subtree(tok, skip), IMPLIED, tok.i)]
 
 
-_RULES: tuple[Callable[[_Context, Any], list[Item | None]], ...] = (
-    _aims,
-    _demands,
-    _goal_nouns,
-    _stated_intent,
-    _purpose,
-    _disputes,
-    _claims,
-    _claim_verbs,
-    _worries,
-    _against,
-    _criticism,
-    _problems,
-    _absences,
-    _blame,
-    _refusals,
-    _doubts,
-    _bleak_prospects,
-    _troubles,
+Rule = Callable[[_Context, Any], list[Item | None]]
+
+# Each rule with the words (lemma or lower case) that can trigger it. Rules marked ``True`` are
+# tried on the head of the triggering word: the verb of a modal, the verb of an infinitive "to".
+_RULES: tuple[tuple[Rule, frozenset[str], bool], ...] = (
+    (_aims, cues.AIM_VERBS | cues.PERSUADE_VERBS, False),
+    (_demands, cues.DEMAND_VERBS, False),
+    (_goal_nouns, cues.GOAL_NOUNS, False),
+    (_stated_intent, _FUTURE | _POSSIBLE, True),
+    (_purpose, frozenset({"to"}), True),
+    (_disputes, cues.DISPUTE_HEADS, False),
+    (_claims, cues.CLAUSE_NOUNS, False),
+    (_claim_verbs, cues.CLAIM_VERBS, False),
+    (_worries, cues.WORRIED_ADJECTIVES, False),
+    (_against, cues.AGAINST_VERBS, False),
+    (_criticism, cues.SPEECH_VERBS, False),
+    (_problems, cues.PROBLEM_NOUNS, False),
+    (_absences, frozenset({"no"}), False),
+    (_blame, cues.BLAME_VERBS, False),
+    (_refusals, cues.REFUSE_VERBS, False),
+    (_doubts, cues.DOUBT_ADJECTIVES | {"clear"}, False),
+    (_bleak_prospects, cues.BLEAK_ADJECTIVES, False),
+    (_troubles, cues.TROUBLE_NOUNS | {"alleged", "suspected", "allegedly"}, False),
 )
+
+
+def _cue_tokens(doc: Any) -> list[Any]:
+    """Tokens whose word or lemma can trigger a rule, found on arrays of string hashes."""
+    from spacy.attrs import LEMMA, LOWER
+
+    strings = doc.vocab.strings
+    triggers = _trigger_hashes(strings)
+    hashes = doc.to_array([LOWER, LEMMA])
+    return [
+        doc[i] for i, (lower, lemma) in enumerate(hashes.tolist()) if lower in triggers or lemma in triggers
+    ]
+
+
+_TRIGGER_HASHES: dict[int, frozenset[int]] = {}
+
+
+def _trigger_hashes(strings: Any) -> frozenset[int]:
+    cached = _TRIGGER_HASHES.get(id(strings))
+    if cached is None:
+        cached = frozenset(strings[w] for w in _RULE_INDEX)
+        _TRIGGER_HASHES[id(strings)] = cached
+    return cached
+
+
+def _index_rules() -> dict[str, list[tuple[Rule, bool]]]:
+    index: dict[str, list[tuple[Rule, bool]]] = {}
+    for rule, words_, on_head in _RULES:
+        for word in words_:
+            index.setdefault(word, []).append((rule, on_head))
+    return index
+
+
+_RULE_INDEX = _index_rules()
 
 
 # --------------------------------------------------------------------------- helpers
