@@ -1,4 +1,13 @@
-"""From a parsed article to a ``Brief``: the steps, in order, each in its own module."""
+"""From a parsed article to a ``Brief``: the steps, in order, each in its own module.
+
+casing     lines in capitals re-cased for the model (offsets unchanged)
+mentions   the model's entities cut into clean names, plus names it missed
+evidence   what the context says each name is (person, organisation, place)
+entities   names merged into real-world entities, counted and ranked
+roles      the role the article gives each person or organisation
+phrases    objectives and open issues as short phrases
+tldr       the lead, cleaned
+"""
 
 from __future__ import annotations
 
@@ -7,45 +16,51 @@ from typing import Any
 
 from summarizer.brief import Actor, Article, Brief, Place
 from summarizer.local.casing import truecase
-from summarizer.local.entities import Entity, find_entities
+from summarizer.local.entities import Entity, find_entities, venue_details
 from summarizer.local.phrases import find_phrases
 from summarizer.local.roles import find_roles, role_kind
+from summarizer.local.tldr import make_tldr
 
-MAX_WHO = 300
-MAX_WHERE = 200
+# Ranked lists, bounded so that even a results table gives a brief of modest size; chat
+# renderings show only the top few.
+MAX_WHO = 150
+MAX_WHERE = 150
+TLDR_SENTENCES = 4
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The text the model parses: the title, a blank line, the body; capitals re-cased."""
+    """The article text, and the re-cased copy of it (same length) that the model parses."""
 
     original: str
     parsed: str
-    body_start: int
 
 
 def prepare(article: Article) -> Prepared:
-    return Prepared(original=article.text, parsed=truecase(article.text), body_start=0)
+    return Prepared(original=article.text, parsed=truecase(article.text))
 
 
 def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
+    """The brief of ``article``, from ``doc``, the parse of ``prepared.parsed``."""
     prepared = prepared or prepare(article)
-    body_sents = [s for s in doc.sents if s.start_char >= prepared.body_start and s.text.strip()]
-    lead_end = body_sents[0].end_char if body_sents else prepared.body_start
-    entities = find_entities(doc, prepared.original, article.title, lead_end)
-    roles = find_roles(doc, prepared.original, entities)
-    who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")[:MAX_WHO]
-    where = tuple(_place(e) for e in entities if e.kind == "place")[:MAX_WHERE]
-    sents = [prepared.original[s.start_char : s.end_char].strip() for s in body_sents]
-    objectives, issues = find_phrases(doc, prepared.original, entities, prepared.body_start)
+    original = prepared.original
+    sentences = [s for s in doc.sents if not s.text.isspace()]
+    lead_end = sentences[0].end_char if sentences else 0
+    entities = find_entities(doc, original, article.title, lead_end)
+    roles = find_roles(doc, original, entities)
+    details = venue_details(entities)
+    who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")
+    where = tuple(_place(e, details.get(n)) for n, e in enumerate(entities) if e.kind == "place")
+    objectives, issues = find_phrases(doc, original, entities)
+    lead = [original[s.start_char : s.end_char] for s in sentences[:TLDR_SENTENCES]]
     return Brief(
         id=article.id,
         title=article.title,
         url=article.url,
         published=article.published,
-        tldr=" ".join(sents[:1]),
-        who=who,
-        where=where,
+        tldr=make_tldr(lead),
+        who=who[:MAX_WHO],
+        where=where[:MAX_WHERE],
         objectives=objectives,
         open_issues=issues,
         backend=backend,
@@ -63,5 +78,5 @@ def _actor(e: Entity, role: str | None) -> Actor:
     )
 
 
-def _place(e: Entity) -> Place:
-    return Place(name=e.name, detail=None, mentions=e.count, aliases=e.aliases)
+def _place(e: Entity, detail: str | None) -> Place:
+    return Place(name=e.name, detail=detail, mentions=e.count, aliases=e.aliases)

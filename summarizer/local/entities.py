@@ -92,7 +92,7 @@ def _vote(mention: Mention) -> Iterable[tuple[str, float]]:
     yield from mention.votes
 
 
-def group_mentions(mentions: Sequence[Mention], doc: Any) -> list[_Group]:
+def group_mentions(mentions: Sequence[Mention], doc: Any, original: str) -> list[_Group]:
     groups: dict[str, _Group] = {}
     for m in mentions:
         key = group_key(m.text, m.label)
@@ -107,7 +107,68 @@ def group_mentions(mentions: Sequence[Mention], doc: Any) -> list[_Group]:
     ordered = _merge_people(ordered)
     ordered = _merge_acronyms(ordered, doc)
     ordered = _merge_org_suffixes(ordered)
+    _add_unlabelled(doc, original, ordered)
     return ordered
+
+
+def _add_unlabelled(doc: Any, original: str, groups: list[_Group]) -> None:
+    """Occurrences of a known name the model did not label: "Solberg met Marques at ...".
+
+    Each group's forms are looked for as proper nouns outside any mention, and so is the
+    surname of a person named in full (unless two people share it).
+    """
+    covered = [False] * len(doc)
+    for g in groups:
+        for m in g.mentions:
+            for i in range(m.start, m.end):
+                covered[i] = True
+    forms: dict[tuple[str, ...], _Group | None] = {}
+    for g in groups:
+        for m in g.mentions:
+            forms.setdefault(tuple(t.text for t in doc[m.start : m.end]), g)
+        if g.kind == "person" and len(g.tokens) >= 2:
+            surname = (doc[g.mentions[0].end - 1].text,)
+            if len(surname[0]) >= 3:
+                owner = forms.get(surname, g)
+                forms[surname] = g if owner is g else None  # shared surname: nobody's
+    longest = max((len(f) for f in forms), default=0)
+    sent_of = _sentence_starts(doc)
+    i = 0
+    while i < len(doc):
+        found = None
+        # The tagger calls "Marques" a plural noun; a capital and a noun tag will do.
+        if not covered[i] and doc[i].text[:1].isupper() and doc[i].tag_ in ("NNP", "NNPS", "NN", "NNS"):
+            for size in range(min(longest, len(doc) - i), 0, -1):
+                key = tuple(t.text for t in doc[i : i + size])
+                group = forms.get(key)
+                if group is not None and not any(covered[i : i + size]):
+                    found = (size, group)
+                    break
+        if found is None:
+            i += 1
+            continue
+        size, group = found
+        span = doc[i : i + size]
+        group.mentions.append(
+            Mention(
+                text=original[span.start_char : span.end_char],
+                label=CANDIDATE,
+                start=i,
+                end=i + size,
+                start_char=span.start_char,
+                end_char=span.end_char,
+                sent=sent_of[i],
+            )
+        )
+        i += size
+
+
+def _sentence_starts(doc: Any) -> list[int]:
+    index = [0] * len(doc)
+    for n, sent in enumerate(doc.sents):
+        for i in range(sent.start, sent.end):
+            index[i] = n
+    return index
 
 
 def _merge_people(groups: list[_Group]) -> list[_Group]:
@@ -331,5 +392,34 @@ def find_entities(doc: Any, original: str, title: str = "", lead_end: int = 0) -
     ``doc`` is the parse of ``truecase(original)``: same length, so offsets are shared.
     """
     mentions = weigh(doc, original, find_mentions(doc, original))
-    groups = group_mentions(mentions, doc)
+    groups = group_mentions(mentions, doc, original)
     return build_entities(groups, original, title, lead_end)
+
+
+VENUE_REACH = 3  # sentences back from a venue to the city it is in
+
+
+def venue_details(entities: Sequence[Entity]) -> dict[int, str]:
+    """Venues as details of their city: "talks in Beijing ... at the Diaoyutai State Guesthouse".
+
+    A venue (FAC) belongs to the city named in the same sentence, else to the last city (a place
+    that is not a country) named up to ``VENUE_REACH`` sentences before it. Returns the detail
+    for each city, by its index in ``entities``.
+    """
+    cities = [
+        (m.sent, m.start, n)
+        for n, e in enumerate(entities)
+        if e.kind == "place" and e.label == "GPE" and not (e.keys & set(COUNTRY_KEYS.values()))
+        for m in e.mentions
+    ]
+    details: dict[int, str] = {}
+    for venue in entities:
+        if venue.kind != "place" or venue.label != "FAC" or not venue.mentions:
+            continue
+        first = venue.mentions[0]
+        same = [c for c in cities if c[0] == first.sent]
+        before = [c for c in cities if first.sent - VENUE_REACH <= c[0] <= first.sent and c[1] < first.start]
+        chosen = min(same, key=lambda c: abs(c[1] - first.start)) if same else max(before, default=None)
+        if chosen is not None:
+            details.setdefault(chosen[2], venue.name)
+    return details

@@ -4,7 +4,8 @@ A label from the small model is one weak vote. Louder votes come from general kn
 from the way news is written:
 
 - a country name is a place ("Slovakia" labelled an organisation in a results table);
-- a courtesy title ("Mr", "Dr") or an initial ("R. Ponting") marks a person;
+- a courtesy title ("Mr", "Dr"), an initial ("R. Ponting"), an age ("Jane Doe, 41,") or an
+  apposition naming a job ("her counterpart, Tiago Marques") marks a person;
 - "Name (Country)" is a competitor or a person, never the place itself;
 - a place name that plays a match is a team: it is followed by a score in a results line
   ("Cincinnati 18 Colorado 7"), stands on either side of "v" ("Birmingham v Barnsley") or
@@ -25,7 +26,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from summarizer.local.casing import is_shouting
-from summarizer.local.gazetteer import COUNTRY_KEYS, HONORIFICS, ORGANIZATION_HEADS, PLACE_HEADS, name_key
+from summarizer.local.gazetteer import (
+    COUNTRY_KEYS,
+    HONORIFICS,
+    ORGANIZATION_HEADS,
+    PERSON_NOUNS,
+    PLACE_HEADS,
+    ROLE_NOUNS,
+    name_key,
+)
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention
 
 COUNTRY = 5.0
@@ -33,6 +42,7 @@ DATELINE = 5.0
 HONORIFIC = 3.0
 INITIAL = 3.0
 AGE = 3.0
+APPOSITION = 2.0
 HEAD_NOUN = 2.0
 COMPETITOR = 2.5
 LIST = 1.5
@@ -68,6 +78,8 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
             votes.append(("person", INITIAL))
         if _followed_by_age(doc, m):
             votes.append(("person", AGE))
+        if _apposed_to_person_noun(doc, m):
+            votes.append(("person", APPOSITION))
         head = m.key.split()[-1] if " " in m.key else ""
         if (head in ORGANIZATION_HEADS and head != "bank") or (head == "bank" and m.label == "ORG"):
             votes.append(("organization", HEAD_NOUN))
@@ -101,6 +113,22 @@ def _followed_by_age(doc: Any, m: Mention) -> bool:
         return False
     age, after = doc[m.end + 1], doc[m.end + 2]
     return age.text.isdigit() and 0 < int(age.text) < 120 and after.text in {",", ";", ")", ".", "and"}
+
+
+_PERSON_WORDS = ROLE_NOUNS | PERSON_NOUNS
+
+
+def _apposed_to_person_noun(doc: Any, m: Mention) -> bool:
+    """ "her counterpart, Tiago Marques," / "Marques, a former inspector,": a person."""
+    if m.start >= 2 and doc[m.start - 1].text == "," and doc[m.start - 2].lower_ in _PERSON_WORDS:
+        return True
+    if m.end + 1 < len(doc) and doc[m.end].text == "," and doc[m.end + 1].lower_ in ("a", "an", "the"):
+        for tok in doc[m.end + 2 : min(m.end + 8, len(doc))]:
+            if tok.text in {",", ".", ";"}:
+                break
+            if tok.lower_ in _PERSON_WORDS and tok.tag_ in ("NN", "NNS"):
+                return True
+    return False
 
 
 def _followed_by_country(doc: Any, m: Mention) -> bool:

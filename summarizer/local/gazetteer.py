@@ -235,6 +235,7 @@ ROLE_NOUNS = frozenset(
     scientist doctor nurse surgeon expert banker trader investor entrepreneur businessman
     businesswoman chef architect engineer designer singer actor actress writer novelist poet
     director-general secretary-general attorney-general governor-general chief executive
+    counterpart colleague successor predecessor rival opponent ally aide partner fullback
     """.split()
 )
 
@@ -257,6 +258,14 @@ PLACE_HEADS = frozenset(
     street avenue road square river sea ocean lake island islands airport stadium park bridge
     valley bay gulf strait mountain mountains province county region district peninsula desert
     coast city town village canal harbour harbor port guesthouse hotel cathedral
+    """.split()
+)
+
+# Nouns that can head an apposition about a person without being a job title.
+PERSON_NOUNS = frozenset(
+    """
+    man woman boy girl teenager child resident citizen father mother son daughter brother sister
+    husband wife friend student veteran victim suspect survivor widow mayor native
     """.split()
 )
 

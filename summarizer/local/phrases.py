@@ -102,7 +102,7 @@ class _Context:
 
 
 def find_phrases(
-    doc: Any, original: str, entities: Sequence[Entity], body_start: int = 0
+    doc: Any, original: str, entities: Sequence[Entity]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The article's objectives and open issues, as short phrases."""
     names: dict[int, tuple[int, int]] = {}
@@ -114,8 +114,6 @@ def find_phrases(
     items: list[Item] = []
     tried: set[tuple[Rule, int]] = set()
     for tok in _cue_tokens(doc):
-        if tok.idx < body_start:
-            continue
         lower = tok.lower_
         lemma = tok.lemma_.lower()
         rules = _RULE_INDEX.get(lower, []) + (_RULE_INDEX.get(lemma, []) if lemma != lower else [])
@@ -393,6 +391,8 @@ def _refusals(ctx: _Context, tok: Any) -> list[Item | None]:
         return []
     xcomp = next((c for c in tok.children if c.dep_ == "xcomp" and _is_infinitive(c)), None)
     if xcomp is not None:
+        if len(list(xcomp.subtree)) <= 2:
+            return []  # "declined to comment": no issue named
         return [ctx.item("issue", [*ctx.subject_name(tok), tok.i, *subtree(xcomp)], DIRECT, tok.i)]
     idea = next((c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in cues.IDEA_NOUNS), None)
     if idea is None:

@@ -4,6 +4,7 @@ News introduces people in a handful of fixed ways, tried here in this order, at 
 
 - a title before the name: "U.S. Secretary of State Antony Blinken", "UKIP leader Roger
   Knapman", "19-year-old Hamza Ahmed", "Environmental group Transport 2000";
+- an apposition before it: "her Portuguese counterpart, Tiago Marques,";
 - an apposition after it: "Wang Yi, China's top diplomat,", "Abdi Nur, a Minnesota man
   charged ...", "John Smith, the chairman of the club,", "Mike Hobday, from the League ...";
 - a description it is called by: "a new political party called Veritas";
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from summarizer.local.entities import Entity
-from summarizer.local.gazetteer import HONORIFICS, ROLE_NOUNS
+from summarizer.local.gazetteer import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS
 
 # What an organisation is called when the article says what it is.
 ORG_ROLE_NOUNS = frozenset(
@@ -28,13 +29,6 @@ ORG_ROLE_NOUNS = frozenset(
     group organisation organization party body charity company firm agency union watchdog
     regulator lobby campaign network coalition alliance movement newspaper broadcaster bank
     insurer airline carrier maker manufacturer retailer operator club team side militia
-    """.split()
-)
-# Nouns that can head an apposition about a person without being a job title.
-PERSON_NOUNS = frozenset(
-    """
-    man woman boy girl teenager child resident citizen father mother son daughter brother sister
-    husband wife friend student veteran victim suspect survivor widow mayor native
     """.split()
 )
 MAX_ROLE_TOKENS = 9
@@ -54,6 +48,7 @@ def find_roles(doc: Any, original: str, entities: Sequence[Entity]) -> dict[int,
         for m in entity.mentions:
             role = (
                 _title_before(doc, original, m.start, entity.kind)
+                or _apposed_before(doc, original, m.start, entity.kind)
                 or _apposition(doc, original, m.end, entity.kind)
                 or _called(doc, original, m.start)
                 or _relative_clause(doc, original, m.end)
@@ -112,6 +107,24 @@ def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
         return None
     # Keep from the first word that belongs to the title: drop a leading verb-like word.
     return _text(doc, original, first, start)
+
+
+def _apposed_before(doc: Any, original: str, start: int, kind: str) -> str | None:
+    """ "with her Portuguese counterpart, Tiago Marques,": the noun phrase just before a comma."""
+    if start < 3 or doc[start - 1].text != ",":
+        return None
+    end = start - 1
+    head = doc[end - 1]
+    if head.lower_ not in _role_nouns(kind) or head.tag_ not in ("NN", "NNS", "NNP"):
+        return None
+    first = end - 1
+    while (
+        first > 0
+        and end - first < MAX_ROLE_TOKENS
+        and doc[first - 1].tag_ in ("JJ", "NN", "NNP", "NNS", "HYPH", "POS")
+    ):
+        first -= 1
+    return _text(doc, original, first, end)
 
 
 def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:

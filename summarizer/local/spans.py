@@ -41,7 +41,9 @@ def subtree(tok: Any, skip: Iterable[Any] = ()) -> list[int]:
 
 def clean_indices(doc: Any, indices: Iterable[int]) -> list[int]:
     """Sorted, without quotes or line breaks, trimmed of leading conjunctions and attributions."""
-    out = sorted({i for i in indices if doc[i].text not in _QUOTES and not doc[i].is_space})
+    out = sorted(
+        {i for i in indices if (doc[i].text not in _QUOTES or doc[i].tag_ == "POS") and not doc[i].is_space}
+    )
     out = [i for i in out if "\n" not in doc[i].text]
     out = _cut_attribution(doc, out)
     out = _drop_asides(doc, out)
@@ -191,11 +193,27 @@ def split_list(doc: Any, indices: list[int]) -> list[list[int]]:
             pieces.append([])
             continue
         pieces[-1].append(i)
+    pieces = [p for p in pieces if p]
+    if len(pieces) >= 2 and doc[pieces[-1][0]].lower_ not in ("and", "or"):
+        # "A, B and C" (no comma before "and"): the last piece holds two items
+        pieces = pieces[:-1] + _split_at_last_and(doc, pieces[-1])
     pieces = [_strip_opener(doc, p) for p in pieces]
     pieces = [p for p in pieces if p]
     if len(pieces) >= 2:
         return pieces
     return _split_coordination(doc, indices)
+
+
+def _split_at_last_and(doc: Any, piece: list[int]) -> list[list[int]]:
+    for pos in range(len(piece) - 2, 0, -1):
+        if doc[piece[pos]].lower_ in ("and", "or"):
+            left, right = piece[:pos], piece[pos + 1 :]
+            if any(doc[i].pos_ in ("NOUN", "PROPN") for i in left) and any(
+                doc[i].pos_ in ("NOUN", "PROPN") for i in right
+            ):
+                return [left, right]
+            break
+    return [piece]
 
 
 def _skip_container(doc: Any, indices: list[int]) -> list[int]:
