@@ -316,7 +316,7 @@ def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end
             kind == "place" and w >= DATELINE and k == "place" for m in g.mentions for k, w in m.votes
         )
         salience = (
-            count + 2.0 * in_title + 1.5 * in_lead + 1.0 * dateline + (1.0 - first / max(len(original), 1))
+            count + 2.0 * in_title + 1.5 * in_lead + 2.0 * dateline + (1.0 - first / max(len(original), 1))
         )
         aliases = tuple(sorted({f for f in forms if f != name}, key=lambda f: -forms[f]))
         entities.append(

@@ -33,6 +33,7 @@ from summarizer.local.gazetteer import (
     PERSON_NOUNS,
     PLACE_HEADS,
     ROLE_NOUNS,
+    is_role_noun,
     name_key,
 )
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention
@@ -80,6 +81,9 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
             votes.append(("person", AGE))
         if _apposed_to_person_noun(doc, m):
             votes.append(("person", APPOSITION))
+        named = _kind_it_is_called(doc, m)
+        if named is not None:
+            votes.append((named, APPOSITION))
         head = m.key.split()[-1] if " " in m.key else ""
         if (head in ORGANIZATION_HEADS and head != "bank") or (head == "bank" and m.label == "ORG"):
             votes.append(("organization", HEAD_NOUN))
@@ -129,6 +133,20 @@ def _apposed_to_person_noun(doc: Any, m: Mention) -> bool:
             if tok.lower_ in _PERSON_WORDS and tok.tag_ in ("NN", "NNS"):
                 return True
     return False
+
+
+def _kind_it_is_called(doc: Any, m: Mention) -> Kind | None:
+    """ "a new campaign group called Tide Watch": the noun before "called" says what it is."""
+    if m.start < 2 or doc[m.start - 1].lower_ not in ("called", "named", "dubbed"):
+        return None
+    noun = doc[m.start - 2].lower_
+    if is_role_noun(noun, "organization"):
+        return "organization"
+    if is_role_noun(noun, "person"):
+        return "person"
+    if noun in PLACE_HEADS:
+        return "place"
+    return None
 
 
 def _followed_by_country(doc: Any, m: Mention) -> bool:

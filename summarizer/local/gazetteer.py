@@ -269,6 +269,25 @@ PERSON_NOUNS = frozenset(
     """.split()
 )
 
+# What an organisation is called when the article says what it is.
+ORG_ROLE_NOUNS = frozenset(
+    """
+    group organisation organization party body charity company firm agency union watchdog
+    regulator lobby campaign network coalition alliance movement newspaper broadcaster bank
+    insurer airline carrier maker manufacturer retailer operator club team side militia
+    """.split()
+)
+
+
+def is_role_noun(word: str, kind: str = "person") -> bool:
+    """ "minister", "co-founder", "schoolteacher" for a person; "group", "party" for an organisation."""
+    word = word.lower()
+    nouns = ORG_ROLE_NOUNS if kind == "organization" else ROLE_NOUNS | PERSON_NOUNS
+    if word in nouns or word.split("-")[-1] in nouns:
+        return True
+    return kind != "organization" and any(word.endswith(n) for n in _LONG_ROLE_NOUNS)
+
+
 # Courtesy titles that are not part of a name and carry no role.
 HONORIFICS = frozenset("mr mrs ms miss dr sir dame lord lady mr. mrs. ms. dr. prof prof. madam".split())
 
@@ -314,3 +333,7 @@ COUNTRY_KEYS: dict[str, str] = _build_countries()
 def country_key(text: str) -> str | None:
     """The canonical key of a country (or union of countries) named by ``text``, if it is one."""
     return COUNTRY_KEYS.get(name_key(text))
+
+
+# Role nouns long enough to recognise inside compounds ("schoolteacher", "policewoman").
+_LONG_ROLE_NOUNS = tuple(n for n in ROLE_NOUNS if len(n) >= 6 and "-" not in n)

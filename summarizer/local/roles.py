@@ -21,16 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from summarizer.local.entities import Entity
-from summarizer.local.gazetteer import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS
+from summarizer.local.gazetteer import HONORIFICS, ORG_ROLE_NOUNS, PERSON_NOUNS, ROLE_NOUNS, is_role_noun
 
-# What an organisation is called when the article says what it is.
-ORG_ROLE_NOUNS = frozenset(
-    """
-    group organisation organization party body charity company firm agency union watchdog
-    regulator lobby campaign network coalition alliance movement newspaper broadcaster bank
-    insurer airline carrier maker manufacturer retailer operator club team side militia
-    """.split()
-)
 MAX_ROLE_TOKENS = 9
 DESCRIPTION_REACH = 5  # sentences a definite description may look back for its person
 _AGE = re.compile(r"^\d{1,3}-year-old$")
@@ -101,8 +93,7 @@ def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
     if first >= start:
         return None
     words = [t.lower_ for t in doc[first:start]]
-    nouns = ROLE_NOUNS | ORG_ROLE_NOUNS
-    has_role = any(w in nouns or w.split("-")[-1] in nouns for w in words)
+    has_role = any(is_role_noun(w, "person") or is_role_noun(w, "organization") for w in words)
     if not has_role and not _AGE.match("".join(t.text for t in doc[first:start])):
         return None
     # Keep from the first word that belongs to the title: drop a leading verb-like word.
@@ -148,13 +139,12 @@ def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:
         return None
     words = doc[start:stop]
     opener = words[0]
-    if opener.lower_ in ("from", "of") and any(t.ent_type_ == "ORG" for t in words):
+    if opener.lower_ == "from" and any(t.ent_type_ == "ORG" for t in words):
         return _text(doc, original, start, stop)
     if opener.tag_ not in ("DT", "PRP$", "NNP", "NNPS", "JJ", "NN") or opener.lower_ in ("this", "that"):
         return None
-    nouns = {t.lower_ for t in words if t.tag_ in ("NN", "NNS")}
-    allowed = _role_nouns(kind) | (PERSON_NOUNS if kind == "person" else frozenset())
-    if not nouns & allowed:
+    nouns = [t.lower_ for t in words if t.tag_ in ("NN", "NNS")]
+    if not any(is_role_noun(n, kind) for n in nouns):
         return None
     first = start + 1 if opener.tag_ == "DT" else start
     if first >= stop or stop - first > MAX_ROLE_TOKENS:
