@@ -528,12 +528,15 @@ _RULE_INDEX = _index_rules()
 # --------------------------------------------------------------------------- helpers
 
 
+_OPENING_QUOTE = re.compile(r"“|‘|(?:(?<=^)|(?<=[\s(\[]))['\"](?=\w)")
+_CLOSING_QUOTE = re.compile(r"”|(?<=[\w.,!?])’(?=[\s.,;:!?)]|$)|(?<=[\w.,!?])['\"](?=[\s.,;:!?)]|$)")
+
+
 def _quoted(original: str, tok: Any) -> bool:
-    """Whether ``tok`` stands inside quotation marks on its line."""
+    """Whether ``tok`` stands inside quotation marks (double or single) on its line."""
     line_start = original.rfind("\n", 0, tok.idx) + 1
-    before = original[line_start : tok.idx]
-    opened = before.count("“") - before.count("”") + before.count('"') % 2
-    return opened > 0
+    before = original[line_start : tok.idx + 1]  # with the word's first letter, for the look-ahead
+    return len(_OPENING_QUOTE.findall(before)) > len(_CLOSING_QUOTE.findall(before))
 
 
 def _conditional(tok: Any) -> bool:
