@@ -118,7 +118,7 @@ PROBLEM_NOUNS = frozenset(
     shortage volatility turmoil instability uncertainty crisis tension conflict war escalation
     breach violation aggression scandal controversy backlash criticism opposition delay deficit
     recession unemployment pollution blockade chaos disruption damage complaint dispute row
-    expulsion investigation probe lawsuit sanction boycott
+    expulsion sanction boycott
     """.split()
 )
 # "prompted a complaint", "triggered a dispute": what they cause is at issue.

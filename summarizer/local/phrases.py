@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from summarizer.local import cues
 from summarizer.local.entities import Entity
+from summarizer.local.gazetteer import is_role_noun
 from summarizer.local.spans import (
     MIN_WORDS,
     clean_indices,
@@ -140,6 +141,12 @@ def _aims(ctx: _Context, tok: Any) -> list[Item | None]:
         xcomp = next((c for c in tok.children if c.dep_ == "ccomp" and _is_infinitive(c)), None)
     if xcomp is None or _conditional(tok):
         return []
+    if tok.tag_ == "VBN" and (tok.dep_ in ("acl", "amod") or any(c.dep_ == "auxpass" for c in tok.children)):
+        return []  # "the trial, expected to last five months": an estimate, not an aim
+    if tok.tag_ == "VBG" and tok.dep_ in ("csubj", "pcomp", "pobj", "acl", "amod"):
+        return []  # "like trying to climb Everest", "Trying to succeed saw me ...": no actor
+    if any(t.tag_ in ("WP", "WDT") for t in xcomp.subtree):
+        return []  # "what they try to do to him"
     particles = [c.i for c in tok.children if c.dep_ == "prt"]
     # "want to make sure, as we do, that X": the that-clause completes the aim
     middle_after = [
@@ -214,6 +221,8 @@ def _stated_intent(ctx: _Context, tok: Any) -> list[Item | None]:
     subject = next((c for c in tok.children if c.dep_ in _SUBJECTS), None)
     if subject is not None and subject.lower_ in _FIRST_PERSON:
         return []
+    if subject is None or (subject.dep_ == "nsubj" and not _is_actor(ctx, subject)):
+        return []  # "the trial will cost $4m": a forecast about a thing, not an actor's intent
     if _quoted(ctx.original, tok):
         return []  # "he would 'break open the champagne'": a quip, not a plan
     harmful = _harmful(tok)
@@ -243,6 +252,27 @@ def _stated_intent(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item(kind, indices, strength, tok.i)]
 
 
+_ACTOR_PRONOUNS = frozenset({"he", "she", "they"})
+
+
+def _is_actor(ctx: _Context, subject: Any) -> bool:
+    """A named entity, a personal pronoun, a word for people or an organisation, or something
+    a named actor owns ("Blinken's visit")."""
+    if subject.i in ctx.names or subject.lower_ in _ACTOR_PRONOUNS:
+        return True
+    if is_role_noun(subject.lower_, "person") or is_role_noun(subject.lower_, "organization"):
+        return True
+    return subject.lemma_.lower() in _ACTOR_NOUNS or any(
+        c.dep_ == "poss" and c.i in ctx.names for c in subject.children
+    )
+
+
+_ACTOR_NOUNS = frozenset(
+    "government administration authority official police court council minister ministry army "
+    "people voter worker resident protester prosecutor lawyer investigator".split()
+)
+
+
 def _purpose(ctx: _Context, tok: Any) -> list[Item | None]:
     """ "... travel to London for the conference to encourage support for Ukraine"."""
     if tok.pos_ != "VERB" or tok.dep_ not in ("advcl", "acl") or not _is_infinitive(tok):
@@ -254,6 +284,8 @@ def _purpose(ctx: _Context, tok: Any) -> list[Item | None]:
         return []
     if any(c.lower_ == "for" for c in tok.children) or _conditional(tok):
         return []  # "support for him to form a party": not the actor's purpose
+    if tok.i >= 2 and ctx.doc[tok.i - 2].lower_ in ("than", "rather"):
+        return []  # "other than to add to the coverage"
     verb = head
     while verb.dep_ == "conj":
         verb = verb.head
@@ -362,6 +394,8 @@ def _absences(ctx: _Context, tok: Any) -> list[Item | None]:
     verb = noun.head
     if noun.dep_ not in ("dobj", "attr") or verb.pos_ not in ("VERB", "AUX"):
         return []
+    if any(c.dep_ == "expl" for c in verb.children):
+        return [ctx.item("issue", subtree(noun), IMPLIED - 0.3, tok.i)]  # "there is no cure"
     subject = next((c for c in verb.children if c.dep_ in _SUBJECTS), None)
     lead = subtree(subject) if subject is not None and subject.pos_ in ("NOUN", "PROPN") else []
     skip = [c for c in verb.children if c.dep_ in ("advcl", "ccomp", "conj", "cc", "punct", "mark")]

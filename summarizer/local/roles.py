@@ -43,7 +43,7 @@ def find_roles(doc: Any, original: str, entities: Sequence[Entity]) -> dict[int,
                 or _apposed_before(doc, original, m.start, entity.kind)
                 or _apposition(doc, original, m.end, entity.kind)
                 or _called(doc, original, m.start)
-                or _relative_clause(doc, original, m.end)
+                or (entity.kind == "person" and _relative_clause(doc, original, m.end))
             )
             if role:
                 roles[n] = role

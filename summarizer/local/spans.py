@@ -118,7 +118,7 @@ def shorten(doc: Any, indices: list[int], limit: int = MAX_WORDS) -> list[int]:
         as_well_as = tok.lower_ == "as" and nxt == "well"
         if pos >= 4 and (tok.lower_ in _BOUNDARIES or as_well_as):
             strong = pos
-        elif pos >= 4 and tok.tag_ == "IN" and count >= 8:
+        elif pos >= 4 and tok.tag_ in ("IN", "TO") and count >= 8:
             weak = pos
     # Prefer a clause boundary that keeps a useful phrase; else cut before a late preposition.
     cut = strong if strong is not None and words(doc, lean[:strong]) >= 5 else weak or strong

@@ -20,7 +20,7 @@ _DATELINE = re.compile(
 _DATE_LINE = re.compile(r"^\s*[A-Z][A-Za-z .'’\-,]{1,40}\s+\d{4}-\d\d-\d\d\s*$")
 _FURNITURE = re.compile(
     r"^(?:by\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}\s*(?:\n|$)|scroll down for video\s*|"
-    r"(?:photo|video|watch|read more|advertisement)\s*:?\s*)",
+    r"(?:photo|video|watch|read more|advertisement)\s*:?\s*|\([A-Z][A-Za-z]{1,12}\)\s*[-–—]?\s*)",
     re.IGNORECASE,
 )
 
