@@ -102,8 +102,11 @@ def group_mentions(mentions: Sequence[Mention], doc: Any, original: str) -> list
         group.mentions.append(m)
         for kind, weight in _vote(m):
             group.votes[kind] = group.votes.get(kind, 0.0) + weight
-    # A name seen only as an unlabelled candidate, with no evidence of its kind, is no name.
-    ordered = sorted((g for g in groups.values() if g.votes), key=lambda g: g.first)
+    # A name seen only as an unlabelled candidate, with no evidence of its kind, is no name;
+    # nor is a common noun capitalised only because it opens its sentences ("Attendance: 200").
+    ordered = sorted(
+        (g for g in groups.values() if g.votes and not _common_noun(g, doc)), key=lambda g: g.first
+    )
     ordered = _merge_people(ordered)
     ordered = _merge_acronyms(ordered, doc)
     ordered = _merge_org_suffixes(ordered)
@@ -169,6 +172,13 @@ def _sentence_starts(doc: Any) -> list[int]:
         for i in range(sent.start, sent.end):
             index[i] = n
     return index
+
+
+def _common_noun(g: _Group, doc: Any) -> bool:
+    return all(
+        m.end - m.start == 1 and doc[m.start].is_sent_start and doc[m.start].tag_ in ("NN", "NNS")
+        for m in g.mentions
+    )
 
 
 def _merge_people(groups: list[_Group]) -> list[_Group]:

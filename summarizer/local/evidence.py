@@ -11,6 +11,7 @@ from the way news is written:
   ("Cincinnati 18 Colorado 7"), stands on either side of "v" ("Birmingham v Barnsley") or
   beats, draws with or loses to another name ("Leicestershire beat Somerset");
 - the last word of a name says what it names: "the X Party", "the Y Guesthouse";
+- "the island of X", "the capital X" name a place;
 - names in one comma-separated list are of one kind ("Given, Breen, Staunton, Irwin").
 
 Unlabelled proper nouns (candidates) count only when some rule here gives them a kind, or
@@ -81,6 +82,8 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
             votes.append(("person", AGE))
         if _apposed_to_person_noun(doc, m):
             votes.append(("person", APPOSITION))
+        if _named_as_place(doc, m):
+            votes.append(("place", APPOSITION))
         named = _kind_it_is_called(doc, m)
         if named is not None:
             votes.append((named, APPOSITION))
@@ -133,6 +136,19 @@ def _apposed_to_person_noun(doc: Any, m: Mention) -> bool:
             if tok.lower_ in _PERSON_WORDS and tok.tag_ in ("NN", "NNS"):
                 return True
     return False
+
+
+_PLACE_NOUNS = frozenset(
+    "island city town village province region state county district capital port republic "
+    "territory enclave suburb neighbourhood neighborhood municipality".split()
+)
+
+
+def _named_as_place(doc: Any, m: Mention) -> bool:
+    """ "the Arctic island of Spitzbergen", "the capital Dushanbe", "the town of Kessing"."""
+    if m.start >= 2 and doc[m.start - 1].lower_ == "of" and doc[m.start - 2].lower_ in _PLACE_NOUNS:
+        return True
+    return m.start >= 1 and doc[m.start - 1].lower_ in _PLACE_NOUNS and doc[m.start - 1].is_lower
 
 
 def _kind_it_is_called(doc: Any, m: Mention) -> Kind | None:

@@ -288,6 +288,14 @@ def is_role_noun(word: str, kind: str = "person") -> bool:
     return kind != "organization" and any(word.endswith(n) for n in _LONG_ROLE_NOUNS)
 
 
+# The last word of the name of an event: a competition, a festival, a war.
+EVENT_HEADS = frozenset(
+    """
+    cup games championship championships olympics olympiad tournament trophy prix series festival
+    awards marathon open war summit conference expo fair
+    """.split()
+)
+
 # Courtesy titles that are not part of a name and carry no role.
 HONORIFICS = frozenset("mr mrs ms miss dr sir dame lord lady mr. mrs. ms. dr. prof prof. madam".split())
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from summarizer.local.gazetteer import (
     COUNTRY_KEYS,
+    EVENT_HEADS,
     HONORIFICS,
     NOT_NAMES,
     ROLE_NOUNS,
@@ -37,6 +38,8 @@ _OTHER_NAMES = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC_OR_ORG"
 
 _BOUNDARY_TEXTS = frozenset('( ) [ ] { } , ; : | " “ ” « » v v. vs vs. & + = * #'.split())
 _DASHES = frozenset("- – — / \\".split())
+# "Yorkshire at Headingley": small words in lower case join two names, never one.
+_LOWER_BOUNDARIES = frozenset({"at", "in", "on", "v", "vs", "versus", "against", "beat"})
 _LEADING_JUNK = frozenset(
     "the a an ex former late his her their its our my your this that these those".split()
 )
@@ -159,7 +162,7 @@ def _proper_noun_runs(doc: Any, covered: Sequence[bool]) -> list[tuple[int, int]
 def _is_boundary(doc: Any, i: int) -> bool:
     tok = doc[i]
     text = tok.text
-    if tok.is_space or "\n" in text or text.lower() in _BOUNDARY_TEXTS:
+    if tok.is_space or "\n" in text or text.lower() in _BOUNDARY_TEXTS or text in _LOWER_BOUNDARIES:
         return True
     if text.lower().strip(".") in WEEKDAYS_MONTHS and text[:1].isupper():
         return True  # "the Commons on Thursday", "London June 16"
@@ -263,6 +266,20 @@ def _looks_like_name(doc: Any, start: int, end: int, text: str, label: str) -> b
     if not any(c.isalpha() for c in text) or len(text) < 2:
         return False
     tokens = doc[start:end]
+    if all(t.tag_ in ("JJ", "JJR", "JJS") for t in tokens):
+        return False  # "Dutch" left of "the Dutch transport ministry"
+    words = name_key(text).split()
+    if words and words[-1] in EVENT_HEADS:
+        return False  # "the Atlanta Games", "the African Nations Cup": events, not actors or places
+    after = doc[end] if end < len(doc) else None
+    if (
+        label == "ORG"
+        and after is not None
+        and after.text[:1].isupper()
+        and after.lower_ in ROLE_NOUNS
+        and not text.replace(".", "").isupper()
+    ):
+        return False  # "Education" in "Education Minister X": part of a title
     if not any(t.text[:1].isupper() for t in tokens):
         return False  # "congress", "crown": all lower case
     if all(len(t.text) <= 3 and t.text.isupper() for t in tokens) and len(tokens) > 1:
