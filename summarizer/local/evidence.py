@@ -92,6 +92,8 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
             votes.append(("organization", HEAD_NOUN))
         elif head in PLACE_HEADS:
             votes.append(("place", HEAD_NOUN))
+        if m.label in ("PERSON", CANDIDATE) and _followed_by_minute(doc, m):
+            votes.append(("person", COMPETITOR))
         if _followed_by_country(doc, m):
             votes.append(("organization" if m.label == "ORG" else "person", COMPETITOR))
         elif _competes(doc, original, m, by_start, by_end):
@@ -103,10 +105,16 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
         if not kinds:
             continue
         kind, count = kinds.most_common(1)[0]
-        if count * 2 > len(run):
-            for i in run:
-                if mentions[i].key not in COUNTRY_KEYS:
-                    extra[i].append((kind, LIST))
+        unanimous = len(kinds) == 1
+        for i in run:
+            if mentions[i].key in COUNTRY_KEYS:
+                continue
+            # "Rachel and Severine": an unlabelled name takes the kind the others agree on;
+            # a labelled one is outvoted only by a clear majority of a longer list.
+            if (mentions[i].label == CANDIDATE and unanimous) or (
+                len(run) >= MIN_LIST and count * 2 > len(run)
+            ):
+                extra[i].append((kind, LIST))
     # Candidates without votes stay: they count when the same name is found labelled elsewhere.
     return [
         dataclasses.replace(m, votes=m.votes + tuple(votes)) if votes else m
@@ -163,6 +171,17 @@ def _kind_it_is_called(doc: Any, m: Mention) -> Kind | None:
     if noun in PLACE_HEADS:
         return "place"
     return None
+
+
+def _followed_by_minute(doc: Any, m: Mention) -> bool:
+    """ "Jan Allan Mueller (60th minute)", "Luis Lazo (61st)": a scorer."""
+    if m.end + 2 >= len(doc) or doc[m.end].text != "(":
+        return False
+    inside = doc[m.end + 1]
+    return bool(_ORDINAL.match(inside.text)) or inside.lower_ in ("minute", "min", "pen", "penalty")
+
+
+_ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$")
 
 
 def _followed_by_country(doc: Any, m: Mention) -> bool:
@@ -249,9 +268,9 @@ def _list_runs(doc: Any, mentions: Sequence[Mention]) -> list[list[int]]:
             ):
                 current.append(i)
                 continue
-            if len(current) >= MIN_LIST:
+            if len(current) >= 2:
                 runs.append(current)
         current = [i]
-    if len(current) >= MIN_LIST:
+    if len(current) >= 2:
         runs.append(current)
     return runs

@@ -113,7 +113,7 @@ def find_mentions(doc: Any, original: str) -> list[Mention]:
             mention = _mention(doc, original, start, end, ent.label_, sent_of)
             if mention is not None:
                 mentions.append(mention)
-    for start, end in _proper_noun_runs(doc, covered):
+    for start, end in _proper_noun_runs(doc, covered) + _score_line_names(doc, original, covered):
         for a, b in _pieces(doc, start, end, CANDIDATE):
             mention = _mention(doc, original, a, b, CANDIDATE, sent_of)
             if mention is not None:
@@ -157,6 +157,24 @@ def _proper_noun_runs(doc: Any, covered: Sequence[bool]) -> list[tuple[int, int]
     if start is not None:
         runs.append((start, len(doc)))
     return runs
+
+
+_SCORE_LINE = re.compile(
+    r"^[ \t]*(?P<home>[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3})[ \t]+\d{1,3}[ \t]+"
+    r"(?P<away>[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3})[ \t]+\d{1,3}\b",
+    re.MULTILINE,
+)
+
+
+def _score_line_names(doc: Any, original: str, covered: Sequence[bool]) -> list[tuple[int, int]]:
+    """Both sides of a results line ("Bury 4 Bristol City 0"), whatever the tagger made of them."""
+    spans = []
+    for match in _SCORE_LINE.finditer(original):
+        for side in ("home", "away"):
+            span = doc.char_span(match.start(side), match.end(side))
+            if span is not None and not any(covered[span.start : span.end]):
+                spans.append((span.start, span.end))
+    return spans
 
 
 def _is_boundary(doc: Any, i: int) -> bool:
