@@ -196,11 +196,12 @@ def _merge_people(groups: list[_Group]) -> list[_Group]:
             p for p in people if p is not g and id(p) not in merged and _names_same_person(g.tokens, p.tokens)
         ]
         if not candidates and g.kind == "person":
-            candidates = [
+            firsts = [
                 p
                 for p in people
                 if p is not g and id(p) not in merged and _names_by_family_first(g.tokens, p.tokens)
             ]
+            candidates = firsts if len(firsts) == 1 else []  # two Roberts: say nothing
         if not candidates:
             continue
         target = min(candidates, key=lambda p: p.first)
@@ -220,8 +221,9 @@ def _names_same_person(short: list[str], full: list[str]) -> bool:
 
 
 def _names_by_family_first(short: list[str], full: list[str]) -> bool:
-    """ "Xi" for "Xi Jinping", "Qin" for "Qin Gang": names that put the family name first."""
-    return len(short) == 1 and len(full) == 2 and full[0] == short[0]
+    """ "Xi" for "Xi Jinping", "Qin" for "Qin Gang" (family name first), "Robert" for "Robert
+    Kilroy-Silk" (a first name alone): the first word of one full name."""
+    return len(short) == 1 and len(full) >= 2 and full[0] == short[0]
 
 
 def initials(text: str) -> str:

@@ -36,7 +36,7 @@ LABEL_KIND: dict[str, Kind] = {
 CANDIDATE = ""  # the label of a proper noun the model did not label
 _OTHER_NAMES = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC_OR_ORG"})
 
-_BOUNDARY_TEXTS = frozenset('( ) [ ] { } , ; : | " “ ” « » v v. vs vs. & + = * #'.split())
+_BOUNDARY_TEXTS = frozenset('( ) [ ] { } , ; : | " “ ” « » v v. vs vs. + = * #'.split())
 _DASHES = frozenset("- – — / \\".split())
 # "Yorkshire at Headingley": small words in lower case join two names, never one.
 _LOWER_BOUNDARIES = frozenset({"at", "in", "on", "v", "vs", "versus", "against", "beat"})
