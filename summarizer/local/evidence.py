@@ -3,7 +3,8 @@
 A label from the small model is one weak vote. Louder votes come from general knowledge and
 from the way news is written:
 
-- a country name is a place ("Slovakia" labelled an organisation in a results table);
+- a country name is a place ("Slovakia" labelled an organisation in a results table), and so,
+  less loudly, is a world city ("London" labelled an organisation);
 - a courtesy title ("Mr", "Dr"), an initial ("R. Ponting"), an age ("Jane Doe, 41,") or an
   apposition naming a job ("her counterpart, Tiago Marques") marks a person;
 - "Name (Country)" is a competitor or a person, never the place itself;
@@ -28,6 +29,7 @@ from typing import Any
 
 from summarizer.local.casing import is_shouting
 from summarizer.local.gazetteer import (
+    CITY_KEYS,
     COUNTRY_KEYS,
     HONORIFICS,
     ORGANIZATION_HEADS,
@@ -40,6 +42,7 @@ from summarizer.local.gazetteer import (
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention
 
 COUNTRY = 5.0
+CITY = 2.0
 DATELINE = 5.0
 HONORIFIC = 3.0
 INITIAL = 3.0
@@ -74,6 +77,8 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
         if m.key in COUNTRY_KEYS:
             votes.append(("place", COUNTRY))
             continue
+        if m.key in CITY_KEYS:
+            votes.append(("place", CITY))  # below a team's score line, which says "club"
         if m.start > 0 and doc[m.start - 1].lower_ in HONORIFICS:
             votes.append(("person", HONORIFIC))
         if _INITIAL.match(m.text):

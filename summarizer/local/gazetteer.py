@@ -217,6 +217,26 @@ Greenland
 Soviet Union | USSR | U.S.S.R.
 """
 
+# National capitals and other world cities that news names without saying what they are.
+_CITIES = """
+Kabul, Tirana, Algiers, Luanda, Buenos Aires, Yerevan, Canberra, Sydney, Melbourne, Vienna, Baku,
+Manama, Dhaka, Minsk, Brussels, Sarajevo, Brasilia, Rio de Janeiro, Sao Paulo, Sofia, Phnom Penh,
+Ottawa, Toronto, Montreal, Vancouver, Santiago, Beijing, Shanghai, Hong Kong, Bogota, Zagreb, Havana,
+Nicosia, Prague, Copenhagen, Quito, Cairo, Tallinn, Addis Ababa, Helsinki, Paris, Tbilisi, Berlin,
+Frankfurt, Munich, Hamburg, Bonn, Accra, Athens, Budapest, Reykjavik, New Delhi, Delhi, Mumbai,
+Jakarta, Tehran, Baghdad, Dublin, Jerusalem, Tel Aviv, Rome, Milan, Tokyo, Osaka, Amman, Astana,
+Almaty, Nairobi, Pristina, Kuwait City, Bishkek, Riga, Beirut, Tripoli, Vilnius, Luxembourg,
+Kuala Lumpur, Valletta, Mexico City, Chisinau, Ulan Bator, Podgorica, Rabat, Maputo, Yangon, Rangoon,
+Kathmandu, Amsterdam, The Hague, Rotterdam, Wellington, Auckland, Managua, Abuja, Lagos, Pyongyang,
+Skopje, Oslo, Muscat, Islamabad, Karachi, Lahore, Panama City, Lima, Manila, Warsaw, Lisbon, Doha,
+Bucharest, Moscow, St Petersburg, Kigali, Riyadh, Dakar, Belgrade, Singapore, Bratislava, Ljubljana,
+Mogadishu, Pretoria, Johannesburg, Cape Town, Seoul, Madrid, Barcelona, Colombo, Khartoum, Stockholm,
+Bern, Geneva, Zurich, Damascus, Taipei, Dushanbe, Dar es Salaam, Bangkok, Tunis, Ankara, Istanbul,
+Ashgabat, Kampala, Kiev, Kyiv, Abu Dhabi, Dubai, London, Washington, New York, Los Angeles, Chicago,
+Montevideo, Tashkent, Caracas, Hanoi, Ho Chi Minh City, Sanaa, Lusaka, Harare, Edinburgh, Cardiff,
+Belfast, Strasbourg
+"""
+
 # Words that name an office or a job when they stand before or beside a name.
 ROLE_NOUNS = frozenset(
     """
@@ -345,3 +365,6 @@ def country_key(text: str) -> str | None:
 
 # Role nouns long enough to recognise inside compounds ("schoolteacher", "policewoman").
 _LONG_ROLE_NOUNS = tuple(n for n in ROLE_NOUNS if len(n) >= 6 and "-" not in n)
+
+
+CITY_KEYS: frozenset[str] = frozenset(name_key(c) for c in _CITIES.replace("\n", " ").split(",") if c.strip())
