@@ -277,7 +277,8 @@ PLACE_HEADS = frozenset(
     """
     street avenue road square river sea ocean lake island islands airport stadium park bridge
     valley bay gulf strait mountain mountains province county region district peninsula desert
-    coast city town village canal harbour harbor port guesthouse hotel cathedral
+    coast city town village canal harbour harbor port guesthouse hotel cathedral pacific atlantic
+    arctic antarctic mediterranean caribbean
     """.split()
 )
 

@@ -92,6 +92,8 @@ def find_mentions(doc: Any, original: str) -> list[Mention]:
     mentions: list[Mention] = []
     covered = [False] * len(doc)
     for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            covered[i] = True  # "Americans" (a nationality) is labelled, just not a name we list
         if ent.label_ in _OTHER_NAMES:
             # "a campaign group called Tide Watch" labelled a product: a candidate for evidence
             for start, end in _pieces(doc, ent.start, ent.end, CANDIDATE):
@@ -101,8 +103,6 @@ def find_mentions(doc: Any, original: str) -> list[Mention]:
             continue
         if ent.label_ not in LABEL_KIND:
             continue
-        for i in range(ent.start, ent.end):
-            covered[i] = True
         begin = ent.start
         if ent.label_ == "ORG":
             # "UK" + "Independence Party": proper nouns just before an organisation belong to it.
