@@ -11,6 +11,7 @@ tldr       the lead, cleaned
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ from summarizer.local.tldr import make_tldr
 MAX_WHO = 150
 MAX_WHERE = 150
 TLDR_SENTENCES = 4
+MAX_CHARS = 100_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,15 @@ class Prepared:
 
 
 def prepare(article: Article) -> Prepared:
-    return Prepared(original=article.text, parsed=truecase(article.text))
+    """What the model parses: at most ``MAX_CHARS`` of the text, re-cased."""
+    text = article.text
+    if len(text) > MAX_CHARS:
+        # A book-length paste would take minutes and exceed the model's limit; news fits well
+        # within this, so brief the beginning, cut at a line break.
+        cut = text.rfind("\n", 0, MAX_CHARS)
+        text = text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+        log.info("brief truncated id=%s chars=%d kept=%d", article.id, len(article.text), len(text))
+    return Prepared(original=text, parsed=truecase(text))
 
 
 def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:

@@ -81,3 +81,9 @@ async def test_async_calls_give_the_same_briefs(backend: LocalBackend) -> None:
     assert isinstance(many[1], SummarizeError)
     with pytest.raises(SummarizeError):
         await backend.brief(Article(id="x", text=GERMAN))
+
+
+def test_a_book_length_text_is_briefed_from_its_beginning(backend: LocalBackend) -> None:
+    text = (FISHING_TALKS + "\n") * 400  # about 450,000 characters, beyond the model's own limit
+    brief = backend.brief_sync(Article(id="long", text=text))
+    assert brief.who[0].name == "Ingrid Solberg"
