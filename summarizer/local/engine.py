@@ -34,14 +34,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The article text, and the re-cased copy of it (same length) that the model parses."""
+    """The headline, a blank line and the text, and the re-cased copy of it (same length) that
+    the model parses; ``body_start`` is where the text begins."""
 
     original: str
     parsed: str
+    body_start: int = 0
 
 
 def prepare(article: Article) -> Prepared:
-    """What the model parses: at most ``MAX_CHARS`` of the text, re-cased."""
+    """What the model parses: the headline and at most ``MAX_CHARS`` of the text, re-cased."""
     text = article.text
     if len(text) > MAX_CHARS:
         # A book-length paste would take minutes and exceed the model's limit; news fits well
@@ -49,21 +51,24 @@ def prepare(article: Article) -> Prepared:
         cut = text.rfind("\n", 0, MAX_CHARS)
         text = text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
         log.info("brief truncated id=%s chars=%d kept=%d", article.id, len(article.text), len(text))
-    return Prepared(original=text, parsed=truecase(text))
+    title = " ".join(article.title.split())
+    head = f"{title}\n\n" if title else ""
+    original = head + text
+    return Prepared(original=original, parsed=truecase(original), body_start=len(head))
 
 
 def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
     """The brief of ``article``, from ``doc``, the parse of ``prepared.parsed``."""
     prepared = prepared or prepare(article)
-    original = prepared.original
-    sentences = [s for s in doc.sents if not s.text.isspace()]
-    lead_end = sentences[0].end_char if sentences else 0
-    entities = find_entities(doc, original, article.title, lead_end)
+    original, body_start = prepared.original, prepared.body_start
+    sentences = [s for s in doc.sents if s.start_char >= body_start and not s.text.isspace()]
+    lead_end = sentences[0].end_char if sentences else body_start
+    entities = find_entities(doc, original, body_start, lead_end)
     roles = find_roles(doc, original, entities)
     details = venue_details(entities)
     who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")
     where = tuple(_place(e, details.get(n)) for n, e in enumerate(entities) if e.kind == "place")
-    objectives, issues = find_phrases(doc, original, entities)
+    objectives, issues = find_phrases(doc, original, entities, body_start)
     lead = [original[s.start_char : s.end_char] for s in sentences[:TLDR_SENTENCES]]
     return Brief(
         id=article.id,

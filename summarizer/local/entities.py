@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.local.evidence import DATELINE, weigh
-from summarizer.local.gazetteer import COUNTRY_KEYS, name_key
+from summarizer.local.gazetteer import CITY_KEYS, COUNTRY_KEYS, name_key
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention, find_mentions
 
 _CORPORATE = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa nv".split())
@@ -304,7 +304,18 @@ def _merge_org_suffixes(groups: list[_Group]) -> list[_Group]:
 # --------------------------------------------------------------------------- entities
 
 
-def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end: int) -> list[Entity]:
+def _stated_in_body(g: _Group, body_start: int) -> bool:
+    """A name found only in the headline counts when the headline can be trusted on it.
+
+    Headlines capitalise every word, so the model finds "names" in them that are not
+    ("Leicestershire Take"); a headline-only name is kept when it is a country or a world city.
+    """
+    if any(m.start_char >= body_start for m in g.mentions):
+        return True
+    return g.key in COUNTRY_KEYS.values() or g.key in CITY_KEYS
+
+
+def build_entities(groups: Sequence[_Group], original: str, body_start: int, lead_end: int) -> list[Entity]:
     """Name, count and rank each group; most salient first.
 
     Salience is how often the article names it, with a bonus for the headline, the lead
@@ -312,7 +323,6 @@ def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end
     """
     entities = []
     counts = _occurrences(original, groups)
-    in_title_counts = _occurrences(title, groups, ignore_case=True) if title else Counter()
     for g in groups:
         kind = g.kind
         forms = Counter(m.text for m in g.mentions)
@@ -322,8 +332,8 @@ def build_entities(groups: Sequence[_Group], original: str, title: str, lead_end
         labels = Counter(m.label for m in g.mentions if m.label != CANDIDATE and LABEL_KIND[m.label] == kind)
         default = {"person": "PERSON", "organization": "ORG"}.get(kind, "GPE")
         label = labels.most_common(1)[0][0] if labels else default
-        in_title = in_title_counts[id(g)] > 0
-        in_lead = any(m.start_char < lead_end for m in g.mentions)
+        in_title = any(m.start_char < body_start for m in g.mentions)
+        in_lead = any(body_start <= m.start_char < lead_end for m in g.mentions)
         dateline = any(
             kind == "place" and w >= DATELINE and k == "place" for m in g.mentions for k, w in m.votes
         )
@@ -398,14 +408,15 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_")
 
 
-def find_entities(doc: Any, original: str, title: str = "", lead_end: int = 0) -> list[Entity]:
+def find_entities(doc: Any, original: str, body_start: int = 0, lead_end: int = 0) -> list[Entity]:
     """Every person, organisation and place in a parsed article, most salient first.
 
     ``doc`` is the parse of ``truecase(original)``: same length, so offsets are shared.
     """
-    mentions = weigh(doc, original, find_mentions(doc, original))
+    mentions = weigh(doc, original, find_mentions(doc, original, body_start))
     groups = group_mentions(mentions, doc, original)
-    return build_entities(groups, original, title, lead_end)
+    groups = [g for g in groups if _stated_in_body(g, body_start)]
+    return build_entities(groups, original, body_start, lead_end)
 
 
 VENUE_REACH = 3  # sentences back from a venue to the city it is in

@@ -86,7 +86,7 @@ class Mention:
         return name_key(self.text)
 
 
-def find_mentions(doc: Any, original: str) -> list[Mention]:
+def find_mentions(doc: Any, original: str, body_start: int = 0) -> list[Mention]:
     """Clean name mentions from the model's entities, the dateline and unlabelled proper nouns."""
     sent_of = _sentence_index(doc)
     mentions: list[Mention] = []
@@ -118,7 +118,7 @@ def find_mentions(doc: Any, original: str) -> list[Mention]:
             mention = _mention(doc, original, a, b, CANDIDATE, sent_of)
             if mention is not None:
                 mentions.append(mention)
-    for place in _dateline(doc, original, sent_of):
+    for place in _dateline(doc, original, sent_of, body_start):
         mentions = [m for m in mentions if m.end_char <= place.start_char or m.start_char >= place.end_char]
         mentions.append(place)
     mentions.sort(key=lambda m: m.start_char)
@@ -320,9 +320,9 @@ def _looks_like_name(doc: Any, start: int, end: int, text: str, label: str) -> b
     return True
 
 
-def _dateline(doc: Any, original: str, sent_of: Sequence[int]) -> list[Mention]:
+def _dateline(doc: Any, original: str, sent_of: Sequence[int], body_start: int = 0) -> list[Mention]:
     """The place in capitals that opens a news story: "LONDON 1996-08-30", "PARIS (AP) -"."""
-    line_start = 0
+    line_start = body_start
     while line_start < len(original) and original[line_start] in " \t\r\n":
         line_start += 1
     match = _DATELINE.match(original, line_start)

@@ -103,7 +103,7 @@ class _Context:
 
 
 def find_phrases(
-    doc: Any, original: str, entities: Sequence[Entity]
+    doc: Any, original: str, entities: Sequence[Entity], body_start: int = 0
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The article's objectives and open issues, as short phrases."""
     names: dict[int, tuple[int, int]] = {}
@@ -115,6 +115,8 @@ def find_phrases(
     items: list[Item] = []
     tried: set[tuple[Rule, int]] = set()
     for tok in _cue_tokens(doc):
+        if tok.idx < body_start:
+            continue  # the headline: its capitals and ellipses make poor phrases
         lower = tok.lower_
         lemma = tok.lemma_.lower()
         rules = _RULE_INDEX.get(lower, []) + (_RULE_INDEX.get(lemma, []) if lemma != lower else [])

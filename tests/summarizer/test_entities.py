@@ -116,3 +116,15 @@ def test_every_name_in_a_brief_occurs_in_the_article(brief_of: Briefer) -> None:
         for place in brief.where:
             if place.detail:
                 assert place.detail.casefold() in lowered
+
+
+def test_the_headline_counts_but_its_capitals_do_not_make_names(brief_of: Briefer) -> None:
+    text = (
+        "Kelburn beat Ardmore 2-1 on Saturday to go top of the league after a late goal by Callum Reid.\n"
+        "Ardmore had led at half-time.\n"
+    )
+    brief = brief_of(text, title="SOCCER - KELBURN TAKE TOP SPOT AFTER WIN IN JAPAN")
+    assert "Japan" in [p.name.title() for p in brief.where]  # a country in the headline only
+    assert not any("Take" in a.name or "Spot" in a.name for a in brief.who)
+    assert brief.tldr.startswith("Kelburn beat Ardmore")
+    assert brief.who[0].name == "Kelburn"  # named in the headline and the lead
