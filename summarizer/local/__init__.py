@@ -10,7 +10,7 @@ from typing import Any
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
-from summarizer.local.engine import build_brief
+from summarizer.local.engine import build_brief, prepare
 from summarizer.local.language import check_briefable
 from summarizer.local.pipeline import load_model, model_label
 
@@ -59,10 +59,11 @@ class LocalBackend:
             results.append(SummarizeError("not briefed"))
             good.append((i, article))
         name = self.name
-        docs = self.nlp.pipe((a.text for _, a in good), batch_size=self._batch_size)
-        for (i, article), doc in zip(good, docs, strict=True):
+        prepared = [prepare(a) for _, a in good]
+        docs = self.nlp.pipe((p.parsed for p in prepared), batch_size=self._batch_size)
+        for (i, article), ready, doc in zip(good, prepared, docs, strict=True):
             try:
-                results[i] = build_brief(doc, article, name)
+                results[i] = build_brief(doc, article, name, ready)
             except Exception as exc:  # a rule bug must cost one brief, not the batch
                 log.exception("brief failed id=%s", article.id)
                 results[i] = SummarizeError(f"could not brief this article ({type(exc).__name__})")

@@ -1,46 +1,99 @@
-"""From a parsed spaCy ``Doc`` to a ``Brief`` (first version: entities by frequency)."""
+"""From a parsed article to a ``Brief``: the steps, in order, each in its own module.
+
+casing     lines in capitals re-cased for the model (offsets unchanged)
+mentions   the model's entities cut into clean names, plus names it missed
+evidence   what the context says each name is (person, organisation, place)
+entities   names merged into real-world entities, counted and ranked
+roles      the role the article gives each person or organisation
+phrases    objectives and open issues as short phrases
+tldr       the lead, cleaned
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from summarizer.brief import Actor, Article, Brief, Place
+from summarizer.local.casing import truecase
+from summarizer.local.entities import Entity, find_entities, venue_details
+from summarizer.local.phrases import find_phrases
+from summarizer.local.roles import find_roles, role_kind
+from summarizer.local.tldr import make_tldr
 
-_WHO = {"PERSON": "person", "ORG": "organization"}
-_WHERE = {"GPE", "LOC", "FAC"}
-_OBJECTIVE_CUES = ("aim", "seek", "plan", "hope", "want", "goal", "objective", "intend")
-_ISSUE_CUES = ("dispute", "concern", "fear", "unresolved", "pending", "odds", "unclear", "risk")
-MAX_ENTITIES = 8
-MAX_PHRASES = 6
+# Ranked lists, bounded so that even a results table gives a brief of modest size; chat
+# renderings show only the top few.
+MAX_WHO = 150
+MAX_WHERE = 150
+TLDR_SENTENCES = 4
+MAX_CHARS = 100_000
+
+log = logging.getLogger(__name__)
 
 
-def build_brief(doc: Any, article: Article, backend: str) -> Brief:
-    who_counts: Counter[tuple[str, str]] = Counter()
-    where_counts: Counter[str] = Counter()
-    for ent in doc.ents:
-        name = ent.text.strip().removeprefix("the ").removeprefix("The ")
-        if ent.label_ in _WHO:
-            who_counts[(name, _WHO[ent.label_])] += 1
-        elif ent.label_ in _WHERE:
-            where_counts[name] += 1
-    who = tuple(
-        Actor(name=n, kind="person" if k == "person" else "organization", mentions=c)
-        for (n, k), c in who_counts.most_common(MAX_ENTITIES)
-    )
-    where = tuple(Place(name=n, mentions=c) for n, c in where_counts.most_common(MAX_ENTITIES))
-    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
-    objectives = tuple(s for s in sents if any(c in s.lower() for c in _OBJECTIVE_CUES))[:MAX_PHRASES]
-    issues = tuple(s for s in sents if any(c in s.lower() for c in _ISSUE_CUES))[:MAX_PHRASES]
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The headline, a blank line and the text, and the re-cased copy of it (same length) that
+    the model parses; ``body_start`` is where the text begins."""
+
+    original: str
+    parsed: str
+    body_start: int = 0
+
+
+def prepare(article: Article) -> Prepared:
+    """What the model parses: the headline and at most ``MAX_CHARS`` of the text, re-cased."""
+    text = article.text
+    if len(text) > MAX_CHARS:
+        # A book-length paste would take minutes and exceed the model's limit; news fits well
+        # within this, so brief the beginning, cut at a line break.
+        cut = text.rfind("\n", 0, MAX_CHARS)
+        text = text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+        log.info("brief truncated id=%s chars=%d kept=%d", article.id, len(article.text), len(text))
+    title = " ".join(article.title.split())
+    head = f"{title}\n\n" if title else ""
+    original = head + text
+    return Prepared(original=original, parsed=truecase(original), body_start=len(head))
+
+
+def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
+    """The brief of ``article``, from ``doc``, the parse of ``prepared.parsed``."""
+    prepared = prepared or prepare(article)
+    original, body_start = prepared.original, prepared.body_start
+    sentences = [s for s in doc.sents if s.start_char >= body_start and not s.text.isspace()]
+    lead_end = sentences[0].end_char if sentences else body_start
+    entities = find_entities(doc, original, body_start, lead_end)
+    roles = find_roles(doc, original, entities)
+    details = venue_details(entities)
+    who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")
+    where = tuple(_place(e, details.get(n)) for n, e in enumerate(entities) if e.kind == "place")
+    objectives, issues = find_phrases(doc, original, entities, body_start)
+    lead = [original[s.start_char : s.end_char] for s in sentences[:TLDR_SENTENCES]]
     return Brief(
         id=article.id,
         title=article.title,
         url=article.url,
         published=article.published,
-        tldr=" ".join(sents[:1]),
-        who=who,
-        where=where,
+        tldr=make_tldr(lead),
+        who=who[:MAX_WHO],
+        where=where[:MAX_WHERE],
         objectives=objectives,
         open_issues=issues,
         backend=backend,
     )
+
+
+def _actor(e: Entity, role: str | None) -> Actor:
+    kind = (role_kind(role) if role else None) or e.kind
+    return Actor(
+        name=e.name,
+        role=role,
+        kind="person" if kind == "person" else "organization",
+        mentions=e.count,
+        aliases=e.aliases,
+    )
+
+
+def _place(e: Entity, detail: str | None) -> Place:
+    return Place(name=e.name, detail=detail, mentions=e.count, aliases=e.aliases)

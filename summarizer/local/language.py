@@ -1,4 +1,10 @@
-"""Cheap checks that a text is something the English pipeline can brief."""
+"""Cheap checks that a text is something the English pipeline can brief.
+
+Function words give a language away: any English article is full of "the", "of" and "and".
+Tables of results or prices hold few function words of any language, yet they are English
+news all the same; so a text is refused only when it is written in another script, or when the
+function words of another language outnumber the English ones.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,32 @@ _ENGLISH = frozenset(
         "than about over into"
     ).split()
 )
+# Frequent function words of other languages written in Latin script, leaving out any that are
+# also English words ("die", "also", "son", "come").
+_OTHERS: dict[str, frozenset[str]] = {
+    name: frozenset(words.split())
+    for name, words in {
+        "German": "der und den das ist nicht ein eine einen einem mit dem sich auf für von zu auch es wird "
+        "sie ich nach bei aus wie oder aber noch nur sind wurde wurden im zum zur vom beim dass werden "
+        "haben hatte hatten nachdem durch gegen über seit sowie zwischen während",
+        "French": "le la les et des est une du dans qui que pour pas sur au avec il elle ce sont ont "
+        "mais par plus leur été aux ne nous vous",
+        "Spanish": "el los las y del que en por con para una es su al lo como más pero sus fue ha "
+        "sobre este entre cuando muy sin",
+        "Italian": "il di che della per una sono non con gli nel alla dei delle anche più ma come "
+        "questo essere ha stato nella",
+        "Portuguese": "os das dos não uma com para por mais como foi ao pelo pela ele ela são seu sua também",
+        "Dutch": "de het een en van ik te dat zijn op niet met voor hij zij er maar om ook nog bij "
+        "werd worden",
+        "Scandinavian": "och att det som är för på med av till inte har jeg og ikke til af er den",
+        "Indonesian": "yang dan di dari untuk dengan ini itu tidak dalam akan pada juga ke karena oleh sudah",
+        "Turkish": "ve bir bu için ile da de çok olarak daha gibi olan ama",
+        "Polish": "i w nie na się z że do jest to jak ale po co od za przez",
+    }.items()
+}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_WORDS = 8
+MIN_LATIN_SHARE = 0.6
 
 
 def check_briefable(text: str) -> None:
@@ -25,7 +55,19 @@ def check_briefable(text: str) -> None:
         raise SummarizeError("the article is empty")
     if len(words) < MIN_WORDS:
         raise SummarizeError(f"the article is too short to brief ({len(words)} words)")
-    latin = sum(1 for w in words if w.isascii())
-    english = sum(1 for w in words if w.lower() in _ENGLISH)
-    if latin / len(words) < 0.6 or english / len(words) < 0.08:
+    latin = sum(1 for w in words if w.isascii() or _is_latin_letters(w))
+    if latin / len(words) < MIN_LATIN_SHARE:
         raise SummarizeError("the article does not look like English text; only English is supported")
+    lowered = [w.lower() for w in words]
+    english = sum(1 for w in lowered if w in _ENGLISH)
+    for name, vocabulary in _OTHERS.items():
+        other = sum(1 for w in lowered if w in vocabulary)
+        if other >= 3 and other > 1.5 * english:
+            raise SummarizeError(
+                f"the article looks like {name} rather than English; only English is supported"
+            )
+
+
+def _is_latin_letters(word: str) -> bool:
+    # Accented Latin letters (é, ñ, ø, ł) sit below U+0250; Greek, Cyrillic, CJK are above.
+    return all(ord(c) < 0x250 for c in word)

@@ -1,0 +1,246 @@
+"""The role an article gives a person or an organisation, in the article's own words.
+
+News introduces people in a handful of fixed ways, tried here in this order, at each mention:
+
+- a title before the name: "U.S. Secretary of State Antony Blinken", "UKIP leader Roger
+  Knapman", "19-year-old Hamza Ahmed", "Environmental group Transport 2000";
+- an apposition before it: "her Portuguese counterpart, Tiago Marques,";
+- an apposition after it: "Wang Yi, China's top diplomat,", "Abdi Nur, a Minnesota man
+  charged ...", "John Smith, the chairman of the club,", "Mike Hobday, from the League ...";
+- a description it is called by: "a new political party called Veritas";
+- a relative clause: "Penny Little, who monitored the Bicester Hunt,";
+
+and, when none of these names a role, a definite description that stands for the last person
+named: "Alun Michael has said ... The rural affairs minister said ...".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from summarizer.local.entities import Entity
+from summarizer.local.gazetteer import HONORIFICS, ORG_ROLE_NOUNS, PERSON_NOUNS, ROLE_NOUNS, is_role_noun
+
+MAX_ROLE_TOKENS = 9
+DESCRIPTION_REACH = 5  # sentences a definite description may look back for its person
+_AGE = re.compile(r"^\d{1,3}-year-old$")
+_TITLE_TAGS = frozenset({"NNP", "NNPS", "NN", "NNS", "JJ", "HYPH", "POS", "CD", "NML"})
+_CALLED = frozenset({"called", "named", "dubbed"})
+_SPEECH = frozenset({"said", "says", "added", "told", "explained", "insisted", "stated", "argued", "warned"})
+
+
+def find_roles(doc: Any, original: str, entities: Sequence[Entity]) -> dict[int, str]:
+    """The role of each person or organisation that has one, by its index in ``entities``."""
+    roles: dict[int, str] = {}
+    for n, entity in enumerate(entities):
+        if entity.kind == "place":
+            continue
+        for m in entity.mentions:
+            role = (
+                _title_before(doc, original, m.start, entity.kind)
+                or _apposed_before(doc, original, m.start, entity.kind)
+                or _apposition(doc, original, m.end, entity.kind)
+                or _called(doc, original, m.start)
+                or (entity.kind == "person" and _relative_clause(doc, original, m.end))
+            )
+            if role:
+                roles[n] = role
+                break
+    for n, role in _definite_descriptions(doc, original, entities, roles).items():
+        roles.setdefault(n, role)
+    lead = _lead_description(doc, original, entities, roles)
+    if lead is not None:
+        roles.setdefault(*lead)
+    return roles
+
+
+def role_kind(role: str) -> str | None:
+    """ "Environmental group" says its bearer is an organisation, whatever the model thought."""
+    words = role.lower().split()
+    last = words[-1] if words else ""
+    if last in ORG_ROLE_NOUNS and last not in ROLE_NOUNS:
+        return "organization"
+    if last in ROLE_NOUNS or last in PERSON_NOUNS:
+        return "person"
+    return None
+
+
+def _text(doc: Any, original: str, start: int, end: int) -> str:
+    span = doc[start:end]
+    return " ".join(original[span.start_char : span.end_char].split())
+
+
+def _role_nouns(kind: str) -> frozenset[str]:
+    return ORG_ROLE_NOUNS if kind == "organization" else ROLE_NOUNS
+
+
+def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
+    """ "Chinese Foreign Minister Qin Gang": the words glued to the left of the name."""
+    i = start - 1
+    while i >= 0 and start - i <= MAX_ROLE_TOKENS:
+        tok = doc[i]
+        if "\n" in tok.text or tok.is_space or tok.lower_ in HONORIFICS:
+            break
+        if tok.tag_ in _TITLE_TAGS or tok.lower_ == "of" or tok.text == "-":
+            i -= 1
+            continue
+        break
+    first = i + 1
+    while first < start and (doc[first].lower_ == "of" or doc[first].tag_ in ("POS", "HYPH")):
+        first += 1
+    if first >= start:
+        return None
+    words = [t.lower_ for t in doc[first:start]]
+    has_role = any(is_role_noun(w, "person") or is_role_noun(w, "organization") for w in words)
+    if not has_role and not _AGE.match("".join(t.text for t in doc[first:start])):
+        return None
+    # Keep from the first word that belongs to the title: drop a leading verb-like word.
+    return _text(doc, original, first, start)
+
+
+def _apposed_before(doc: Any, original: str, start: int, kind: str) -> str | None:
+    """ "with her Portuguese counterpart, Tiago Marques,": the noun phrase just before a comma."""
+    if start < 3 or doc[start - 1].text != ",":
+        return None
+    end = start - 1
+    head = doc[end - 1]
+    if head.lower_ not in _role_nouns(kind) or head.tag_ not in ("NN", "NNS", "NNP"):
+        return None
+    first = end - 1
+    while (
+        first > 0
+        and end - first < MAX_ROLE_TOKENS
+        and doc[first - 1].tag_ in ("JJ", "NN", "NNP", "NNS", "HYPH", "POS")
+    ):
+        first -= 1
+    return _text(doc, original, first, end)
+
+
+def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:
+    """ "Wang Yi, China's top diplomat," / "X, the chairman of Y," / "X, from the League ...,"."""
+    if end + 1 >= len(doc) or doc[end].text != ",":
+        return None
+    start = end + 1
+    if start + 2 < len(doc) and doc[start].text.isdigit() and doc[start + 1].text == ",":
+        start += 2  # "Jane Doe, 45, a teacher from Leeds"
+    if start + 1 < len(doc) and doc[start].lower_ == "who" and doc[start + 1].lemma_ == "be":
+        start += 2  # "X, who is the chairman of Y"
+    stop = start
+    while stop < len(doc) and stop - start < MAX_ROLE_TOKENS + 4:
+        tok = doc[stop]
+        if tok.text in {",", ";", ".", ":", "(", ")", '"', "“", "”"} or "\n" in tok.text:
+            break
+        if tok.tag_ in ("VBN", "VBG", "VBD", "VBZ", "VBP", "WP", "WDT") or tok.lower_ in ("who", "which"):
+            break  # "a Minnesota man charged previously with ...": keep "a Minnesota man"
+        stop += 1
+    if stop <= start:
+        return None
+    words = doc[start:stop]
+    opener = words[0]
+    if opener.lower_ == "from" and any(t.ent_type_ == "ORG" for t in words):
+        return _text(doc, original, start, stop)
+    if opener.tag_ not in ("DT", "PRP$", "NNP", "NNPS", "JJ", "NN") or opener.lower_ in ("this", "that"):
+        return None
+    nouns = [t.lower_ for t in words if t.tag_ in ("NN", "NNS")]
+    if not any(is_role_noun(n, kind) for n in nouns):
+        return None
+    first = start + 1 if opener.tag_ == "DT" else start
+    if first >= stop or stop - first > MAX_ROLE_TOKENS:
+        return None
+    return _text(doc, original, first, stop)
+
+
+def _called(doc: Any, original: str, start: int) -> str | None:
+    """ "a new political party called Veritas": the description before "called"."""
+    if start < 2 or doc[start - 1].lower_ not in _CALLED:
+        return None
+    end = start - 1
+    i = end - 1
+    while i >= 0 and doc[i].tag_ in ("JJ", "NN", "NNS", "NNP", "HYPH", "VBN") and end - i <= MAX_ROLE_TOKENS:
+        i -= 1
+    if i + 1 >= end or doc[end - 1].tag_ not in ("NN", "NNS"):
+        return None
+    return _text(doc, original, i + 1, end)
+
+
+def _relative_clause(doc: Any, original: str, end: int) -> str | None:
+    """ "Penny Little, who monitored the Bicester Hunt in Oxfordshire,": what the person did."""
+    if end + 2 >= len(doc) or doc[end].text != "," or doc[end + 1].lower_ != "who":
+        return None
+    verb = doc[end + 2]
+    if verb.tag_ not in ("VBD", "VBZ") or verb.lower_ in _SPEECH or verb.lemma_ in ("be", "have", "say"):
+        return None
+    stop = end + 2
+    while stop < len(doc) and doc[stop].text not in {",", ".", ";", ":"} and "\n" not in doc[stop].text:
+        stop += 1
+    if stop - (end + 2) > MAX_ROLE_TOKENS:
+        return None
+    return _text(doc, original, end + 2, stop)
+
+
+def _lead_description(
+    doc: Any, original: str, entities: Sequence[Entity], roles: dict[int, str]
+) -> tuple[int, str] | None:
+    """ "An Ohio man accused of ... has pleaded not guilty. John Doe, 27, ...": the lead's
+    unnamed subject is the first person the next sentences name."""
+    sents = list(doc.sents)
+    if len(sents) < 2:
+        return None
+    lead = sents[0]
+    if any(t.ent_type_ == "PERSON" for t in lead):
+        return None
+    subject = next((t for t in lead if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
+    if subject is None or subject.lower_ not in PERSON_NOUNS | ROLE_NOUNS:
+        return None
+    tokens = list(subject.subtree)
+    if not tokens or tokens[0].lower_ not in ("a", "an"):
+        return None
+    end = tokens[-1].i + 1
+    for t in tokens:
+        if t.text in {",", ";", "(", "—", "–"} and t.i > subject.i:
+            end = t.i
+            break
+    if end - (tokens[0].i + 1) > MAX_ROLE_TOKENS + 3:
+        return None
+    candidates = [
+        (m.start, n)
+        for n, e in enumerate(entities)
+        if e.kind == "person" and n not in roles
+        for m in e.mentions
+        if 1 <= m.sent <= 2
+    ]
+    if not candidates:
+        return None
+    return min(candidates)[1], _text(doc, original, tokens[0].i + 1, end)
+
+
+def _definite_descriptions(
+    doc: Any, original: str, entities: Sequence[Entity], roles: dict[int, str]
+) -> dict[int, str]:
+    """ "The rural affairs minister said": a role for the last person named without one."""
+    found: dict[int, str] = {}
+    people = [(m.start, m.sent, n) for n, e in enumerate(entities) if e.kind == "person" for m in e.mentions]
+    people.sort()
+    sents = list(doc.sents)
+    for sent_index, sent in enumerate(sents):
+        for tok in sent:
+            if tok.lower_ != "the" or tok.i + 1 >= len(doc):
+                continue
+            end = tok.i + 1
+            while end < sent.end and doc[end].tag_ in ("JJ", "NN", "NNS", "HYPH") and doc[end].is_lower:
+                end += 1
+            if end == tok.i + 1 or end >= sent.end:
+                continue
+            head = doc[end - 1]
+            if head.lower_ not in ROLE_NOUNS or doc[end].lower_ not in _SPEECH:
+                continue
+            earlier = [
+                n
+                for start, sent_n, n in people
+                if start < tok.i and sent_index - sent_n <= DESCRIPTION_REACH and n not in roles
+            ]
+            if earlier and earlier[-1] not in found:
+                found[earlier[-1]] = _text(doc, original, tok.i + 1, end)
+    return found

@@ -1,0 +1,84 @@
+"""Objectives and open issues: short phrases in the article's words, lists split, no attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from summarizer.brief import Brief
+from tests.summarizer.fixtures import FISHING_TALKS, HARBOUR_VOTE
+
+Briefer = Callable[..., Brief]
+
+
+def test_a_list_of_objectives_becomes_one_item_each_in_base_form(brief_of: Briefer) -> None:
+    objectives = brief_of(FISHING_TALKS).objectives
+    assert "set up a joint committee on fishing quotas" in objectives
+    assert "reopen talks on port fees" in objectives
+    assert "explore new research on cod stocks" in objectives
+
+
+def test_an_urged_action_is_an_objective(brief_of: Briefer) -> None:
+    objectives = brief_of(FISHING_TALKS).objectives
+    assert any("publish their catch data before the summer" in o for o in objectives)
+
+
+def test_what_parties_are_at_odds_over_is_split_into_issues(brief_of: Briefer) -> None:
+    issues = brief_of(FISHING_TALKS).open_issues
+    assert "fishing quotas" in issues
+    assert "port access fees" in issues
+    assert "the detention of two trawler crews" in issues
+
+
+def test_attributions_and_empty_refusals_are_dropped(brief_of: Briefer) -> None:
+    brief = brief_of(FISHING_TALKS)
+    items = brief.objectives + brief.open_issues
+    assert not any(item.endswith(("said", "government said")) for item in items)
+    assert not any("declined to comment" in item for item in items)
+    assert not any('"' in item or "“" in item for item in items)
+
+
+def test_doubts_and_unresolved_questions_are_issues(brief_of: Briefer) -> None:
+    assert any(i.startswith("not clear whether the crews") for i in brief_of(FISHING_TALKS).open_issues)
+    issues = brief_of(HARBOUR_VOTE).open_issues
+    assert any("who pays for extra harbour lighting" in i for i in issues)
+    assert any("noise from the new terminal" in i for i in issues)
+
+
+def test_a_denial_names_who_denied(brief_of: Briefer) -> None:
+    issues = brief_of(HARBOUR_VOTE).open_issues
+    assert "Okafor denied that the council had ignored the residents' complaints" in issues
+
+
+def test_plans_and_aims_are_objectives(brief_of: Briefer) -> None:
+    objectives = brief_of(HARBOUR_VOTE).objectives
+    assert any("run two crossings an hour until midnight" in o for o in objectives)
+    assert any("cut evening road traffic" in o for o in objectives)
+
+
+def test_items_are_short_phrases_taken_from_the_text(brief_of: Briefer) -> None:
+    text = (
+        "The union said it would push for a four-day week for all 12,000 staff at the carmaker's "
+        "plants in the north, including the two sites that the company had promised to modernise "
+        "before the end of the decade, a spokeswoman for the union told reporters on Wednesday.\n"
+        "Managers fear that the change could delay the launch of the new electric model.\n"
+    )
+    brief = brief_of(text)
+    items = brief.objectives + brief.open_issues
+    assert items
+    flat = " ".join(text.split()).casefold()
+    for item in items:
+        assert 2 <= len(item.split()) <= 15, item
+        for word in item.replace("’", "'").split():
+            assert word.strip(".,;:").casefold() in flat, word
+    assert any("push for a four-day week" in o for o in brief.objectives)
+    assert any(i.startswith("fear that the change could delay the launch") for i in brief.open_issues)
+
+
+def test_a_quip_in_quotes_is_not_a_plan(brief_of: Briefer) -> None:
+    text = (
+        "The club chairman Peter Vance said he would 'throw a party for the whole town' if the team won.\n"
+        "The club plans to build a new stand for 4,000 fans next year.\n"
+    )
+    objectives = brief_of(text).objectives
+    assert not any("throw a party" in o for o in objectives)
+    assert any("build a new stand" in o for o in objectives)
