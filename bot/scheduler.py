@@ -323,7 +323,8 @@ class Scheduler:
         self._aps.start()
         self._started = True
         log.info("scheduler started channels=%d", len(channels))
-        await self._track(self.catch_up())
+        # In the background: the bot answers commands while missed digests are caught up.
+        self._spawn(self.catch_up())
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop firing; let work in flight finish for up to ``grace_s`` seconds, then cancel it
@@ -343,13 +344,22 @@ class Scheduler:
                 await asyncio.wait(pending, timeout=2.0)
         log.info("scheduler stopped")
 
-    def _track(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-        """Run ``coro`` as a task that ``stop`` waits for, shielded from APScheduler's own
-        cancellation at shutdown."""
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task that ``stop`` waits for; its failure is logged, never lost."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return asyncio.shield(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("scheduled work failed", exc_info=task.exception())
+
+    async def _track(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a job's work shielded from APScheduler's cancellation at shutdown: ``stop``
+        decides how long it may go on."""
+        await asyncio.shield(self._spawn(coro))
 
     # -- jobs -----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 
 from bot.replies import ChannelGone, ChannelRef, Platform, Reply
@@ -18,7 +19,7 @@ class Posted:
     channel: ChannelRef
     reply: Reply
     ids: list[str]
-    at: float
+    at: float  # wall-clock time of the post
 
 
 @dataclass
@@ -45,7 +46,7 @@ class RecordingPoster:
         if self.gate is not None:
             await self.gate.wait()
         ids = [f"m{next(self._ids)}"]
-        self.posts.append(Posted(channel, reply, ids, asyncio.get_running_loop().time()))
+        self.posts.append(Posted(channel, reply, ids, time.time()))
         return ids
 
     def to(self, channel: ChannelRef) -> list[Reply]:
