@@ -28,6 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/scheduler.py
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

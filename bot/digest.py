@@ -34,7 +34,8 @@ KEYWORDS_MAX = 20
 TITLE_SAME = 0.5  # headline word overlap (Jaccard) that alone makes two articles one story
 TITLE_SOME = 0.2  # headline overlap that, with shared entities, does
 ENTITIES_SAME = 2  # shared named entities needed with TITLE_SOME
-COMMON_TOKEN = 0.2  # tokens in more than this share of articles say nothing about a story
+COMMON_TOKEN = 0.2  # tokens in more than this share of the articles are ignored…
+COMMON_FLOOR = 50  # …when that is more than this many articles
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -232,12 +233,17 @@ def group_stories(candidates: Sequence[Candidate]) -> list[list[Candidate]]:
     for title, entities in tokens:
         for token in title | entities:
             frequency[token] += 1
-    common = max(3, int(len(order) * COMMON_TOKEN))
+    common = max(COMMON_FLOOR, int(len(order) * COMMON_TOKEN))
 
     stories: list[_Story] = []
     index: dict[str, list[int]] = defaultdict(list)  # token → stories whose lead has it
-    for c, (title, entities) in zip(order, tokens, strict=True):
-        keys = [t for t in title | entities if frequency[t] <= common]
+    for c, (all_title, all_entities) in zip(order, tokens, strict=True):
+        # In a large digest, a word that a big share of the articles have in common ("council",
+        # a capital city) says nothing about which story an article tells: it is left out of
+        # comparisons, and would make every article a candidate for every story.
+        title = frozenset(t for t in all_title if frequency[t] <= common)
+        entities = frozenset(t for t in all_entities if frequency[t] <= common)
+        keys = title | entities
         seen: set[int] = set()
         match: int | None = None
         for key in keys:

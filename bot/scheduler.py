@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -47,7 +48,7 @@ from bot.replies import (
 )
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.channels import Channel, DigestSchedule, StoredCandidate
+from bot.store.channels import Channel, DigestClaim, DigestSchedule, StoredCandidate
 from summarizer.brief import Brief
 from summarizer.errors import SummarizeError
 
@@ -76,6 +77,7 @@ _DAY_GROUPS = {
 }
 MAX_RETRIES = 3  # failed digest posts retried (within the grace period)
 EACH_BATCH = 200  # each-mode briefs looked at per poll
+BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
 
 
 # -- schedules: pure functions -----------------------------------------------------------------
@@ -145,6 +147,7 @@ def resolve_timezone(name: str) -> str | None:
     return canonical
 
 
+@functools.lru_cache(maxsize=4096)
 def digest_trigger(schedule: DigestSchedule) -> CronTrigger:
     """The cron trigger of a schedule, in its timezone (APScheduler handles DST)."""
     parts = schedule.time.split(":")
@@ -162,9 +165,11 @@ def next_digest_time(schedule: DigestSchedule, after: datetime) -> datetime | No
 
 
 def last_digest_time(schedule: DigestSchedule, now: datetime) -> datetime | None:
-    """The latest time the digest was due at or before ``now`` (looking back 8 days)."""
+    """The latest time the digest was due at or before ``now`` (looking back a week when it
+    runs on some days only, else two days: enough for any DST change)."""
     trigger = digest_trigger(schedule)
-    fire: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    lookback = timedelta(days=8 if schedule.weekdays else 2)
+    fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
     last = None
     while fire is not None and fire <= now:
         last = fire
@@ -208,11 +213,20 @@ def reply_article(reply: Reply) -> str | None:
 # -- digests from the store --------------------------------------------------------------------
 
 
-def to_candidate(stored: StoredCandidate) -> Candidate | None:
+@functools.lru_cache(maxsize=4096)
+def _parse_brief(brief_json: str) -> Brief | None:
+    """Briefs are frozen values: when a thousand channels' digests share an article, its
+    JSON is parsed once."""
     try:
-        brief = Brief.from_json(stored.brief_json)
+        return Brief.from_json(brief_json)
     except SummarizeError as exc:
-        log.warning("unreadable brief skipped article=%s error=%s", stored.article_id, exc)
+        log.warning("unreadable brief skipped error=%s", exc)
+        return None
+
+
+def to_candidate(stored: StoredCandidate) -> Candidate | None:
+    brief = _parse_brief(stored.brief_json)
+    if brief is None:
         return None
     return Candidate(
         article_id=stored.article_id,
@@ -238,10 +252,8 @@ async def collect_digest(
     period: str = "",
 ) -> DigestReply:
     """The digest of a channel's subscriptions for briefs made in (since, until]."""
-    subs = await store.channels.subscriptions(channel_key)
-    filters = {s.feed_id: Filter(s.keywords, s.pattern) for s in subs}
-    with_text = any(f.active for f in filters.values())
-    stored = await store.channels.candidates(channel_key, since, until, with_text=with_text)
+    stored = await store.channels.candidates(channel_key, since, until)
+    filters = {s.feed_id: Filter(s.keywords, s.pattern) for s in stored}
     candidates = [c for c in map(to_candidate, stored) if c is not None]
     return build_digest(candidates, filters, max_items=max_items, title=title, period=period)
 
@@ -298,6 +310,7 @@ class Scheduler:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._poll_lock = asyncio.Lock()
         self._claims: set[tuple[str, str]] = set()  # digests this process is posting now
+        self._building = asyncio.Semaphore(BUILD_SLOTS)
         self._started = False
         self._stopping = False
 
@@ -358,8 +371,9 @@ class Scheduler:
 
     async def _track(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a job's work shielded from APScheduler's cancellation at shutdown: ``stop``
-        decides how long it may go on."""
-        await asyncio.shield(self._spawn(coro))
+        decides how long it may go on (so the job itself ends quietly when cancelled)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._spawn(coro))
 
     # -- jobs -----------------------------------------------------------------------------------
 
@@ -430,6 +444,33 @@ class Scheduler:
 
     async def run_digest(self, key: str) -> DigestRun:
         """Post the channel's latest due digest unless it is posted already, not due, or too late."""
+        # Deciding and building take a few store round trips each. When a thousand digests
+        # are due at once, a few at a time go through that part, so the first ones reach their
+        # channels at once instead of all of them at the end; posting itself is not limited.
+        await self._building.acquire()
+        building = True
+
+        def built() -> None:
+            nonlocal building
+            if building:
+                building = False
+                self._building.release()
+
+        try:
+            decided = await self._decide(key)
+            if isinstance(decided, DigestRun):
+                return decided
+            channel, poster, claim, local = decided
+            self._claims.add((key, claim.period))
+            try:
+                return await self._post_digest(channel, poster, claim, local, built)
+            finally:
+                self._claims.discard((key, claim.period))
+        finally:
+            built()
+
+    async def _decide(self, key: str) -> DigestRun | tuple[Channel, Poster, DigestClaim, datetime]:
+        """Whether the channel's latest due digest is to be posted now; if so, the claim on it."""
         channel = await self._store.channels.get(key)
         schedule = channel.schedule if channel is not None else None
         if channel is None or schedule is None or channel.disabled or channel.mode == "each":
@@ -479,35 +520,33 @@ class Scheduler:
                     period,
                 )
             return DigestRun("already", period)
-        local = fire.astimezone(ZoneInfo(schedule.timezone))
-        self._claims.add((key, period))
-        try:
-            return await self._post_digest(channel, poster, claim.since, claim.until, period, local)
-        finally:
-            self._claims.discard((key, period))
+        return channel, poster, claim, fire.astimezone(ZoneInfo(schedule.timezone))
 
     def _in_flight(self, key: str, period: str) -> bool:
         return (key, period) in self._claims
 
     async def _post_digest(
-        self, channel: Channel, poster: Poster, since: float, until: float, period: str, local: datetime
+        self, channel: Channel, poster: Poster, claim: DigestClaim, local: datetime, built: Callable[[], None]
     ) -> DigestRun:
-        key = channel.key
+        key, period = channel.key, claim.period
         posting = False
         try:
             reply = await collect_digest(
                 self._store,
                 key,
-                since,
-                until,
+                claim.since,
+                claim.until,
                 max_items=self._settings.chat.digest_max_items,
                 title=digest_title("Daily digest", local),
                 period=period,
             )
             if not reply.items and not self._settings.chat.post_empty_digests:
-                await self._store.channels.finish(key, "digest", period, "skipped", until, "nothing new")
+                await self._store.channels.finish(
+                    key, "digest", period, "skipped", claim.until, "nothing new"
+                )
                 log.info("digest empty, not posted channel=%s period=%s", key, period)
                 return DigestRun("empty", period)
+            built()
             posting = True
             ids = await poster.post(channel.ref, reply)
         except asyncio.CancelledError:
@@ -561,20 +600,17 @@ class Scheduler:
         posted = 0
         pending = await self._store.channels.pending_briefs(list(self._posters), limit=EACH_BATCH)
         channels: dict[str, Channel | None] = {}
-        filters: dict[str, Mapping[int, Filter]] = {}
         for key, stored in pending:
             if self._stopping:
                 break
             if key not in channels:
                 channels[key] = await self._store.channels.get(key)
-                subs = await self._store.channels.subscriptions(key)
-                filters[key] = {s.feed_id: Filter(s.keywords, s.pattern) for s in subs}
             channel = channels[key]
             candidate = to_candidate(stored)
             if channel is None or channel.disabled or candidate is None:
                 continue
             now = time.time()
-            if not passes(candidate, filters[key].get(candidate.feed_id)):
+            if not passes(candidate, Filter(stored.keywords, stored.pattern)):
                 await self._store.channels.skip_brief(key, candidate.article_id, "filtered out", now)
                 continue
             if not await self._store.channels.claim_brief(key, candidate.article_id, now):

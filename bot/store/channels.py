@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.replies import ChannelRef, Platform
-from bot.store.db import Database, Transaction
+from bot.store.db import Database
 
 Mode = Literal["digest", "each", "both"]
 MODES: tuple[Mode, ...] = ("digest", "each", "both")
@@ -152,6 +152,8 @@ class StoredCandidate:
     briefed_at: float
     brief_json: str
     text: str
+    keywords: tuple[str, ...] = ()  # the subscription's filters
+    pattern: str | None = None
 
 
 _SUBSCRIPTION_SELECT = (
@@ -285,11 +287,19 @@ class ChannelRepo:
 
     # -- digests ----------------------------------------------------------------------------
 
-    async def digest_since(self, key: str, now: float) -> float:
-        """Where the channel's next digest starts: the end of its last one, else a day before
-        its first subscription."""
-        async with self._db.transaction() as tx:
-            return await _digest_since(tx, key, now, exclude_period=None)
+    async def digest_since(self, key: str, now: float, exclude_period: str | None = None) -> float:
+        """Where the channel's next digest starts: the end of its last one (pending, posted or
+        empty), else a day before its first subscription."""
+        row = await self._db.fetchone(
+            "SELECT COALESCE("
+            "  (SELECT MAX(window_end) FROM deliveries WHERE channel_key = ? AND kind = 'digest' "
+            "     AND state IN ('pending', 'posted', 'skipped') AND ref IS NOT ?),"
+            "  (SELECT MIN(created_at) FROM subscriptions WHERE channel_key = ?) - ?,"
+            "  ? - ?) AS since",
+            (key, exclude_period, key, FIRST_DIGEST_LOOKBACK_S, now, FIRST_DIGEST_LOOKBACK_S),
+        )
+        assert row is not None
+        return float(row["since"])
 
     async def claim_digest(
         self, key: str, period: str, now: float, max_attempts: int = 3
@@ -297,29 +307,20 @@ class ChannelRepo:
         """Claim the digest of ``period`` for posting; None when it is already posted, being
         posted, skipped, or was left pending by a run that stopped mid-way (it may have
         reached the channel: not posting again is the promise). A failed one is retried until
-        it has been tried ``max_attempts`` times."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT state, attempts FROM deliveries "
-                "WHERE channel_key = ? AND kind = 'digest' AND ref = ?",
-                (key, period),
-            )
-            if row is not None and (row["state"] != "failed" or row["attempts"] >= max_attempts):
-                return None
-            since = await _digest_since(tx, key, now, exclude_period=period)
-            if row is None:
-                await tx.execute(
-                    "INSERT INTO deliveries (channel_key, kind, ref, state, window_end, created_at) "
-                    "VALUES (?, 'digest', ?, 'pending', ?, ?)",
-                    (key, period, now, now),
-                )
-            else:
-                await tx.execute(
-                    "UPDATE deliveries SET state = 'pending', detail = NULL, window_end = ?, "
-                    "attempts = attempts + 1 WHERE channel_key = ? AND kind = 'digest' AND ref = ?",
-                    (now, key, period),
-                )
-        return DigestClaim(key, period, since, now)
+        it has been tried ``max_attempts`` times.
+
+        The claim is one statement, so it is atomic across connections and processes."""
+        changed = await self._db.execute(
+            "INSERT INTO deliveries (channel_key, kind, ref, state, window_end, created_at) "
+            "VALUES (?, 'digest', ?, 'pending', ?, ?) "
+            "ON CONFLICT (channel_key, kind, ref) DO UPDATE SET state = 'pending', detail = NULL, "
+            "window_end = excluded.window_end, attempts = deliveries.attempts + 1 "
+            "WHERE deliveries.state = 'failed' AND deliveries.attempts < ?",
+            (key, period, now, now, max_attempts),
+        )
+        if changed.rowcount != 1:
+            return None
+        return DigestClaim(key, period, await self.digest_since(key, now, exclude_period=period), now)
 
     async def skip_digest(self, key: str, period: str, reason: str, now: float) -> None:
         """Record a digest that will not be posted (missed for too long). It covers no window:
@@ -330,14 +331,13 @@ class ChannelRepo:
             (key, period, reason, now),
         )
 
-    async def candidates(
-        self, key: str, since: float, until: float, *, with_text: bool = False
-    ) -> list[StoredCandidate]:
-        """Briefed articles of the channel's subscribed feeds, briefed in (since, until]."""
-        text = "a.text" if with_text else "''"
+    async def candidates(self, key: str, since: float, until: float) -> list[StoredCandidate]:
+        """Briefed articles of the channel's subscribed feeds, briefed in (since, until], each
+        with its subscription's filters (and its text only when there are filters)."""
         rows = await self._db.fetchall(
-            "SELECT a.id, a.feed_id, a.title, a.url, a.source, a.published, f.title AS feed_title, "  # noqa: S608
-            f"b.created_at AS briefed_at, b.json, {text} AS text "
+            "SELECT a.id, a.feed_id, a.title, a.url, a.source, a.published, f.title AS feed_title, "
+            "b.created_at AS briefed_at, b.json, s.keywords, s.pattern, "
+            "CASE WHEN s.keywords IS NULL AND s.pattern IS NULL THEN '' ELSE a.text END AS text "
             "FROM subscriptions s JOIN articles a ON a.feed_id = s.feed_id "
             "JOIN briefs b ON b.article_id = a.id LEFT JOIN feeds f ON f.id = a.feed_id "
             "WHERE s.channel_key = ? AND b.created_at > ? AND b.created_at <= ? "
@@ -356,7 +356,7 @@ class ChannelRepo:
         marks = ",".join("?" * len(platforms)) or "NULL"
         rows = await self._db.fetchall(
             "SELECT c.key AS channel_key, a.id, a.feed_id, a.title, a.url, a.source, a.published, "  # noqa: S608
-            "f.title AS feed_title, b.created_at AS briefed_at, b.json, "
+            "f.title AS feed_title, b.created_at AS briefed_at, b.json, s.keywords, s.pattern, "
             "CASE WHEN s.keywords IS NULL AND s.pattern IS NULL THEN '' ELSE a.text END AS text "
             "FROM channels c JOIN subscriptions s ON s.channel_key = c.key "
             "JOIN articles a ON a.feed_id = s.feed_id JOIN briefs b ON b.article_id = a.id "
@@ -445,21 +445,6 @@ class ChannelRepo:
         return str(row["article_id"]) if row else None
 
 
-async def _digest_since(tx: Transaction, key: str, now: float, exclude_period: str | None) -> float:
-    row = await tx.fetchone(
-        "SELECT MAX(window_end) AS end FROM deliveries WHERE channel_key = ? AND kind = 'digest' "
-        "AND state IN ('pending', 'posted', 'skipped') AND ref IS NOT ?",
-        (key, exclude_period),
-    )
-    if row is not None and row["end"] is not None:
-        return float(row["end"])
-    row = await tx.fetchone(
-        "SELECT MIN(created_at) AS first FROM subscriptions WHERE channel_key = ?", (key,)
-    )
-    first = float(row["first"]) if row is not None and row["first"] is not None else now
-    return first - FIRST_DIGEST_LOOKBACK_S
-
-
 def _candidate(row: sqlite3.Row) -> StoredCandidate:
     return StoredCandidate(
         article_id=row["id"],
@@ -472,4 +457,6 @@ def _candidate(row: sqlite3.Row) -> StoredCandidate:
         briefed_at=float(row["briefed_at"]),
         brief_json=row["json"],
         text=row["text"] or "",
+        keywords=tuple(json.loads(row["keywords"])) if row["keywords"] else (),
+        pattern=row["pattern"],
     )
