@@ -435,12 +435,7 @@ class Scheduler:
 
     async def retry_failed(self) -> list[DigestRun]:
         """Try again the digests whose posting failed, while they are within the grace period."""
-        runs = []
-        for channel in await self._store.channels.scheduled():
-            latest = await self._store.channels.deliveries(channel.key, "digest")
-            if latest and latest[-1].state == "failed" and latest[-1].attempts < MAX_RETRIES:
-                runs.append(await self.run_digest(channel.key))
-        return runs
+        return [await self.run_digest(key) for key in await self._store.channels.failed_digests(MAX_RETRIES)]
 
     async def run_digest(self, key: str) -> DigestRun:
         """Post the channel's latest due digest unless it is posted already, not due, or too late."""

@@ -322,6 +322,17 @@ class ChannelRepo:
             return None
         return DigestClaim(key, period, await self.digest_since(key, now, exclude_period=period), now)
 
+    async def failed_digests(self, max_attempts: int) -> list[str]:
+        """Keys of enabled, scheduled channels whose latest digest failed and may be retried."""
+        rows = await self._db.fetchall(
+            "SELECT c.key FROM channels c JOIN deliveries d ON d.channel_key = c.key "
+            "WHERE c.disabled = 0 AND c.digest_time IS NOT NULL AND d.kind = 'digest' "
+            "AND d.state = 'failed' AND d.attempts < ? AND d.id = (SELECT MAX(id) FROM deliveries "
+            "  WHERE channel_key = c.key AND kind = 'digest') ORDER BY c.key",
+            (max_attempts,),
+        )
+        return [str(r["key"]) for r in rows]
+
     async def skip_digest(self, key: str, period: str, reason: str, now: float) -> None:
         """Record a digest that will not be posted (missed for too long). It covers no window:
         its briefs go into the next digest."""

@@ -189,6 +189,18 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
     assert "Sources (" in digest
 
 
+@pytest.mark.timeout(120)
+async def test_quit_stops_the_bot(config: Path) -> None:
+    bot = await Bot.start(config)
+    await bot.expect("Type /brief help")
+    await bot.send("/brief feeds")
+    await bot.send("quit")
+    code = await asyncio.wait_for(bot.proc.wait(), 30)
+    await bot._reader
+    assert code == 0
+    assert "Feeds this channel follows" in bot.out
+
+
 def _own_terminal() -> None:
     """In the child: a session of its own with the pty as controlling terminal, so that the
     terminal turns Ctrl-C into SIGINT for it, as a shell would arrange."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -364,3 +365,34 @@ def test_slow_commands_are_flagged_for_a_working_message(env: Env) -> None:
     fast = ["help", "feeds", "schedule 08:00", "mode each", "unsubscribe 1"]
     assert all(env.service.is_slow(t) for t in slow)
     assert not any(env.service.is_slow(t) for t in fast)
+
+
+async def test_schedule_and_mode_changes_reach_the_running_scheduler(tmp_path: Path) -> None:
+    from bot.scheduler import Scheduler
+    from tests.fakes.poster import RecordingPoster
+
+    settings = settings_for(tmp_path)
+    store = await Store.open(settings.store.path)
+    backend = LocalBackend()
+    async with httpx.AsyncClient() as http:
+        ingest = LoopbackIngest(store, backend, http)
+        scheduler = Scheduler(store, ingest, settings, posters=[RecordingPoster("slack")])
+        service = Service(
+            store, ingest, QuestionAnswerer(store, ExtractiveAnswerBackend()), settings, schedules=scheduler
+        )
+        await scheduler.start()
+        try:
+            await service.handle(request(), "schedule 07:45 Asia/Tokyo")
+            nxt = scheduler.next_digest("slack:T1:C1")
+            assert nxt is not None
+            assert nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:45"
+            await service.handle(request(), "mode each")  # each mode: no digest
+            assert scheduler.next_digest("slack:T1:C1") is None
+            await service.handle(request(), "mode both")
+            assert scheduler.next_digest("slack:T1:C1") is not None
+            await service.handle(request(), "schedule off")
+            assert scheduler.next_digest("slack:T1:C1") is None
+        finally:
+            await scheduler.stop()
+    backend.close()
+    await store.close()
