@@ -347,14 +347,15 @@ class Scheduler:
         self._stopping = True
         if self._started:
             self._aps.shutdown(wait=False)
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        await asyncio.sleep(0)  # APScheduler shuts down on the next turn of the loop
+        pending = {t for t in self._tasks if not t.done()}
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=grace_s)
+        if pending:
+            log.warning("stopping: abandoned work in flight tasks=%d", len(pending))
             for task in pending:
                 task.cancel()
-            if pending:
-                log.warning("stopping: abandoned work in flight tasks=%d", len(pending))
-                await asyncio.wait(pending, timeout=2.0)
+            await asyncio.wait(pending, timeout=2.0)
         log.info("scheduler stopped")
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -372,6 +373,9 @@ class Scheduler:
     async def _track(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a job's work shielded from APScheduler's cancellation at shutdown: ``stop``
         decides how long it may go on (so the job itself ends quietly when cancelled)."""
+        if self._stopping:
+            coro.close()
+            return
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(self._spawn(coro))
 
