@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/repoll.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/scheduler.py
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

@@ -2,40 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
+from bot.adapters.console import ConsoleChat
 from bot.ingest.fetch import Fetcher, Resolver
-from bot.ingest.files import article_from_text, read_file
 from bot.ingest.pipeline import Ingestor, Progress
-from bot.render.text import render_brief
+from bot.offline_ingest import OfflineIngest
+from bot.qa import ExtractiveAnswerBackend, QuestionAnswerer
+from bot.scheduler import Scheduler
+from bot.service import Ingest, Service
 from bot.settings import Settings
 from bot.store import Store
 from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
-from summarizer.brief import Article
-from summarizer.errors import BriefbotError, ConfigError
+from summarizer.errors import ConfigError
 from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig, Usage
 from summarizer.local import LocalBackend
 
 log = logging.getLogger(__name__)
-
-PROMPT = "briefbot> "
-HELP = """Commands:
-  /brief <path>     brief a .txt, .md, .html or .jsonl file
-  /brief <text>     brief pasted article text
-  help              this list
-  quit              leave (or Ctrl-D)"""
 
 
 def make_local_backend(settings: Settings) -> LocalBackend:
@@ -179,38 +176,66 @@ def record_llm_usage(settings: Settings, model: str, usage: Usage) -> None:
         log.warning("cannot record llm usage path=%s error=%s", path, exc)
 
 
-def run(settings: Settings) -> int:
-    """Terminal chat on the embedded defaults: brief pasted text or files."""
-    from pathlib import Path
+def make_ingest(store: Store, backend: BriefBackend, settings: Settings) -> Ingest:
+    """Ingestion for the running bot.
 
-    backend = make_local_backend(settings)
-    print(f"Briefbot ready ({backend.name}). Type 'help'.", flush=True)
-    interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            print(PROMPT, end="", flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        line = line.strip()
-        if not line:
-            continue
-        if line in {"quit", "exit"}:
-            return 0
-        if line in {"help", "/brief help"}:
-            print(HELP, flush=True)
-            continue
-        if not line.startswith("/brief "):
-            print("Unknown command. Type 'help'.", flush=True)
-            continue
-        arg = line.removeprefix("/brief ").strip()
-        path = Path(arg)
-        try:
-            if path.is_file():
-                articles = [a for a in read_file(path) if isinstance(a, Article)]
-            else:
-                articles = [article_from_text(arg, "pasted")]
-            for article in articles:
-                print(render_brief(backend.brief_sync(article)) + "\n", flush=True)
-        except BriefbotError as exc:
-            print(f"Sorry: {exc}", flush=True)
+    Until the ingestion work (``bot.ingest.pipeline.Ingestor`` with its safe ``Fetcher``) is
+    merged, an offline stand-in: pasted text and the bundled sample feed. The integration step
+    builds ``Ingestor(store, Fetcher(...), backend, settings)`` here instead.
+    """
+    return OfflineIngest(store, backend)
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until SIGINT/SIGTERM (or ``quit`` in the terminal)."""
+    return asyncio.run(serve(settings, sys.stdin, sys.stdout))
+
+
+async def serve(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    """Everything in one event loop: store, ingestion, answers, scheduler, the terminal chat."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    store = await Store.open(settings.store.path)
+    backend: BriefBackend | None = None
+    try:
+        async with open_llm(settings) as llm:
+            backend = make_backend(settings, llm)
+            # Loading the spaCy model takes a moment: off the loop, so signals still work.
+            name = await loop.run_in_executor(None, lambda: backend.name if backend else "")
+            ingest = make_ingest(store, backend, settings)
+            qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
+            scheduler = Scheduler(store, ingest, settings)
+            service = Service(store, ingest, qa, settings, schedules=scheduler)
+            console = ConsoleChat(
+                service, stdin=stdin, stdout=stdout, interactive=stdin.isatty(), on_quit=stop.set
+            )
+            scheduler.add_poster(console.poster)
+            # Slack and Discord adapters join here (when their tokens are set) in the integration step.
+            console.say(await _greeting(store, settings, name))
+            await scheduler.start()
+            chat = asyncio.create_task(console.run())
+            await stop.wait()
+            log.info("stopping")
+            chat.cancel()
+            await scheduler.stop()
+            await asyncio.gather(chat, return_exceptions=True)
+    finally:
+        if isinstance(backend, LocalBackend):
+            backend.close()
+        await store.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("stopped")
+    return 0
+
+
+async def _greeting(store: Store, settings: Settings, backend_name: str) -> str:
+    text = f"Briefbot is running in this terminal ({backend_name}). Type /brief help; Ctrl-C stops it."
+    if settings.feeds.sample_feed and not await store.feeds.list_all():
+        text += (
+            "\nNew here? Try: /brief subscribe sample, then /brief digest, "
+            "/brief schedule 08:00 Europe/Berlin, or @briefbot who signed the wind farm deal?"
+        )
+    return text

@@ -10,18 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.articles import ArticleRepo, ArticleState, NewArticle, StoredArticle, content_hash
+from bot.store.channels import Channel, ChannelRepo, DigestSchedule, Subscription
 from bot.store.db import Database
 from bot.store.feeds import Feed, FeedRepo
 
 __all__ = [
     "ArticleRepo",
     "ArticleState",
+    "Channel",
+    "ChannelRepo",
     "Database",
+    "DigestSchedule",
     "Feed",
     "FeedRepo",
     "NewArticle",
     "Store",
     "StoredArticle",
+    "Subscription",
     "content_hash",
 ]
 
@@ -31,6 +36,7 @@ class Store:
         self.db = db
         self.feeds = FeedRepo(db)
         self.articles = ArticleRepo(db)
+        self.channels = ChannelRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -97,9 +97,11 @@ MIGRATIONS: list[str] = [
         workspace_id    TEXT NOT NULL DEFAULT '',
         channel_id      TEXT NOT NULL,
         mode            TEXT NOT NULL DEFAULT 'digest' CHECK (mode IN ('digest', 'each', 'both')),
-        digest_time     TEXT,                   -- 'HH:MM', NULL when digests are off
+        digest_time     TEXT,                   -- 'HH:MM' (or 'HH:MM:SS'), NULL when digests are off
         timezone        TEXT,
         weekdays        TEXT,                   -- e.g. 'mon,tue,wed,thu,fri'; NULL: every day
+        schedule_since  REAL,                   -- when the schedule was set: no catch-up before it
+        each_since      REAL,                   -- when 'each'/'both' began: older briefs are not posted
         disabled        INTEGER NOT NULL DEFAULT 0,
         disabled_reason TEXT,
         created_at      REAL NOT NULL
@@ -115,10 +117,12 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL,
         UNIQUE (channel_key, feed_id)
     );
+    CREATE INDEX subscriptions_feed ON subscriptions(feed_id);
 
     -- What was posted where: one row per channel and brief (kind 'brief', ref = article id) or
     -- per channel and digest period (kind 'digest', ref = period key). Written before posting
-    -- (state 'pending') and after ('posted'), so nothing is posted twice.
+    -- (state 'pending') and after ('posted'), so nothing is posted twice. A digest covers the
+    -- briefs made up to its window_end; the next one starts there.
     CREATE TABLE deliveries (
         id          INTEGER PRIMARY KEY,
         channel_key TEXT NOT NULL REFERENCES channels(key) ON DELETE CASCADE,
@@ -126,10 +130,13 @@ MIGRATIONS: list[str] = [
         ref         TEXT NOT NULL,
         state       TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'failed', 'skipped')),
         detail      TEXT,
+        window_end  REAL,
+        attempts    INTEGER NOT NULL DEFAULT 1,
         created_at  REAL NOT NULL,
         posted_at   REAL,
         UNIQUE (channel_key, kind, ref)
     );
+    CREATE INDEX deliveries_window ON deliveries(channel_key, kind, window_end);
 
     -- Platform messages that carried an article, so a follow-up in their thread finds it.
     CREATE TABLE posts (
@@ -139,6 +146,10 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL,
         PRIMARY KEY (channel_key, message_id)
     );
+
+    -- Digests and 'each' mode look up briefs by feed and by the time they were made.
+    CREATE INDEX articles_feed ON articles(feed_id);
+    CREATE INDEX briefs_created ON briefs(created_at);
 
     -- Conversation memory, per thread.
     CREATE TABLE turns (

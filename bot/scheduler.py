@@ -1,0 +1,649 @@
+"""Feed polling, per-channel digests and each-mode briefs, on APScheduler 3.
+
+Jobs carry no state but a channel key: at fire time they read the channel (schedule, mode,
+subscriptions) from the store, so a job can never act on a stale copy.
+
+Exactly once. A digest belongs to a *period*: the local wall-clock time it was due
+("2026-11-30 08:30" in the channel's timezone; the repeated hour of a DST change maps to the
+same period, so it cannot fire twice). Before posting, the period is claimed in the
+``deliveries`` ledger (``pending``), after posting it is marked ``posted``. A claim is atomic
+across tasks and processes, so overlapping runs post once. A claim found ``pending`` after a
+crash may or may not have reached the channel: it is never posted again (at most once wins
+over at least once; a log line says so). A run stopped before it called the platform releases
+its claim, so the digest is caught up at the next start.
+
+Missed digests. At start-up each channel's latest due period is looked at: posted once if it
+is at most ``[schedule] digest_grace`` late, otherwise skipped with a log line. A digest whose
+posting failed (platform error) is retried the same way a few times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest import Candidate, Filter, build_digest, passes
+from bot.replies import (
+    AnswerReply,
+    BriefReply,
+    ChannelGone,
+    DigestReply,
+    Platform,
+    Poster,
+    Reply,
+    Source,
+)
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.channels import Channel, DigestClaim, DigestSchedule, StoredCandidate
+from summarizer.brief import Brief
+from summarizer.errors import SummarizeError
+
+log = logging.getLogger(__name__)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = {d: d for d in WEEKDAYS} | {
+    "monday": "mon",
+    "tuesday": "tue",
+    "tues": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "thur": "thu",
+    "thurs": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
+_DAY_GROUPS = {
+    "daily": (),
+    "everyday": (),
+    "weekdays": WEEKDAYS[:5],
+    "workdays": WEEKDAYS[:5],
+    "weekends": WEEKDAYS[5:],
+    "weekend": WEEKDAYS[5:],
+}
+MAX_RETRIES = 3  # failed digest posts retried (within the grace period)
+EACH_BATCH = 200  # each-mode briefs looked at per poll
+BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
+
+
+# -- schedules: pure functions -----------------------------------------------------------------
+
+
+def parse_time(text: str) -> str | None:
+    """``"8:30"`` → ``"08:30"``; ``"08:30:15"`` is kept with its seconds; None when invalid."""
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    if numbers[0] > 23 or any(n > 59 for n in numbers[1:]):
+        return None
+    return ":".join(f"{n:02d}" for n in numbers)
+
+
+def parse_weekdays(words: Iterable[str]) -> tuple[str, ...]:
+    """``mon-fri``, ``mon,wed,fri``, ``sat sun``, ``weekdays``, ``weekends``, ``daily`` → a sorted
+    tuple of day names (empty: every day). Raises ValueError with a helpful message."""
+    days: set[str] = set()
+    for word in words:
+        for part in word.lower().replace(" ", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part in _DAY_GROUPS:
+                group = _DAY_GROUPS[part]
+                days.update(group or WEEKDAYS)
+                continue
+            if "-" in part:
+                start, _, end = part.partition("-")
+                a, b = _DAY_NAMES.get(start), _DAY_NAMES.get(end)
+                if a is None or b is None:
+                    raise ValueError(f"'{part}' is not a range of days like mon-fri")
+                i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
+                days.update(WEEKDAYS[i : j + 1] if i <= j else WEEKDAYS[i:] + WEEKDAYS[: j + 1])
+                continue
+            day = _DAY_NAMES.get(part)
+            if day is None:
+                raise ValueError(
+                    f"'{part}' is not a day (use mon, tue, … sun, mon-fri, weekdays or weekends)"
+                )
+            days.add(day)
+    if len(days) == 7:
+        return ()
+    return tuple(d for d in WEEKDAYS if d in days)
+
+
+_ZONES_BY_LOWER: dict[str, str] = {}
+
+
+def resolve_timezone(name: str) -> str | None:
+    """The IANA name for ``name`` (matched without regard to case), or None when there is none."""
+    name = name.strip()
+    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+        return None
+    if not _ZONES_BY_LOWER:
+        _ZONES_BY_LOWER.update({z.lower(): z for z in available_timezones()})
+        _ZONES_BY_LOWER.setdefault("utc", "UTC")
+    canonical = _ZONES_BY_LOWER.get(name.lower())
+    if canonical is None:
+        return None
+    try:
+        ZoneInfo(canonical)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return canonical
+
+
+@functools.lru_cache(maxsize=4096)
+def digest_trigger(schedule: DigestSchedule) -> CronTrigger:
+    """The cron trigger of a schedule, in its timezone (APScheduler handles DST)."""
+    parts = schedule.time.split(":")
+    return CronTrigger(
+        hour=int(parts[0]),
+        minute=int(parts[1]),
+        second=int(parts[2]) if len(parts) > 2 else 0,
+        day_of_week=",".join(schedule.weekdays) if schedule.weekdays else "*",
+        timezone=ZoneInfo(schedule.timezone),
+    )
+
+
+def next_digest_time(schedule: DigestSchedule, after: datetime) -> datetime | None:
+    return digest_trigger(schedule).get_next_fire_time(None, after)  # type: ignore[no-any-return]
+
+
+def last_digest_time(schedule: DigestSchedule, now: datetime) -> datetime | None:
+    """The latest time the digest was due at or before ``now`` (looking back a week when it
+    runs on some days only, else two days: enough for any DST change)."""
+    trigger = digest_trigger(schedule)
+    lookback = timedelta(days=8 if schedule.weekdays else 2)
+    fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
+    last = None
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire)
+    return last
+
+
+def period_key(fire: datetime) -> str:
+    """The period a digest fire time belongs to: its local wall-clock time. The two 01:30s of
+    a DST fall-back day are one period."""
+    key = fire.strftime("%Y-%m-%d %H:%M")
+    return key + fire.strftime(":%S") if fire.second else key
+
+
+def describe_schedule(schedule: DigestSchedule) -> str:
+    days = "every day"
+    if schedule.weekdays == WEEKDAYS[:5]:
+        days = "Monday to Friday"
+    elif schedule.weekdays == WEEKDAYS[5:]:
+        days = "weekends"
+    elif schedule.weekdays:
+        days = ", ".join(d.capitalize() for d in schedule.weekdays)
+    return f"{schedule.time} {schedule.timezone}, {days}"
+
+
+def digest_title(prefix: str, when: datetime) -> str:
+    return f"{prefix} — {when:%a %d %b %Y}"
+
+
+def reply_article(reply: Reply) -> str | None:
+    """The one article a posted reply is about, if there is exactly one."""
+    if isinstance(reply, BriefReply):
+        return reply.article_id
+    if isinstance(reply, DigestReply) and len(reply.items) == 1:
+        return reply.items[0].article_id
+    if isinstance(reply, AnswerReply) and len({c.id for c in reply.answer.citations}) == 1:
+        return reply.answer.citations[0].id
+    return None
+
+
+# -- digests from the store --------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_brief(brief_json: str) -> Brief | None:
+    """Briefs are frozen values: when a thousand channels' digests share an article, its
+    JSON is parsed once."""
+    try:
+        return Brief.from_json(brief_json)
+    except SummarizeError as exc:
+        log.warning("unreadable brief skipped error=%s", exc)
+        return None
+
+
+def to_candidate(stored: StoredCandidate) -> Candidate | None:
+    brief = _parse_brief(stored.brief_json)
+    if brief is None:
+        return None
+    return Candidate(
+        article_id=stored.article_id,
+        feed_id=stored.feed_id,
+        title=stored.title or brief.title,
+        brief=brief,
+        briefed_at=stored.briefed_at,
+        url=stored.url or brief.url,
+        outlet=stored.source or stored.feed_title,
+        published=stored.published or brief.published,
+        text=stored.text,
+    )
+
+
+async def collect_digest(
+    store: Store,
+    channel_key: str,
+    since: float,
+    until: float,
+    *,
+    max_items: int,
+    title: str,
+    period: str = "",
+) -> DigestReply:
+    """The digest of a channel's subscriptions for briefs made in (since, until]."""
+    stored = await store.channels.candidates(channel_key, since, until)
+    filters = {s.feed_id: Filter(s.keywords, s.pattern) for s in stored}
+    candidates = [c for c in map(to_candidate, stored) if c is not None]
+    return build_digest(candidates, filters, max_items=max_items, title=title, period=period)
+
+
+# -- the scheduler -----------------------------------------------------------------------------
+
+
+class Poller(Protocol):
+    """What the scheduler needs from ingestion."""
+
+    async def poll_feeds(self, only_due: bool = True) -> Any: ...
+
+    async def process_queue(self) -> int: ...
+
+
+Outcome = Literal["posted", "empty", "already", "missed", "not-due", "no-poster", "gone", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    outcome: Outcome
+    period: str = ""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: Store,
+        ingest: Poller,
+        settings: Settings,
+        *,
+        posters: Iterable[Poster] = (),
+        clock: Callable[[], datetime] = _utcnow,
+        poll_every: float = 30.0,
+        retry_every: float = 300.0,
+    ) -> None:
+        self._store = store
+        self._ingest = ingest
+        self._settings = settings
+        self._posters: dict[Platform, Poster] = {p.platform: p for p in posters}
+        self._clock = clock
+        self._poll_every = poll_every
+        self._retry_every = retry_every
+        self._aps = AsyncIOScheduler(
+            timezone=UTC,
+            # Our jobs decide for themselves what is late (digest_grace), so APScheduler runs
+            # every job however late, once (coalesce), never two of one job at a time.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._poll_lock = asyncio.Lock()
+        self._claims: set[tuple[str, str]] = set()  # digests this process is posting now
+        self._building = asyncio.Semaphore(BUILD_SLOTS)
+        self._started = False
+        self._stopping = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def add_poster(self, poster: Poster) -> None:
+        self._posters[poster.platform] = poster
+
+    async def start(self) -> None:
+        """Schedule every channel's digest and the feed poller, then catch up missed digests."""
+        channels = await self._store.channels.scheduled()
+        for channel in channels:
+            self._schedule(channel)
+        self._aps.add_job(
+            self._poll_job,
+            IntervalTrigger(seconds=self._poll_every, timezone=UTC),
+            id="poll",
+            next_run_time=datetime.now(UTC),
+        )
+        self._aps.add_job(
+            self._retry_job, IntervalTrigger(seconds=self._retry_every, timezone=UTC), id="retry"
+        )
+        self._aps.start()
+        self._started = True
+        log.info("scheduler started channels=%d", len(channels))
+        # In the background: the bot answers commands while missed digests are caught up.
+        self._spawn(self.catch_up())
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop firing; let work in flight finish for up to ``grace_s`` seconds, then cancel it
+        (a digest cancelled before it reached the platform is released for the next start)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self._started:
+            self._aps.shutdown(wait=False)
+        await asyncio.sleep(0)  # APScheduler shuts down on the next turn of the loop
+        pending = {t for t in self._tasks if not t.done()}
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=grace_s)
+        if pending:
+            log.warning("stopping: abandoned work in flight tasks=%d", len(pending))
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=2.0)
+        log.info("scheduler stopped")
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task that ``stop`` waits for; its failure is logged, never lost."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("scheduled work failed", exc_info=task.exception())
+
+    async def _track(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a job's work shielded from APScheduler's cancellation at shutdown: ``stop``
+        decides how long it may go on (so the job itself ends quietly when cancelled)."""
+        if self._stopping:
+            coro.close()
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._spawn(coro))
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    async def _digest_job(self, key: str) -> None:
+        await self._track(self.run_digest(key))
+
+    async def _poll_job(self) -> None:
+        await self._track(self.poll_once())
+
+    async def _retry_job(self) -> None:
+        await self._track(self.retry_failed())
+
+    def _schedule(self, channel: Channel) -> None:
+        job_id = f"digest:{channel.key}"
+        schedule = channel.schedule
+        if schedule is None or channel.disabled or channel.mode == "each":
+            self._unschedule(channel.key)
+            return
+        try:
+            trigger = digest_trigger(schedule)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            log.warning("digest not scheduled channel=%s error=%s", channel.key, exc)
+            return
+        self._aps.add_job(self._digest_job, trigger, args=(channel.key,), id=job_id, replace_existing=True)
+
+    def _unschedule(self, key: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            self._aps.remove_job(f"digest:{key}")
+
+    async def channel_changed(self, key: str) -> None:
+        """A channel's schedule or mode changed: (re)schedule or drop its digest job."""
+        if self._stopping:
+            return
+        channel = await self._store.channels.get(key)
+        if channel is None:
+            self._unschedule(key)
+        else:
+            self._schedule(channel)
+
+    def wake(self) -> None:
+        """Poll feeds and brief new articles now (after a subscription, say)."""
+        if self._started and not self._stopping:
+            with contextlib.suppress(JobLookupError):
+                self._aps.modify_job("poll", next_run_time=datetime.now(UTC))
+
+    def next_digest(self, key: str) -> datetime | None:
+        job = self._aps.get_job(f"digest:{key}")
+        return job.next_run_time if job is not None else None
+
+    # -- work -----------------------------------------------------------------------------------
+
+    async def catch_up(self) -> list[DigestRun]:
+        """Look at every scheduled channel's latest due digest: post what was missed within the
+        grace period (once), skip the rest with a log line."""
+        runs = []
+        for channel in await self._store.channels.scheduled():
+            runs.append(await self.run_digest(channel.key))
+        return runs
+
+    async def retry_failed(self) -> list[DigestRun]:
+        """Try again the digests whose posting failed, while they are within the grace period."""
+        return [await self.run_digest(key) for key in await self._store.channels.failed_digests(MAX_RETRIES)]
+
+    async def run_digest(self, key: str) -> DigestRun:
+        """Post the channel's latest due digest unless it is posted already, not due, or too late."""
+        # Deciding and building take a few store round trips each. When a thousand digests
+        # are due at once, a few at a time go through that part, so the first ones reach their
+        # channels at once instead of all of them at the end; posting itself is not limited.
+        await self._building.acquire()
+        building = True
+
+        def built() -> None:
+            nonlocal building
+            if building:
+                building = False
+                self._building.release()
+
+        try:
+            decided = await self._decide(key)
+            if isinstance(decided, DigestRun):
+                return decided
+            channel, poster, claim, local = decided
+            self._claims.add((key, claim.period))
+            try:
+                return await self._post_digest(channel, poster, claim, local, built)
+            finally:
+                self._claims.discard((key, claim.period))
+        finally:
+            built()
+
+    async def _decide(self, key: str) -> DigestRun | tuple[Channel, Poster, DigestClaim, datetime]:
+        """Whether the channel's latest due digest is to be posted now; if so, the claim on it."""
+        channel = await self._store.channels.get(key)
+        schedule = channel.schedule if channel is not None else None
+        if channel is None or schedule is None or channel.disabled or channel.mode == "each":
+            return DigestRun("not-due")
+        now = self._clock()
+        try:
+            fire = last_digest_time(schedule, now)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            log.warning("bad schedule channel=%s error=%s", key, exc)
+            return DigestRun("not-due")
+        # A schedule set after its time today is first due tomorrow (one second of slack for
+        # a schedule set in the same second it names).
+        if fire is None or (
+            channel.schedule_since is not None and fire.timestamp() < channel.schedule_since - 1
+        ):
+            return DigestRun("not-due")
+        period = period_key(fire)
+        late = now - fire
+        grace = self._settings.schedule.digest_grace
+        if late > grace:
+            if await self._store.channels.delivery(key, "digest", period) is None:
+                log.warning(
+                    "digest skipped: missed while the bot was down channel=%s period=%s late=%s grace=%s",
+                    key,
+                    period,
+                    _human(late),
+                    _human(grace),
+                )
+                await self._store.channels.skip_digest(
+                    key, period, f"missed by {_human(late)}", now.timestamp()
+                )
+            return DigestRun("missed", period)
+        poster = self._posters.get(channel.platform)
+        if poster is None:
+            log.debug("no poster for platform=%s channel=%s", channel.platform, key)
+            return DigestRun("no-poster", period)
+        claim = await self._store.channels.claim_digest(
+            key, period, now.timestamp(), max_attempts=MAX_RETRIES
+        )
+        if claim is None:
+            previous = await self._store.channels.delivery(key, "digest", period)
+            if previous is not None and previous.state == "pending" and not self._in_flight(key, period):
+                log.warning(
+                    "digest not posted again: an earlier run stopped while posting it, it may have "
+                    "reached the channel channel=%s period=%s",
+                    key,
+                    period,
+                )
+            return DigestRun("already", period)
+        return channel, poster, claim, fire.astimezone(ZoneInfo(schedule.timezone))
+
+    def _in_flight(self, key: str, period: str) -> bool:
+        return (key, period) in self._claims
+
+    async def _post_digest(
+        self, channel: Channel, poster: Poster, claim: DigestClaim, local: datetime, built: Callable[[], None]
+    ) -> DigestRun:
+        key, period = channel.key, claim.period
+        posting = False
+        try:
+            reply = await collect_digest(
+                self._store,
+                key,
+                claim.since,
+                claim.until,
+                max_items=self._settings.chat.digest_max_items,
+                title=digest_title("Daily digest", local),
+                period=period,
+            )
+            if not reply.items and not self._settings.chat.post_empty_digests:
+                await self._store.channels.finish(
+                    key, "digest", period, "skipped", claim.until, "nothing new"
+                )
+                log.info("digest empty, not posted channel=%s period=%s", key, period)
+                return DigestRun("empty", period)
+            built()
+            posting = True
+            ids = await poster.post(channel.ref, reply)
+        except asyncio.CancelledError:
+            if posting:
+                log.warning("stopped while posting a digest channel=%s period=%s", key, period)
+            else:
+                await asyncio.shield(self._store.channels.release(key, "digest", period))
+            raise
+        except ChannelGone as exc:
+            await self._channel_gone(channel, exc)
+            await self._store.channels.finish(key, "digest", period, "failed", time.time(), "channel gone")
+            return DigestRun("gone", period)
+        except Exception as exc:
+            log.exception("digest failed channel=%s period=%s", key, period)
+            await self._store.channels.finish(
+                key, "digest", period, "failed", time.time(), f"{type(exc).__name__}: {exc}"[:300]
+            )
+            return DigestRun("failed", period)
+        await self._store.channels.finish(key, "digest", period, "posted", time.time())
+        article = reply_article(reply)
+        if article is not None:
+            await self._store.channels.remember_posts(key, ids, article, time.time())
+        log.info("digest posted channel=%s period=%s stories=%d", key, period, len(reply.items))
+        return DigestRun("posted", period)
+
+    async def _channel_gone(self, channel: Channel, exc: ChannelGone) -> None:
+        reason = str(exc) or "the bot can no longer post there"
+        log.warning("channel gone, deliveries stopped channel=%s reason=%s", channel.key, reason)
+        await self._store.channels.disable(channel.key, reason)
+        self._unschedule(channel.key)
+
+    async def poll_once(self) -> None:
+        """Poll due feeds, brief what is new (and what a crash left), post each-mode briefs."""
+        async with self._poll_lock:
+            try:
+                report = await self._ingest.poll_feeds(only_due=True)
+                log.debug("feeds polled report=%s", report)
+            except Exception:
+                log.exception("feed polling failed")
+            try:
+                await self._ingest.process_queue()
+            except Exception:
+                log.exception("briefing the queue failed")
+            try:
+                await self.post_new_briefs()
+            except Exception:
+                log.exception("posting new briefs failed")
+
+    async def post_new_briefs(self) -> int:
+        """Post new briefs to each/both-mode channels, each once. Returns how many were posted."""
+        posted = 0
+        pending = await self._store.channels.pending_briefs(list(self._posters), limit=EACH_BATCH)
+        channels: dict[str, Channel | None] = {}
+        for key, stored in pending:
+            if self._stopping:
+                break
+            if key not in channels:
+                channels[key] = await self._store.channels.get(key)
+            channel = channels[key]
+            candidate = to_candidate(stored)
+            if channel is None or channel.disabled or candidate is None:
+                continue
+            now = time.time()
+            if not passes(candidate, Filter(stored.keywords, stored.pattern)):
+                await self._store.channels.skip_brief(key, candidate.article_id, "filtered out", now)
+                continue
+            if not await self._store.channels.claim_brief(key, candidate.article_id, now):
+                continue
+            reply = BriefReply(
+                brief=candidate.brief,
+                article_id=candidate.article_id,
+                source=Source(candidate.title, candidate.url, candidate.outlet, candidate.published),
+            )
+            try:
+                ids = await self._posters[channel.platform].post(channel.ref, reply)
+            except ChannelGone as exc:
+                await self._channel_gone(channel, exc)
+                await self._store.channels.finish(
+                    key, "brief", candidate.article_id, "failed", now, "channel gone"
+                )
+                channels[key] = None
+                continue
+            except Exception as exc:
+                log.exception("posting a brief failed channel=%s article=%s", key, candidate.article_id)
+                await self._store.channels.finish(
+                    key, "brief", candidate.article_id, "failed", now, f"{type(exc).__name__}"
+                )
+                continue
+            await self._store.channels.finish(key, "brief", candidate.article_id, "posted", time.time())
+            await self._store.channels.remember_posts(key, ids, candidate.article_id, time.time())
+            posted += 1
+        return posted
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"

@@ -1,0 +1,41 @@
+"""Run by the scheduler tests as a separate process: it claims a channel's digest, starts
+posting it, and dies on the spot (``os._exit``), as a process killed mid-post would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import datetime
+
+from bot.offline_ingest import OfflineIngest
+from bot.replies import ChannelRef, Platform, Reply
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.store import Store
+from summarizer.local import LocalBackend
+
+
+class DyingPoster:
+    @property
+    def platform(self) -> Platform:
+        return "console"
+
+    async def post(self, channel: ChannelRef, reply: Reply, thread_id: str | None = None) -> list[str]:
+        print("posting", flush=True)
+        os._exit(9)
+
+
+async def main(db: str, key: str, now: str) -> None:
+    store = await Store.open(db)
+    settings = Settings().replace("store", path=db)
+    clock = datetime.fromisoformat(now)
+    scheduler = Scheduler(
+        store, OfflineIngest(store, LocalBackend()), settings, posters=[DyingPoster()], clock=lambda: clock
+    )
+    await scheduler.run_digest(key)
+    print("not reached", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))

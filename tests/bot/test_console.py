@@ -1,0 +1,251 @@
+"""The terminal chat, end to end: ``briefbot run`` as a subprocess driven through a pipe (as a
+script would) and through a pty (as a person would)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import pty
+import re
+import signal
+import sys
+import termios
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DIGEST_POSTED = "Daily digest — "  # the title of a scheduled digest (not "Daily digest set: …")
+
+
+class Bot:
+    """One ``briefbot run`` process; its standard output collected as it comes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.out = ""
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, config: Path) -> Bot:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=config.parent,
+        )
+        return cls(proc)
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := await self.proc.stdout.read(4096):
+            self.out += chunk.decode()
+
+    async def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def expect(self, pattern: str, timeout: float = 60.0, after: int = 0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if m := re.compile(pattern).search(self.out, after):
+                return m
+            if self.proc.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        raise AssertionError(
+            f"{pattern!r} did not appear; output so far:\n{self.out}\n{await self._stderr()}"
+        )
+
+    async def _stderr(self) -> str:
+        if self.proc.returncode is None or self.proc.stderr is None:
+            return ""
+        return (await self.proc.stderr.read()).decode()
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, float]:
+        """Signal the bot; return its exit code and how long it took to stop."""
+        began = time.monotonic()
+        self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), 30)
+        await self._reader
+        return code, time.monotonic() - began
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "briefbot.toml"
+    path.write_text(f'[store]\npath = "{tmp_path / "data" / "briefbot.db"}"\n', encoding="utf-8")
+    return path
+
+
+FERRY = (
+    "The ferry between Northport and Kell Island returned to service on Monday, three weeks after a storm "
+    "damaged the landing stage at Kell. The operator, Blue Heron Lines, said the crossing would run every "
+    "forty minutes. Harbour master Ines Kowalczyk said the repairs cost about two million crowns."
+)
+
+
+@pytest.mark.timeout(240)
+async def test_a_scripted_session_subscribes_ingests_digests_and_answers(config: Path) -> None:
+    bot = await Bot.start(config)
+    try:
+        await bot.expect("Type /brief help")
+        assert "/brief subscribe sample" in bot.out  # a new, empty database offers the sample feed
+        await bot.send("/brief subscribe sample")
+        await bot.expect(r"Subscribed this channel to Briefbot sample news \(subscription 1\)")
+        for _ in range(60):  # the sample articles are briefed in the background
+            mark = len(bot.out)
+            await bot.send("/brief digest")
+            found = await bot.expect(r"Digest so far|Nothing new", after=mark)
+            if found.group(0) == "Digest so far":
+                break
+            await asyncio.sleep(1)
+        digest = await bot.expect(r"Digest so far[^\n]*\n(\d+) stories", after=mark)
+        assert int(digest.group(1)) < 8  # several outlets' reports of one event are one story
+        await bot.expect(r"Sources \(\d\):", after=mark)
+
+        mark = len(bot.out)
+        await bot.send("@briefbot How much water may households use per day?")
+        await bot.expect(r"120 litres[\s\S]*Sources:\n  \[1\] Drought forces water limits", after=mark)
+        mark = len(bot.out)
+        await bot.send("/brief ask who leads the Halden Teachers' Union?")
+        await bot.expect("Natarajan", after=mark)
+        mark = len(bot.out)
+        await bot.send("/brief " + FERRY)
+        await bot.expect(r"Who: .*Kowalczyk", after=mark)
+        mark = len(bot.out)
+        await bot.send("/brief frobnicate")
+        await bot.expect("I don't know the command 'frobnicate'", after=mark)
+        await bot.send("hello?")
+        await bot.expect("Commands start with /brief", after=mark)
+
+        # End of input: the bot keeps running (its scheduler too) until it is signalled.
+        assert bot.proc.stdin is not None
+        bot.proc.stdin.close()
+        await asyncio.sleep(1.5)
+        assert bot.proc.returncode is None
+    finally:
+        code, took = await bot.stop(signal.SIGTERM)
+    assert code == 0
+    assert took < 10
+
+
+@pytest.mark.timeout(360)
+async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_across_restarts(
+    config: Path,
+) -> None:
+    zone = ZoneInfo("Asia/Kolkata")  # UTC+05:30, unlike this machine
+    now = datetime.now(UTC)
+    due = (now + timedelta(seconds=40)).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    hhmm = due.astimezone(zone).strftime("%H:%M")
+
+    first = await Bot.start(config)
+    try:
+        await first.expect("Type /brief help")
+        await first.send("/brief subscribe sample")
+        await first.expect("Subscribed this channel")
+        await first.send(f"/brief schedule {hhmm} Asia/Kolkata")
+        await first.expect(
+            rf"Daily digest set: {hhmm} Asia/Kolkata, every day\. Next: .* {hhmm} Asia/Kolkata"
+        )
+    finally:
+        assert (await first.stop(signal.SIGINT))[0] == 0
+    assert datetime.now(UTC) < due, "the machine was too slow to stop the bot before the digest time"
+
+    second = await Bot.start(config)  # restarted before the digest is due
+    try:
+        await second.expect(DIGEST_POSTED, timeout=(due - datetime.now(UTC)).total_seconds() + 60)
+        await asyncio.sleep(3)
+    finally:
+        assert (await second.stop(signal.SIGINT))[0] == 0
+    assert datetime.now(UTC) >= due
+
+    third = await Bot.start(config)  # restarted after it was posted: catch-up must not repeat it
+    try:
+        await third.expect("Type /brief help")
+        await third.send("/brief feeds")
+        await third.expect(r"Feeds this channel follows \(digest")
+        await asyncio.sleep(3)
+    finally:
+        assert (await third.stop(signal.SIGINT))[0] == 0
+
+    assert first.out.count(DIGEST_POSTED) == 0
+    assert second.out.count(DIGEST_POSTED) == 1
+    assert third.out.count(DIGEST_POSTED) == 0
+    digest = second.out[second.out.index(DIGEST_POSTED) :]
+    assert "Calder Bridge" in digest
+    assert "Sources (" in digest
+
+
+@pytest.mark.timeout(120)
+async def test_quit_stops_the_bot(config: Path) -> None:
+    bot = await Bot.start(config)
+    await bot.expect("Type /brief help")
+    await bot.send("/brief feeds")
+    await bot.send("quit")
+    code = await asyncio.wait_for(bot.proc.wait(), 30)
+    await bot._reader
+    assert code == 0
+    assert "Feeds this channel follows" in bot.out
+
+
+def _own_terminal() -> None:
+    """In the child: a session of its own with the pty as controlling terminal, so that the
+    terminal turns Ctrl-C into SIGINT for it, as a shell would arrange."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.timeout(120)
+async def test_in_a_terminal_there_is_a_prompt_and_ctrl_c_stops_the_bot(config: Path) -> None:
+    leader, follower = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdin=follower,
+        stdout=follower,
+        stderr=asyncio.subprocess.DEVNULL,
+        cwd=config.parent,
+        preexec_fn=_own_terminal,
+    )
+    os.close(follower)
+    out = ""
+
+    async def expect(text: str, timeout: float = 60) -> None:
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while text not in out:
+            assert time.monotonic() < deadline, f"{text!r} not in {out!r}"
+            with contextlib.suppress(BlockingIOError, OSError):
+                out += os.read(leader, 4096).decode(errors="replace")
+            await asyncio.sleep(0.05)
+
+    os.set_blocking(leader, False)
+    try:
+        await expect("briefbot> ")
+        os.write(leader, b"/brief mode\n")
+        await expect("Mode: digest.")
+        os.write(leader, b"\x03")  # Ctrl-C, as the terminal delivers it
+        code = await asyncio.wait_for(proc.wait(), 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        os.close(leader)
+    assert code == 0

@@ -1,0 +1,420 @@
+"""The scheduler: digests in each channel's timezone, exactly once across restarts, crashes and
+overlapping runs; missed digests within the grace period; each-mode briefs; channels that go away.
+
+Most tests pass a clock to decide "now" (the real APScheduler runs underneath); one runs real
+triggers a few seconds ahead in two timezones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.offline_ingest import OfflineIngest
+from bot.replies import BriefReply, ChannelRef, DigestReply
+from bot.scheduler import (
+    Scheduler,
+    last_digest_time,
+    next_digest_time,
+    parse_time,
+    parse_weekdays,
+    period_key,
+    resolve_timezone,
+)
+from bot.settings import Settings
+from bot.store import DigestSchedule, Store
+from summarizer.local import LocalBackend
+from tests.bot.chat_helpers import add_briefed, settings_for
+from tests.fakes.poster import RecordingPoster
+
+ROOT = Path(__file__).resolve().parents[2]
+BERLIN = ZoneInfo("Europe/Berlin")
+HALL = ChannelRef("console", "hall")
+DESK = ChannelRef("console", "desk")
+TOPICS = [
+    "Harbour fees rise for cargo ships",
+    "Library reopens its reading room",
+    "Council backs new tram line",
+]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "briefbot.db")
+    yield s
+    await s.close()
+
+
+async def scheduled_channel(
+    store: Store,
+    ref: ChannelRef,
+    schedule: DigestSchedule,
+    *,
+    set_at: datetime,
+    articles: int = 2,
+    briefed_at: datetime | None = None,
+) -> int:
+    """A channel subscribed to a feed with ``articles`` new briefs, its schedule set at ``set_at``."""
+    ts = set_at.timestamp()
+    await store.channels.ensure(ref, ts)
+    feed, _ = await store.feeds.add(f"https://{ref.channel_id}.example/rss", 900, ts)
+    await store.channels.subscribe(ref.key, feed.id, now=ts)
+    await store.channels.set_schedule(ref.key, schedule, ts)
+    at = (briefed_at or set_at + timedelta(minutes=1)).timestamp()
+    for i in range(articles):
+        await add_briefed(store, feed.id, f"{ref.channel_id}-{i}", f"{TOPICS[i]} ({ref.channel_id})", now=at)
+    return feed.id
+
+
+def make_scheduler(
+    store: Store, settings: Settings, poster: RecordingPoster, clock: Clock | None = None
+) -> Scheduler:
+    ingest = OfflineIngest(store, LocalBackend())
+    if clock is None:
+        return Scheduler(store, ingest, settings, posters=[poster])
+    return Scheduler(store, ingest, settings, posters=[poster], clock=clock)
+
+
+def digests(poster: RecordingPoster, ref: ChannelRef) -> list[DigestReply]:
+    return [r for r in poster.to(ref) if isinstance(r, DigestReply)]
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+
+def test_times_days_and_timezones_are_parsed_forgivingly() -> None:
+    assert parse_time("8:05") == "08:05"
+    assert parse_time("23:59:30") == "23:59:30"
+    assert [parse_time(t) for t in ("24:00", "8", "8:5:", "ab:cd", "08:60")] == [None] * 5
+    assert parse_weekdays(["mon-fri"]) == ("mon", "tue", "wed", "thu", "fri")
+    assert parse_weekdays(["sat,", "Sunday"]) == ("sat", "sun")
+    assert parse_weekdays(["fri-mon"]) == ("mon", "fri", "sat", "sun")
+    assert parse_weekdays(["weekdays", "sat", "sun"]) == ()  # every day
+    with pytest.raises(ValueError, match="not a day"):
+        parse_weekdays(["someday"])
+    assert resolve_timezone("europe/berlin") == "Europe/Berlin"
+    assert resolve_timezone("utc") == "UTC"
+    assert [resolve_timezone(z) for z in ("Mars/Olympus", "../etc/passwd", "", "/etc/localtime")] == [
+        None
+    ] * 4
+
+
+def test_digest_times_follow_the_channels_timezone_across_dst() -> None:
+    at_eight = DigestSchedule("08:00", "Europe/Berlin")
+    spring = [next_digest_time(at_eight, utc(2026, 3, 26, 12) + timedelta(days=d)) for d in range(3)]
+    # 08:00 in Berlin is 07:00 UTC in winter and 06:00 UTC from the night the clocks go forward.
+    assert [t.astimezone(UTC).hour for t in spring if t] == [7, 7, 6]
+    assert all(t is not None and t.astimezone(BERLIN).hour == 8 for t in spring)
+    autumn = [next_digest_time(at_eight, utc(2026, 10, 23, 12) + timedelta(days=d)) for d in range(3)]
+    assert [t.astimezone(UTC).hour for t in autumn if t] == [6, 7, 7]
+    weekdays = DigestSchedule("08:00", "Asia/Tokyo", ("mon", "tue", "wed", "thu", "fri"))
+    saturday_noon = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Asia/Tokyo"))
+    nxt = next_digest_time(weekdays, saturday_noon)
+    assert nxt is not None
+    assert nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M") == "Mon 08:00"
+
+
+async def test_the_repeated_hour_of_a_dst_fall_back_posts_once(store: Store, tmp_path: Path) -> None:
+    schedule = DigestSchedule("02:30", "Europe/Berlin")
+    # On 25 Oct 2026 02:30 happens twice in Berlin: 00:30 and 01:30 UTC. One period, one digest.
+    first, second = utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)
+    assert period_key(first.astimezone(BERLIN)) == period_key(second.astimezone(BERLIN)) == "2026-10-25 02:30"
+    await scheduled_channel(store, HALL, schedule, set_at=utc(2026, 10, 24, 12))
+    clock = Clock(first + timedelta(seconds=2))
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
+    clock.now = second + timedelta(seconds=2)
+    again = last_digest_time(schedule, clock.now)
+    assert again is not None
+    assert again.timestamp() == second.timestamp()  # the trigger does fire again…
+    assert (await scheduler.run_digest(HALL.key)).outcome == "already"  # …but posts nothing
+    assert len(poster.posts) == 1
+    # In spring, 02:30 does not exist on 29 Mar: the digest still comes once that day.
+    spring = last_digest_time(schedule, utc(2026, 3, 29, 12))
+    assert spring is not None
+    assert spring.astimezone(BERLIN).date().isoformat() == "2026-03-29"
+
+
+# -- exactly once --------------------------------------------------------------------------------
+
+
+async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = await Store.open(settings.store.path)
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 10))  # two hours late, grace 6 h
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings, poster, clock)
+    await scheduler.start()
+    await scheduler.stop()
+    await store.close()
+    (digest,) = digests(poster, HALL)
+    assert digest.period == "2026-11-30 08:00"
+    assert digest.title == "Daily digest — Mon 30 Nov 2026"
+    assert len(digest.items) == 2
+
+    # Restarted later the same morning: nothing is posted again.
+    store = await Store.open(settings.store.path)
+    clock.now = utc(2026, 11, 30, 11)
+    again = RecordingPoster()
+    scheduler = make_scheduler(store, settings, again, clock)
+    await scheduler.start()
+    await scheduler.stop()
+    await store.close()
+    assert again.posts == []
+
+
+async def test_a_digest_missed_beyond_grace_is_skipped_with_a_log_line_and_nothing_is_lost(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path, schedule={"digest_grace": timedelta(hours=6)})
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 15))  # seven hours late
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings, poster, clock)
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        assert (await scheduler.catch_up())[0].outcome == "missed"
+        assert (await scheduler.catch_up())[0].outcome == "missed"
+    skipped = [r for r in caplog.records if "digest skipped" in r.getMessage()]
+    assert len(skipped) == 1  # said once, not at every look
+    assert "late=7h00m" in skipped[0].getMessage()
+    assert poster.posts == []
+    # The next day's digest carries the stories the skipped one would have had.
+    clock.now = utc(2026, 12, 1, 8, 0, 5)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
+    (digest,) = digests(poster, HALL)
+    assert len(digest.items) == 2
+
+
+async def test_a_crash_between_record_and_post_never_posts_it_twice(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "briefbot.db"
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    now = utc(2026, 11, 30, 8, 0, 3)
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.bot.crash_child", str(db), HALL.key, now.isoformat()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 9, child.stderr
+    assert child.stdout.strip() == "posting"
+    delivery = await store.channels.delivery(HALL.key, "digest", "2026-11-30 08:00")
+    assert delivery is not None
+    assert delivery.state == "pending"
+
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster, Clock(now + timedelta(minutes=5)))
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        assert (await scheduler.catch_up())[0].outcome == "already"
+    assert poster.posts == []
+    assert any("may have reached the channel" in r.getMessage() for r in caplog.records)
+
+
+async def test_stopping_while_posting_never_posts_that_digest_again(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = await Store.open(settings.store.path)
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 8, 1))
+    stuck = RecordingPoster(gate=asyncio.Event())  # the platform never answers
+    scheduler = make_scheduler(store, settings, stuck, clock)
+    await scheduler.start()
+    await asyncio.wait_for(stuck.started.wait(), 10)
+    await scheduler.stop(grace_s=0.2)  # gives up on the post in flight
+    await store.close()
+
+    store = await Store.open(settings.store.path)
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings, poster, clock)
+    await scheduler.start()
+    await scheduler.stop()
+    await store.close()
+    assert stuck.posts == []
+    assert poster.posts == []
+
+
+async def test_stopping_lets_a_digest_in_flight_finish(store: Store, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    slow = RecordingPoster(gate=asyncio.Event())
+    scheduler = make_scheduler(store, settings, slow, Clock(utc(2026, 11, 30, 8, 1)))
+    await scheduler.start()
+    await asyncio.wait_for(slow.started.wait(), 10)
+    stopping = asyncio.create_task(scheduler.stop(grace_s=10))
+    await asyncio.sleep(0.1)
+    slow.gate.set()  # type: ignore[union-attr]
+    await stopping
+    assert len(digests(slow, HALL)) == 1
+    delivery = await store.channels.delivery(HALL.key, "digest", "2026-11-30 08:00")
+    assert delivery is not None
+    assert delivery.state == "posted"
+
+
+async def test_overlapping_runs_in_two_processes_post_once(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    one = await Store.open(settings.store.path)
+    two = await Store.open(settings.store.path)  # a second connection, as a second process has
+    await scheduled_channel(one, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 8, 0, 1))
+    posters = [RecordingPoster(), RecordingPoster()]
+    a = make_scheduler(one, settings, posters[0], clock)
+    b = make_scheduler(two, settings, posters[1], clock)
+    runs = await asyncio.gather(*(s.run_digest(HALL.key) for s in (a, b, a, b, a, b)))
+    await one.close()
+    await two.close()
+    assert sorted(r.outcome for r in runs) == ["already"] * 5 + ["posted"]
+    assert sum(len(p.posts) for p in posters) == 1
+
+
+async def test_two_channels_in_different_timezones_each_get_their_digest_on_time(
+    store: Store, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = {HALL: now + timedelta(seconds=4), DESK: now + timedelta(seconds=6)}
+    zones = {HALL: "Asia/Kolkata", DESK: "America/New_York"}  # +05:30 and -05:00/-04:00
+    for ref, at in due.items():
+        local = at.astimezone(ZoneInfo(zones[ref])).strftime("%H:%M:%S")
+        await scheduled_channel(
+            store, ref, DigestSchedule(local, zones[ref]), set_at=now - timedelta(hours=1)
+        )
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    await scheduler.start()
+    try:
+        for _ in range(200):
+            if len(poster.posts) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # and nothing more arrives
+    finally:
+        await scheduler.stop()
+    assert [p.channel for p in poster.posts] == [HALL, DESK]
+    for post in poster.posts:
+        assert post.at >= due[post.channel].timestamp()
+        assert isinstance(post.reply, DigestReply)
+        local_day = due[post.channel].astimezone(ZoneInfo(zones[post.channel]))
+        assert post.reply.period == local_day.strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def test_a_schedule_set_after_its_time_first_fires_the_next_day(store: Store, tmp_path: Path) -> None:
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 30, 9))
+    clock = Clock(utc(2026, 11, 30, 9, 30))
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
+    clock.now = utc(2026, 12, 1, 8, 0, 2)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
+
+
+# -- failures ------------------------------------------------------------------------------------
+
+
+async def test_a_channel_that_is_gone_stops_getting_deliveries(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 8, 0, 1))
+    poster = RecordingPoster(gone={HALL.key})
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    await scheduler.start()
+    await scheduler.stop()
+    channel = await store.channels.get(HALL.key)
+    assert channel is not None
+    assert channel.disabled
+    assert "archived" in (channel.disabled_reason or "")
+    assert any("channel gone" in r.getMessage() for r in caplog.records)
+    clock.now = utc(2026, 12, 1, 8, 0, 1)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
+    assert scheduler.next_digest(HALL.key) is None
+
+
+async def test_a_failed_post_is_retried_and_posted_once(store: Store, tmp_path: Path) -> None:
+    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    poster = RecordingPoster(failures=1)
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
+    assert (await scheduler.run_digest(HALL.key)).outcome == "failed"
+    assert [r.outcome for r in await scheduler.retry_failed()] == ["posted"]
+    assert await scheduler.retry_failed() == []
+    assert len(poster.posts) == 1
+
+
+async def test_empty_digests_are_not_posted_unless_configured(tmp_path: Path) -> None:
+    for post_empty, expected in ((False, 0), (True, 1)):
+        settings = settings_for(tmp_path / str(post_empty), chat={"post_empty_digests": post_empty})
+        store = await Store.open(settings.store.path)
+        await scheduled_channel(
+            store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6), articles=0
+        )
+        poster = RecordingPoster()
+        scheduler = make_scheduler(store, settings, poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
+        await scheduler.run_digest(HALL.key)
+        await store.close()
+        assert len(poster.posts) == expected
+
+
+async def test_each_mode_posts_every_new_brief_once_and_respects_filters(
+    store: Store, tmp_path: Path
+) -> None:
+    t0 = time.time()
+    await store.channels.ensure(HALL, t0 - 100)
+    feed, _ = await store.feeds.add("https://valley.example/rss", 900, t0 - 100)
+    await store.channels.subscribe(HALL.key, feed.id, keywords=("flood",), now=t0 - 100)
+    await add_briefed(store, feed.id, "old", "Flood gates open", now=t0 - 50)  # before each-mode
+    await store.channels.set_mode(HALL.key, "each", t0 - 10)
+    await add_briefed(store, feed.id, "new1", "Flood wall approved", now=t0 - 5)
+    await add_briefed(store, feed.id, "new2", "Library reopens", now=t0 - 4)  # filtered out
+    await add_briefed(store, feed.id, "new3", "Flood insurance rises", now=t0 - 3)
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    assert await scheduler.post_new_briefs() == 2
+    assert await scheduler.post_new_briefs() == 0
+    posted = [r.article_id for r in poster.to(HALL) if isinstance(r, BriefReply)]
+    assert posted == ["new1", "new3"]
+    # A follow-up in the thread of a posted brief finds its article.
+    assert await store.channels.article_of_post(HALL.key, poster.posts[0].ids[0]) == "new1"
+    # In each mode there is no scheduled digest.
+    await store.channels.set_schedule(HALL.key, DigestSchedule("08:00", "UTC"), t0 - 86400 * 2)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
+
+
+async def test_schedule_changes_reschedule_the_channels_job(store: Store, tmp_path: Path) -> None:
+    poster = RecordingPoster()
+    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    await scheduler.start()
+    try:
+        await store.channels.ensure(HALL, time.time())
+        await store.channels.set_schedule(HALL.key, DigestSchedule("07:45", "Asia/Tokyo"), time.time())
+        await scheduler.channel_changed(HALL.key)
+        nxt = scheduler.next_digest(HALL.key)
+        assert nxt is not None
+        assert nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:45"
+        await store.channels.set_schedule(HALL.key, None, time.time())
+        await scheduler.channel_changed(HALL.key)
+        assert scheduler.next_digest(HALL.key) is None
+    finally:
+        await scheduler.stop()

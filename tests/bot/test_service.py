@@ -1,0 +1,398 @@
+"""The command set through ``Service.handle``/``ask``: a real Store, the real local backend,
+pages and feeds fetched over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from bot.qa import ExtractiveAnswerBackend, QuestionAnswerer
+from bot.render.text import render
+from bot.replies import (
+    AnswerReply,
+    BriefReply,
+    ChannelRef,
+    Confirmation,
+    DigestReply,
+    ErrorReply,
+    HelpReply,
+    ListReply,
+    Request,
+    Requester,
+)
+from bot.service import Service
+from bot.settings import Settings
+from bot.store import Store
+from summarizer.local import LocalBackend
+from tests.bot.chat_helpers import settings_for
+from tests.fakes.feed_site import FeedSite, rss
+from tests.fakes.ingest import LoopbackIngest
+
+FERRY = """Ferry service returns to Lake Orrin after storm repairs
+
+The ferry between Northport and Kell Island returned to service on Monday, three weeks after a storm
+damaged the landing stage at Kell. The operator, Blue Heron Lines, said the repaired landing can take
+larger boats and that the crossing would run every forty minutes. Harbour master Ines Kowalczyk said
+the repairs cost about two million crowns. Island residents want a guaranteed winter timetable, and the
+operator has not said whether fares will rise to pay for the work."""
+
+FEED_ITEMS = [
+    {
+        "title": "Valley council approves new flood wall",
+        "link": "https://valley.example/flood-wall",
+        "source": "Valley Post",
+        "text": "<p>The Millbrook valley council approved a new flood wall on Tuesday after two winters of "
+        "flooding. Council leader Dana Ruiz said the wall would protect four hundred homes along the river. "
+        "Farmers upstream worry that the wall will push water onto their fields, and the council has not "
+        "said who will pay for the maintenance.</p>",
+    },
+    {
+        "title": "Rail strike called off after late deal",
+        "link": "https://valley.example/rail-strike",
+        "source": "Valley Post",
+        "text": "<p>Train drivers in the northern region called off a planned strike on Wednesday after "
+        "the rail operator agreed to a new pay offer. Union leader Omar Haddad said the members "
+        "would vote on the deal next week. Passengers' groups welcomed the news but asked for "
+        "compensation for cancelled trains during the dispute.</p>",
+    },
+]
+
+
+@dataclass
+class Env:
+    service: Service
+    store: Store
+    site: FeedSite
+    ingest: LoopbackIngest
+
+
+def request(
+    *,
+    admin: bool = True,
+    user: str = "U1",
+    channel: str = "C1",
+    platform: str = "slack",
+    thread: str | None = None,
+) -> Request:
+    return Request(
+        channel=ChannelRef(platform, channel, "T1"),  # type: ignore[arg-type]
+        user=Requester(user, is_admin=admin),
+        thread_id=thread,
+    )
+
+
+async def make_env(tmp_path: Path, settings: Settings | None = None) -> AsyncIterator[Env]:
+    settings = settings or settings_for(tmp_path)
+    store = await Store.open(settings.store.path)
+    backend = LocalBackend()
+    async with httpx.AsyncClient() as http, FeedSite() as site:
+        ingest = LoopbackIngest(store, backend, http)
+        qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
+        yield Env(Service(store, ingest, qa, settings), store, site, ingest)
+    backend.close()
+    await store.close()
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    async for e in make_env(tmp_path):
+        yield e
+
+
+async def test_help_lists_every_command_with_examples(env: Env) -> None:
+    for text in ("help", "", "/brief help", "?"):
+        reply = await env.service.handle(request(), text)
+        assert isinstance(reply, HelpReply)
+    usages = " ".join(e.usage for e in reply.entries)
+    for command in ("ask", "digest", "subscribe", "unsubscribe", "feeds", "schedule", "mode", "<url>"):
+        assert command in usages
+    assert any(e.example for e in reply.entries)
+    assert {e.usage.split()[1] for e in reply.entries if e.admin} == {
+        "subscribe",
+        "unsubscribe",
+        "schedule",
+        "mode",
+    }
+
+
+async def test_unknown_commands_get_a_short_helpful_reply(env: Env) -> None:
+    reply = await env.service.handle(request(), "frobnicate the news")
+    assert isinstance(reply, ErrorReply)
+    assert "frobnicate" in reply.text
+    assert reply.hint
+    assert "/brief help" in reply.hint
+
+
+async def test_pasted_text_is_briefed_and_stored_once(env: Env) -> None:
+    first = await env.service.handle(request(), FERRY)
+    assert isinstance(first, BriefReply)
+    assert any("Kowalczyk" in a.name for a in first.brief.who)
+    again = await env.service.handle(request(), "brief " + FERRY)
+    assert isinstance(again, BriefReply)
+    assert again.article_id == first.article_id
+    assert await env.store.articles.count() == 1
+
+
+async def test_a_url_is_fetched_briefed_and_deduplicated(env: Env) -> None:
+    body = "".join(f"<p>{p}</p>" for p in FERRY.split("\n\n")[1:])
+    url = env.site.add(
+        "/ferry",
+        "<html><head><title>Ferry returns</title></head><body><article>"
+        f"<h1>Ferry service returns</h1>{body}</article></body></html>",
+    )
+    reply = await env.service.handle(request(), url)
+    assert isinstance(reply, BriefReply)
+    assert reply.source.url == url
+    assert "Kell" in render(reply)
+    again = await env.service.handle(request(), f"<{url}|ferry>")  # Slack wraps links like this
+    assert isinstance(again, BriefReply)
+    assert again.article_id == reply.article_id
+    assert env.site.hits.count("/ferry") == 2
+    assert await env.store.articles.count() == 1
+
+
+async def test_bad_urls_and_failing_pages_get_a_clear_reply(env: Env) -> None:
+    for bad in ("ftp://files.example/x", "http://", "https://exa mple.com", "javascript:alert(1)"):
+        reply = await env.service.handle(request(), bad)
+        assert isinstance(reply, ErrorReply), bad
+    missing = await env.service.handle(request(), env.site.url("/gone"))
+    assert isinstance(missing, ErrorReply)
+    assert "404" in missing.text
+    assert await env.store.articles.count() == 0
+
+
+async def test_subscribing_needs_an_admin_or_the_allowlist(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, chat={"admins": ("slack:U7",)})
+    async for env in make_env(tmp_path, settings):
+        url = env.site.add("/rss", rss("Valley Post", FEED_ITEMS), "application/rss+xml")
+        denied = await env.service.handle(request(admin=False, user="U2"), f"subscribe {url}")
+        assert isinstance(denied, ErrorReply)
+        assert "admin" in denied.text
+        for command in ("schedule 08:00", "mode each", "unsubscribe 1"):
+            assert isinstance(await env.service.handle(request(admin=False, user="U2"), command), ErrorReply)
+        assert await env.store.channels.subscriptions("slack:T1:C1") == []
+        allowed = await env.service.handle(request(admin=False, user="U7"), f"subscribe {url}")
+        assert isinstance(allowed, Confirmation)
+        # Looking is open to everyone.
+        assert isinstance(await env.service.handle(request(admin=False, user="U2"), "feeds"), ListReply)
+
+
+async def test_anyone_may_change_things_when_admin_only_is_off(tmp_path: Path) -> None:
+    async for env in make_env(tmp_path, settings_for(tmp_path, chat={"admin_only": False})):
+        reply = await env.service.handle(request(admin=False), "schedule 07:15 Europe/Berlin")
+        assert isinstance(reply, Confirmation)
+
+
+async def test_subscriptions_per_channel_with_filters(env: Env) -> None:
+    url = env.site.add("/rss", rss("Valley Post", FEED_ITEMS), "application/rss+xml")
+    reply = await env.service.handle(request(), rf"subscribe {url} --keywords flood,levee --regex '\bwall\b'")
+    assert isinstance(reply, Confirmation), reply
+    assert "Valley Post" in reply.text
+    assert "flood" in reply.text
+    (sub,) = await env.store.channels.subscriptions("slack:T1:C1")
+    assert sub.keywords == ("flood", "levee")
+    assert sub.pattern == r"\bwall\b"
+    listed = await env.service.handle(request(), "feeds")
+    assert isinstance(listed, ListReply)
+    assert [i.text for i in listed.items] == ["Valley Post"]
+    assert r"/\bwall\b/" in listed.items[0].detail
+    # Another channel sees nothing and cannot remove this one's subscription.
+    other = await env.service.handle(request(channel="C2"), "feeds")
+    assert isinstance(other, ListReply)
+    assert other.items == ()
+    refused = await env.service.handle(request(channel="C2"), f"unsubscribe {sub.id}")
+    assert isinstance(refused, ErrorReply)
+    assert len(await env.store.channels.subscriptions("slack:T1:C1")) == 1
+    done = await env.service.handle(request(), f"unsubscribe {sub.id}")
+    assert isinstance(done, Confirmation)
+    assert "Valley Post" in done.text
+    assert await env.store.channels.subscriptions("slack:T1:C1") == []
+
+
+async def test_bad_subscriptions_are_refused_and_nothing_is_stored(env: Env) -> None:
+    url = env.site.add("/rss", rss("Valley Post", FEED_ITEMS), "application/rss+xml")
+    page = env.site.add("/page", "<html><body>not a feed</body></html>")
+    cases = {
+        f"subscribe {url} --regex (unclosed": "regular expression",
+        f"subscribe {url} --colour red": "Unknown option",
+        "subscribe not a url": "one feed address",
+        "subscribe ftp://x.example/feed": "not a feed address",
+        f"subscribe {page}": "not an RSS or Atom feed",
+        "subscribe": "one feed address",
+    }
+    for command, expected in cases.items():
+        reply = await env.service.handle(request(), command)
+        assert isinstance(reply, ErrorReply), command
+        assert expected in reply.text, (command, reply.text)
+    assert await env.store.channels.subscriptions("slack:T1:C1") == []
+
+
+async def test_schedules_take_a_time_a_timezone_and_days(env: Env) -> None:
+    reply = await env.service.handle(request(), "schedule 8:30 asia/tokyo mon-fri")
+    assert isinstance(reply, Confirmation), reply
+    assert "08:30 Asia/Tokyo, Monday to Friday" in reply.text
+    assert "UTC)" in reply.text
+    channel = await env.store.channels.get("slack:T1:C1")
+    assert channel is not None
+    assert channel.schedule is not None
+    assert (channel.schedule.time, channel.schedule.timezone, channel.schedule.weekdays) == (
+        "08:30",
+        "Asia/Tokyo",
+        ("mon", "tue", "wed", "thu", "fri"),
+    )
+    shown = await env.service.handle(request(admin=False), "schedule")
+    assert isinstance(shown, Confirmation)
+    assert "08:30 Asia/Tokyo" in shown.text
+    # A new time keeps the channel's timezone.
+    reply = await env.service.handle(request(), "schedule 18:00")
+    assert isinstance(reply, Confirmation)
+    assert "18:00 Asia/Tokyo, every day" in reply.text
+    off = await env.service.handle(request(), "schedule off")
+    assert isinstance(off, Confirmation)
+    channel = await env.store.channels.get("slack:T1:C1")
+    assert channel is not None
+    assert channel.schedule is None
+
+
+async def test_bad_schedules_say_what_would_work(env: Env) -> None:
+    cases = {
+        "schedule 25:00": "not a time",
+        "schedule 8pm": "not a time",
+        "schedule 08:00 Mars/Olympus": "timezone 'Mars/Olympus'",
+        "schedule 08:00 ../../etc/passwd": "timezone",
+        "schedule 08:00 Europe/Berlin funday": "not a day",
+    }
+    for command, expected in cases.items():
+        reply = await env.service.handle(request(), command)
+        assert isinstance(reply, ErrorReply), command
+        assert expected in reply.text, (command, reply.text)
+    channel = await env.store.channels.get("slack:T1:C1")
+    assert channel is not None
+    assert channel.schedule is None
+
+
+async def test_mode_is_shown_and_changed(env: Env) -> None:
+    shown = await env.service.handle(request(), "mode")
+    assert isinstance(shown, Confirmation)
+    assert "digest" in shown.text
+    for mode in ("each", "both", "digest"):
+        reply = await env.service.handle(request(), f"mode {mode}")
+        assert isinstance(reply, Confirmation)
+        channel = await env.store.channels.get("slack:T1:C1")
+        assert channel is not None
+        assert channel.mode == mode
+    bad = await env.service.handle(request(), "mode sometimes")
+    assert isinstance(bad, ErrorReply)
+    assert "digest, each or both" in (bad.hint or "")
+
+
+async def test_digest_now_groups_the_sample_feeds_stories(env: Env) -> None:
+    empty = await env.service.handle(request(), "digest")
+    assert isinstance(empty, Confirmation)
+    assert "subscribe" in empty.text
+    assert isinstance(await env.service.handle(request(), "subscribe sample"), Confirmation)
+    waiting = await env.service.handle(request(), "digest")
+    assert isinstance(waiting, Confirmation)
+    assert "still being read" in waiting.text
+    await env.ingest.process_queue()
+    reply = await env.service.handle(request(), "digest")
+    assert isinstance(reply, DigestReply)
+    assert sum(len(i.sources) for i in reply.items) == 8  # every sample article, once
+    assert len(reply.items) < 8  # some are one story told by several outlets
+    multi = [i for i in reply.items if len(i.sources) > 1]
+    assert multi
+    assert all(len({s.outlet for s in i.sources}) == len(i.sources) for i in multi)
+    # Another channel has its own subscriptions: still empty there.
+    assert isinstance(await env.service.handle(request(channel="C2"), "digest"), Confirmation)
+
+
+async def test_questions_are_answered_with_a_citation(env: Env) -> None:
+    await env.service.handle(request(), "subscribe sample")
+    await env.ingest.process_queue()
+    reply = await env.service.ask(request(), "How much water may households use per day?")
+    assert isinstance(reply, AnswerReply)
+    assert reply.answer.answer
+    assert "120 litres" in reply.answer.answer
+    assert reply.answer.citations
+    assert "Orrin" in reply.answer.citations[0].title
+    unknown = await env.service.handle(request(), "ask what is the airspeed of a swallow")
+    assert isinstance(unknown, AnswerReply)
+    assert unknown.answer.answer is None
+    empty = await env.service.handle(request(), "ask   ")
+    assert isinstance(empty, ErrorReply)
+
+
+async def test_a_question_in_a_brief_thread_is_about_that_article_first(env: Env) -> None:
+    await env.service.handle(request(), "subscribe sample")
+    await env.ingest.process_queue()
+    bridge = await env.store.articles.get(
+        next(
+            a.id
+            for a in await env.store.articles.in_state("briefed", 50)
+            if "Calder Bridge reopens" in a.title
+        )
+    )
+    assert bridge is not None
+    brief = await env.store.articles.get_brief(bridge.id)
+    assert brief is not None
+    await env.service.remember_posts(
+        request().channel, ["1700000000.000100"], BriefReply(brief, bridge.id, source=None)
+    )  # type: ignore[arg-type]
+    reply = await env.service.ask(request(thread="1700000000.000100"), "what did the chief engineer say?")
+    assert isinstance(reply, AnswerReply)
+    assert reply.answer.citations
+    assert reply.answer.citations[0].id == bridge.id
+
+
+async def test_huge_or_odd_input_is_refused_politely(env: Env) -> None:
+    huge = await env.service.handle(request(), "word " * 60_000)
+    assert isinstance(huge, ErrorReply)
+    assert "too long" in huge.text
+    long_question = await env.service.handle(request(), "ask " + "why " * 400)
+    assert isinstance(long_question, ErrorReply)
+    short = await env.service.handle(request(), "brief hello there")
+    assert isinstance(short, ErrorReply)
+    assert "too short" in short.text
+
+
+def test_slow_commands_are_flagged_for_a_working_message(env: Env) -> None:
+    slow = ["https://news.example/a", "ask who?", "digest", "subscribe https://x.example/rss", FERRY]
+    fast = ["help", "feeds", "schedule 08:00", "mode each", "unsubscribe 1"]
+    assert all(env.service.is_slow(t) for t in slow)
+    assert not any(env.service.is_slow(t) for t in fast)
+
+
+async def test_schedule_and_mode_changes_reach_the_running_scheduler(tmp_path: Path) -> None:
+    from bot.scheduler import Scheduler
+    from tests.fakes.poster import RecordingPoster
+
+    settings = settings_for(tmp_path)
+    store = await Store.open(settings.store.path)
+    backend = LocalBackend()
+    async with httpx.AsyncClient() as http:
+        ingest = LoopbackIngest(store, backend, http)
+        scheduler = Scheduler(store, ingest, settings, posters=[RecordingPoster("slack")])
+        service = Service(
+            store, ingest, QuestionAnswerer(store, ExtractiveAnswerBackend()), settings, schedules=scheduler
+        )
+        await scheduler.start()
+        try:
+            await service.handle(request(), "schedule 07:45 Asia/Tokyo")
+            nxt = scheduler.next_digest("slack:T1:C1")
+            assert nxt is not None
+            assert nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:45"
+            await service.handle(request(), "mode each")  # each mode: no digest
+            assert scheduler.next_digest("slack:T1:C1") is None
+            await service.handle(request(), "mode both")
+            assert scheduler.next_digest("slack:T1:C1") is not None
+            await service.handle(request(), "schedule off")
+            assert scheduler.next_digest("slack:T1:C1") is None
+        finally:
+            await scheduler.stop()
+    backend.close()
+    await store.close()
