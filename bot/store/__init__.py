@@ -10,18 +10,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.articles import ArticleRepo, ArticleState, NewArticle, StoredArticle, content_hash
+from bot.store.conversations import ConversationRepo, StoredTurn
 from bot.store.db import Database
 from bot.store.feeds import Feed, FeedRepo
 
 __all__ = [
     "ArticleRepo",
     "ArticleState",
+    "ConversationRepo",
     "Database",
     "Feed",
     "FeedRepo",
     "NewArticle",
     "Store",
     "StoredArticle",
+    "StoredTurn",
     "content_hash",
 ]
 
@@ -31,6 +34,7 @@ class Store:
         self.db = db
         self.feeds = FeedRepo(db)
         self.articles = ArticleRepo(db)
+        self.conversations = ConversationRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
