@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +36,10 @@ SEARCH_WORDS = 10  # the question's most telling words used in the full-text que
 HISTORY = 4  # earlier turns shown to the backend
 LLM_PASSAGES = 24  # best sentences moved to the front (an LLM reads only the first few)
 RECENCY_WEIGHT = 0.2
+COMMON_SHARE = 0.15  # a word in more of the stored articles than this is too common to search by
+MIN_SEARCH_WORDS = 2
+COUNT_TTL_S = 60.0
+FREQUENCY_CACHE = 20_000
 FOCUS_PRIOR = 1.0
 OTHER_PRIOR = 0.7  # the best search hit's prior when there is a focus article
 
@@ -64,6 +70,9 @@ class QuestionAnswerer:
         self._store = store
         self._backend = backend
         self._clock = clock
+        self._articles = 0  # how many articles are stored (recounted every COUNT_TTL_S)
+        self._counted_at = 0.0
+        self._frequencies: OrderedDict[str, tuple[int, float]] = OrderedDict()  # word → (articles, when)
 
     async def ask(self, question: str, scope: AskScope = AskScope()) -> Answer:
         turns = (
@@ -95,7 +104,7 @@ class QuestionAnswerer:
             await self._store.conversations.add(
                 scope.thread_key, resolved, answer.answer, cited, self._clock()
             )
-        log.info(
+        log.debug(
             "answered question_chars=%d kind=%s answered=%s confidence=%.2f backend=%s",
             len(question),
             q.kind,
@@ -120,7 +129,7 @@ class QuestionAnswerer:
                 position=i,
             )
             for a, prior in articles
-            for i, s in enumerate(sentences(a.text))
+            for i, s in enumerate(_sentences(a.text))
         ]
         if not passages:
             return Answer(None, backend=self._backend.name)
@@ -144,20 +153,22 @@ class QuestionAnswerer:
 
     async def _search(self, q: Question, scope: AskScope, exclude: int | None) -> list[tuple[_Found, float]]:
         """The best ``CANDIDATES`` articles in scope with their BM25 scores (higher is better)."""
-        query = fts_query(q.search_words[:SEARCH_WORDS])
-        if not query or scope.feed_ids == ():
+        if scope.feed_ids == ():
             return []
-        sql = (
-            "SELECT f.rowid AS rowid, -bm25(articles_fts, 3.0, 1.0, 1.5) AS score FROM articles_fts f "
-            "JOIN articles a ON a.rowid = f.rowid WHERE articles_fts MATCH ? AND a.text != ''"
-        )
+        query = fts_query(await self._telling(q.search_words[:SEARCH_WORDS]))
+        if not query:
+            return []
         params: list[object] = [query]
-        if scope.feed_ids is not None:
-            marks = ",".join("?" * len(scope.feed_ids))
-            sql += f" AND (a.feed_id IN ({marks}) OR a.feed_id IS NULL)"
+        if scope.feed_ids is None:  # the full-text index alone: no join, much faster
+            sql = (
+                "SELECT rowid, -bm25(articles_fts, 3.0, 1.0, 1.5) AS score FROM articles_fts "
+                "WHERE articles_fts MATCH ?"
+            )
+        else:
+            sql = _IN_FEEDS.replace("?*", ",".join("?" * len(scope.feed_ids)))
             params += list(scope.feed_ids)
         if exclude is not None:
-            sql += " AND f.rowid != ?"
+            sql += " AND rowid != ?" if scope.feed_ids is None else " AND f.rowid != ?"
             params.append(exclude)
         sql += " ORDER BY score DESC LIMIT ?"
         params.append(CANDIDATES)
@@ -172,10 +183,50 @@ class QuestionAnswerer:
         marks = ",".join("?" * len(scores))
         sql = f"SELECT {_COLUMNS} FROM articles WHERE rowid IN ({marks})"  # noqa: S608 - only placeholders
         rows = await self._store.db.fetchall(sql, list(scores))
-        found = sorted((_found(r) for r in rows), key=lambda a: -scores[a.rowid])
+        found = sorted((_found(r) for r in rows if r["text"]), key=lambda a: -scores[a.rowid])
         return [(a, scores[a.rowid]) for a in found]
 
+    async def _telling(self, words: Sequence[str]) -> list[str]:
+        """The words worth searching by: those in a large share of all articles ("people",
+        "minister") cost the index much and tell little, so they are left out while at least
+        two rarer words remain."""
+        now = self._clock()
+        if now - self._counted_at > COUNT_TTL_S or not self._articles:
+            row = await self._store.db.fetchone("SELECT COUNT(*) FROM articles")
+            self._articles = int(row[0]) if row else 0
+            self._counted_at = now
+        limit = COMMON_SHARE * self._articles
+        rare: list[str] = []
+        common: list[str] = []
+        for word in words:
+            (common if await self._frequency(word, now) > limit else rare).append(word)
+        return rare + common[: max(0, MIN_SEARCH_WORDS - len(rare))]
 
+    async def _frequency(self, word: str, now: float) -> int:
+        key = word.casefold()
+        cached = self._frequencies.get(key)
+        if cached is not None and now - cached[1] < COUNT_TTL_S * 10:
+            self._frequencies.move_to_end(key)
+            return cached[0]
+        try:
+            row = await self._store.db.fetchone(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query([word]),)
+            )
+        except sqlite3.OperationalError:
+            return 0
+        count = int(row[0]) if row else 0
+        self._frequencies[key] = (count, now)
+        if len(self._frequencies) > FREQUENCY_CACHE:
+            self._frequencies.popitem(last=False)
+        return count
+
+
+# Articles of the given feeds (their "?" placeholders replace "?*"), or fetched on request.
+_IN_FEEDS = (
+    "SELECT f.rowid AS rowid, -bm25(articles_fts, 3.0, 1.0, 1.5) AS score FROM articles_fts f "
+    "JOIN articles a ON a.rowid = f.rowid WHERE articles_fts MATCH ? "
+    "AND (a.feed_id IN (?*) OR a.feed_id IS NULL)"
+)
 _COLUMNS = (
     "rowid, id, title, url, source, published, created_at, COALESCE(NULLIF(text, ''), summary, '') AS text"
 )
@@ -216,6 +267,11 @@ def _priors(found: Sequence[tuple[_Found, float]], top: float) -> list[tuple[_Fo
         (a, top * ((1 - RECENCY_WEIGHT) * max(score, 0.0) / best + RECENCY_WEIGHT * recency[a.rowid]))
         for a, score in found
     ]
+
+
+@functools.lru_cache(maxsize=2048)  # popular articles are asked about again and again
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(sentences(text))
 
 
 def _best_first(q: Question, passages: list[Passage]) -> list[Passage]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -78,6 +79,7 @@ _FUTURE = re.compile(
     r"(?i:\b(?:will|could|might|may|shall|(?:is|are|was|were) (?:expected|due|set|likely|planning|hoping) to|"
     r"plans? to|hopes? to|aims? to|intends? to|wants? to|seeks? to|(?:is|are) to)\b)"
 )
+_TYPED = frozenset(("who", "which", "where", "when", "number", "why"))
 _QUOTED = re.compile(r"[\"“‘'][^\"”’']{2,80}[\"”’']")
 _QUOTE_VERBS = frozenset(("call", "describ", "dub", "label", "brand", "nam", "term", "warn"))
 _PRONOUN = re.compile(r"(?i:\b(?:he|she|his|her|him|it|its|they|their|them)\b)")
@@ -131,13 +133,43 @@ class _Unit:
 
 
 def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> list[Candidate]:
-    """The ``limit`` best sentences of ``passages`` as answers to ``question``, best first."""
-    if not question.terms:
+    """The ``limit`` best sentences of ``passages`` as answers to ``question``, best first.
+
+    A passage with a ``position`` is one sentence of its article (as the bot retrieves them);
+    any other passage is split into sentences here.
+    """
+    if not question.terms or not passages:
         return []
+    key = (question, frozenset(passages))
+    if _memo is not None and _memo[0] == key and _memo[1] >= limit:
+        return _memo[2][:limit]  # the same ranking, asked for again (to order, then to answer)
+    ranked = _rank(question, passages, limit)
+    globals()["_memo"] = (key, limit, ranked)
+    return ranked
+
+
+_memo: tuple[tuple[Question, frozenset[Passage]], int, list[Candidate]] | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A sentence scored on everything but its answer type (the costly part, done lazily)."""
+
+    unit: _Unit
+    partial: float
+    local: float
+    sentence: float
+    focus: float
+    article: float
+    missing_keys: int
+    missing_words: int
+
+
+def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[Candidate]:
     units: list[_Unit] = []
     for order, p in enumerate(passages):
-        for text in sentences(p.text) or ([p.text.strip()] if p.text.strip() else []):
-            units.append(_Unit(p, order, text, stem_set(text)))
+        texts = [p.text] if p.position >= 0 else sentences(p.text) or [p.text.strip()]
+        units += [_Unit(p, order, t, stem_set(t)) for t in texts if t.strip()]
     if not units:
         return []
     weights = _weights(question, units)
@@ -151,8 +183,7 @@ def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> li
     by_article: dict[str, list[_Unit]] = defaultdict(list)
     for u in units:
         by_article[u.passage.article_id].append(u)
-    one_article = len(by_article) == 1
-    candidates: list[Candidate] = []
+    pending: list[_Pending] = []
     for group in by_article.values():
         group.sort(key=lambda u: (u.passage.position, u.order))
         # What the story is about goes without saying in each of its sentences: the words of
@@ -194,32 +225,61 @@ def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> li
                 )
                 extra += w * credit
                 focus += min(credit, NEIGHBOUR_CREDIT) * focus_weights.get(s, 0.0)
-            typed, type_score = _type_score(question, u.text)
-            features = Features(
-                local=(own + extra) / total,
-                sentence=own / total,
-                focus=focus / focus_total if focus_total else 1.0,
-                article=article_cover,
-                missing_keys=missing_keys,
-                missing_words=missing_words,
-                typed=typed,
-                type_score=type_score,
-                tense_clash=question.past and _FUTURE.search(u.text) is not None,
-                yesno=question.kind == "yesno",
-                one_article=one_article,
-                prior=min(max(u.passage.score, 0.0), 1.0),
+            local = (own + extra) / total
+            prior = min(max(u.passage.score, 0.0), 1.0)
+            pending.append(
+                _Pending(
+                    unit=u,
+                    partial=local + ARTICLE_WEIGHT * article_cover + PRIOR_WEIGHT * prior,
+                    local=local,
+                    sentence=own / total,
+                    focus=focus / focus_total if focus_total else 1.0,
+                    article=article_cover,
+                    missing_keys=missing_keys,
+                    missing_words=missing_words,
+                )
             )
-            score = (
-                features.local
-                + ARTICLE_WEIGHT * article_cover
-                + TYPE_BONUS * type_score
-                - (TYPE_PENALTY if typed and not type_score else 0.0)
-                + PRIOR_WEIGHT * features.prior
-            )
-            candidates.append(Candidate(u.passage, u.text, score, features))
-    candidates.sort(key=lambda c: -c.score)
-    top = candidates[:limit]
-    return [replace(c, features=replace(c.features, margin=_margin(c, candidates))) for c in top]
+    return _complete(question, pending, limit, one_article=len(by_article) == 1)
+
+
+def _complete(question: Question, pending: list[_Pending], limit: int, one_article: bool) -> list[Candidate]:
+    """Add the answer type to the most promising sentences only: branch and bound on the
+    best score a sentence could still reach, until neither the top ``limit`` nor the best
+    sentence of another article (for the margin) can change."""
+    typed = question.kind in _TYPED or (question.kind == "what" and bool(question.stems & _QUOTE_VERBS))
+    bonus = TYPE_BONUS if typed else 0.0
+    pending.sort(key=lambda x: -x.partial)
+    done: list[Candidate] = []  # best first
+    for x in pending:
+        bound = x.partial + bonus  # no sentence left can score more than this
+        if len(done) >= limit and bound < done[limit - 1].score and (
+            one_article or bound <= _best_elsewhere(done)
+        ):
+            break
+        _, type_score = _type_score(question, x.unit.text)
+        score = x.partial + TYPE_BONUS * type_score - (TYPE_PENALTY if typed and not type_score else 0.0)
+        features = Features(
+            local=x.local,
+            sentence=x.sentence,
+            focus=x.focus,
+            article=x.article,
+            missing_keys=x.missing_keys,
+            missing_words=x.missing_words,
+            typed=typed,
+            type_score=type_score,
+            tense_clash=question.past and _FUTURE.search(x.unit.text) is not None,
+            yesno=question.kind == "yesno",
+            one_article=one_article,
+            prior=min(max(x.unit.passage.score, 0.0), 1.0),
+        )
+        insort(done, Candidate(x.unit.passage, x.unit.text, score, features), key=lambda c: -c.score)
+    return [replace(c, features=replace(c.features, margin=_margin(c, done))) for c in done[:limit]]
+
+
+def _best_elsewhere(done: Sequence[Candidate]) -> float:
+    """The best score outside the leading sentence's article (what its margin is taken from)."""
+    top = done[0].passage.article_id
+    return next((c.score for c in done if c.passage.article_id != top), float("-inf"))
 
 
 def _margin(c: Candidate, ranked: Sequence[Candidate]) -> float:

@@ -308,5 +308,6 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if is_content(w)]
 
 
+@functools.lru_cache(maxsize=20_000)  # the same articles' sentences come back question after question
 def stem_set(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text) if is_content(w))
