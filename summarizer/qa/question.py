@@ -71,6 +71,21 @@ _POSSESSIVE = frozenset(("his", "their", "its", "hers", "theirs"))
 _PRONOUNS = _MALE | _FEMALE | _PLURAL | _THING
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 _CALENDAR = MONTHS | WEEKDAYS
+_TITLES = frozenset(
+    "mr mrs ms miss dr prof professor sir dame lord lady rev father sister brother mayor governor "
+    "senator councillor captain general colonel sergeant prime foreign home deputy former "
+    "chancellor commerce treasury defence defense interior justice health education".split()
+)
+# Words in the names of bodies and places rather than people.
+_BODY_WORDS = frozenset(
+    (
+        "council party government ministry department university club united city county association "
+        "committee court police school college hospital agency authority office group company house "
+        "street road state national international federal royal bank union league conference "
+        "commission parliament assembly senate congress board trust fund service services airport "
+        "station port river lake mountain island north south east west new"
+    ).split()
+)
 _NOT_NAMES = STOPWORDS | _AUX | _QUESTION_WORDS | _CALENDAR
 
 
@@ -248,7 +263,8 @@ def resolve(question: str, history: Sequence[Turn], subject: str | None = None) 
     if possessive and names_in(" ".join(tokens[:i]), question=True):
         return text  # "Where will Veltra build its factory?": its = the question's own name
     # "he"/"she" may mean the thread's main person; "it"/"they" only something said before.
-    referent = _referent(previous, subject if word in _MALE | _FEMALE else None)
+    person = word in _MALE | _FEMALE
+    referent = _referent(previous, subject if person else None, person)
     if referent is None:
         return text
     tail = raw[len(raw.rstrip("?,.!")) :]
@@ -256,13 +272,39 @@ def resolve(question: str, history: Sequence[Turn], subject: str | None = None) 
     return " ".join(tokens)
 
 
-def _referent(previous: Turn | None, subject: str | None) -> str | None:
-    if previous is not None:
-        for source in (previous.question, previous.answer or ""):
-            names = names_in(clean(source), question=source is previous.question)
-            if names:
-                return max(names[:3], key=lambda n: len(n.split()))
+def _referent(previous: Turn | None, subject: str | None, person: bool) -> str | None:
+    """Whom a pronoun means: a name from the previous question, else from its answer. For
+    "he"/"she" a person's name ("Sophie Marchetti") beats a place or body ("Northmere")."""
+    if previous is None:
+        return subject
+    asked = names_in(clean(previous.question), question=True)
+    told = names_in(clean(previous.answer or ""))
+    if person:
+        for names in (asked, told):
+            people = [_untitled(n) for n in names if _looks_like_a_person(n)]
+            if people:
+                return people[0]
+    if asked:
+        return max(asked[:3], key=lambda n: len(n.split()))
+    if told and not person:
+        return told[0]
     return subject
+
+
+def _untitled(name: str) -> str:
+    """ "Owner Priya Nandi" → "Priya Nandi": the role is not part of the name."""
+    parts = name.split()
+    while len(parts) > 2 and (
+        parts[0].casefold().rstrip(".") in _TITLES or parts[0].casefold() in _PERSON_NOUNS
+    ):
+        parts.pop(0)
+    return " ".join(parts)
+
+
+def _looks_like_a_person(name: str) -> bool:
+    """Two or more words, none of them the kind that names a body or a place."""
+    parts = name.split()
+    return len(parts) >= 2 and not any(p.casefold() in _BODY_WORDS for p in parts) and not name.isupper()
 
 
 def _followed_by_noun(tokens: Sequence[str], i: int) -> bool:

@@ -75,9 +75,9 @@ _LOCATIVE = re.compile(
     r"visit(?:ed|ing|s)?|based in|held in)\s+(?:the\s+)?(?:[a-z]+\s+)?)$"
 )
 # What will, may or is meant to happen (not what did).
-_FUTURE = re.compile(
-    r"(?i:\b(?:will|could|might|may|shall|(?:is|are|was|were) (?:expected|due|set|likely|planning|hoping) to|"
-    r"plans? to|hopes? to|aims? to|intends? to|wants? to|seeks? to|(?:is|are) to)\b)"
+_FUTURE = re.compile(  # lower case: "May" the month is no modal
+    r"\b(?:will|could|might|may|shall|(?:is|are|was|were) (?:expected|due|set|likely|planning|hoping) to|"
+    r"plans? to|hopes? to|aims? to|intends? to|wants? to|seeks? to|(?:is|are) to)\b"
 )
 _TYPED = frozenset(("who", "which", "where", "when", "number", "why"))
 _QUOTED = re.compile(r"[\"“‘'][^\"”’']{2,80}[\"”’']")
@@ -252,8 +252,10 @@ def _complete(question: Question, pending: list[_Pending], limit: int, one_artic
     done: list[Candidate] = []  # best first
     for x in pending:
         bound = x.partial + bonus  # no sentence left can score more than this
-        if len(done) >= limit and bound < done[limit - 1].score and (
-            one_article or bound <= _best_elsewhere(done)
+        if (
+            len(done) >= limit
+            and bound < done[limit - 1].score
+            and (one_article or bound <= _best_elsewhere(done))
         ):
             break
         _, type_score = _type_score(question, x.unit.text)
