@@ -41,7 +41,6 @@ MIN_SEARCH_WORDS = 2
 COUNT_TTL_S = 60.0
 FREQUENCY_CACHE = 20_000
 FOCUS_PRIOR = 1.0
-OTHER_PRIOR = 0.7  # the best search hit's prior when there is a focus article
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +92,9 @@ class QuestionAnswerer:
             if focus is not None:
                 answer = await self._answer(resolved, q, [(focus, FOCUS_PRIOR)], history)
             if answer.answer is None:
+                # The thread's article has had its say: the rest of what is in scope now.
                 found = await self._search(q, scope, exclude=focus.rowid if focus else None)
-                weighted = _priors(found, top=OTHER_PRIOR if focus else 1.0)
-                if focus is not None:
-                    weighted.insert(0, (focus, FOCUS_PRIOR))
+                weighted = _priors(found, top=1.0)
                 if weighted:
                     answer = await self._answer(resolved, q, weighted, history)
         if scope.thread_key:

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from summarizer.answer import Turn
-from summarizer.qa.text import FRAME_WORDS, MONTHS, STOPWORDS, WEEKDAYS, is_content, squash, stem, words
+from summarizer.qa.text import (
+    FRAME_WORDS,
+    MONTHS,
+    PAST_FORMS,
+    STOPWORDS,
+    WEEKDAYS,
+    is_content,
+    squash,
+    stem,
+    words,
+)
 
 # "which" asks for a named thing ("Which club …?"), answered like "who" by a name.
 Kind = Literal["who", "which", "where", "when", "number", "why", "how", "what", "yesno"]
@@ -34,7 +44,11 @@ _LEAD = re.compile(r"^(?:(?:and|but|so|ok|okay|also|then|well|hey|hi|please|brie
 _ELLIPSIS = re.compile(
     r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??$|^and\s+(?P<y>[^?]{1,60}?)\s*\?$", re.I
 )
-_CAP_WORD = r"(?:[A-Z](?:\.[A-Z])+\.?|[A-Z][\w'’\-]*)"
+# A capitalised word ("iPhone" and "eBay" too); a possessive ends a name ("Google's AutoLink" is two).
+_CAP_WORD = (
+    r"(?:[A-Z](?:\.[A-Z])+\.?|(?:[A-Z]|[a-z]{1,2}[A-Z])[\w\-]*(?:['’](?!s\b)\w+)*"
+    r"(?:['’]s\b(?!\s+[A-Z]))?)"
+)
 _NAME_LINK = r"(?:of|for|de|da|van|von|al|bin|of the)"
 _NAME_RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_NAME_LINK}\s+)?{_CAP_WORD})*(?:\s\d{{1,2}}\b(?![.,:]\d))?")
 _NUMBER = re.compile(r"\d")
@@ -58,7 +72,7 @@ _NUMBER_NOUNS = frozenset(
     "percentage percent proportion share price cost amount number figure total sum fee salary "
     "fine score rate value size age budget turnout majority margin population attendance "
     "temperature distance height weight capacity revenue revenues profit profits income loss "
-    "losses debt deficit growth inflation unemployment bill bail ransom tally toll".split()
+    "losses debt deficit growth inflation unemployment bill bail ransom tally toll sentence".split()
 )
 _AUX = frozenset(
     "is are was were do does did will would can could has have had should shall may might must".split()
@@ -68,6 +82,7 @@ _FEMALE = frozenset(("she", "her", "hers", "herself"))
 _PLURAL = frozenset(("they", "them", "their", "theirs"))
 _THING = frozenset(("it", "its"))
 _POSSESSIVE = frozenset(("his", "their", "its", "hers", "theirs"))
+_DETERMINERS = frozenset(("the", "a", "an", "its", "his", "her", "their", "this", "that", "these", "those"))
 _PRONOUNS = _MALE | _FEMALE | _PLURAL | _THING
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 _CALENDAR = MONTHS | WEEKDAYS
@@ -104,6 +119,7 @@ class Question:
     terms: tuple[Term, ...]
     names: tuple[str, ...]  # capitalised names in the question ("Gina Raimondo", "UKIP")
     past: bool = False  # asks what happened ("did", "was", a past-tense verb), not what will
+    verb: str | None = None  # stem of the action asked about ("leave" in "When did X leave Y?")
 
     @property
     def stems(self) -> frozenset[str]:
@@ -149,7 +165,48 @@ def analyse(question: str) -> Question:
         terms[s] = Term(s, word, weight, key)
         if len(terms) >= MAX_TERMS:
             break
-    return Question(text, _kind(lowered), tuple(terms.values()), names, _asks_past(lowered))
+    verb = _main_verb(tokens, lowered, name_stems)
+    return Question(text, _kind(lowered), tuple(terms.values()), names, _asks_past(lowered), verb)
+
+
+def _main_verb(tokens: Sequence[str], lowered: Sequence[str], name_stems: set[str]) -> str | None:
+    """The action a question asks about, found by position, without a tagger: the word after
+    "who" ("Who won …") or after "which films" ("Which films hurt …"), or the first ordinary
+    word after the auxiliary and its subject ("When did Jose Mourinho leave Chelsea?")."""
+    start = next((i for i, w in enumerate(lowered) if w in _QUESTION_WORDS), None)
+    if start is None:
+        return None
+    i = start + 1
+    if (
+        i < len(lowered)
+        and lowered[start] == "how"
+        and lowered[i] in ("many", "much", "long", "old", "far", "big", "often")
+    ):
+        i += 1
+    if i < len(lowered) and lowered[start] in ("which", "what", "how") and lowered[i] not in _AUX:
+        i += 1  # "Which films hurt …", "How many hunts met …": past the noun asked about
+    if i >= len(lowered):
+        return None
+    if lowered[i] not in _AUX:
+        word = lowered[i]
+        return None if word in STOPWORDS or not word.isalpha() else _verb_stem(word)
+    if lowered[i] in ("is", "are", "was", "were") and lowered[start] in ("who", "what", "which"):
+        return None  # "Who is the chairman …?" asks for a name, not an action
+    for j in range(i + 1, len(lowered)):
+        word = lowered[j]
+        if word in STOPWORDS or word in _AUX or tokens[j][:1].isupper() or not word.isalpha():
+            continue
+        if stem(tokens[j]) in name_stems:
+            continue
+        before = lowered[j - 1]
+        if j + 1 < len(lowered) and (before in _DETERMINERS or before.endswith(("'s", "’s"))):
+            continue  # "did the council …", "did Nestle's sales …": a noun; the verb comes later
+        return _verb_stem(word)
+    return None
+
+
+def _verb_stem(word: str) -> str | None:
+    return None if word in FRAME_WORDS or word in _AUX else stem(word)
 
 
 def _asks_past(lowered: Sequence[str]) -> bool:
@@ -158,7 +215,7 @@ def _asks_past(lowered: Sequence[str]) -> bool:
     ):
         return False
     return any(w in ("did", "was", "were", "had") for w in lowered) or any(
-        w.endswith("ed") and len(w) > 4 for w in lowered[1:3]
+        (w.endswith("ed") and len(w) > 4) or w in PAST_FORMS for w in lowered[1:4]
     )
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from summarizer.answer import Passage
 from summarizer.qa.question import WORD_WEIGHT, Question, name_spans
-from summarizer.qa.text import content_stems, sentences, stem, stem_set
+from summarizer.qa.text import content_stems, name_stems, sentences, stem, stem_set
 
 TITLE_CREDIT = 0.85  # a question word in the article's topic (title, lead, main names), not in the sentence
 TOPIC_WORD_CREDIT = 0.5  # … for an ordinary word rather than a name or number
@@ -41,6 +41,9 @@ ARTICLE_WEIGHT = 0.25
 TYPE_BONUS = 0.35
 TYPE_PENALTY = 0.45
 PRIOR_WEIGHT = 0.2
+VERB_WEIGHT = 0.15  # the action asked about, said in the sentence
+LONG_WORDS = 40  # longer sentences (run-on captions) match many words by chance …
+LENGTH_PENALTY = 0.2  # … so they lose up to this much
 MIN_WORDS = 5  # shorter "sentences" (datelines, "Veritas?") are context, never an answer
 TOPIC_MENTIONS = 3  # a name of the question in this many sentences is what the article is about
 NEAR_CHARS = 60  # an answer this close to the question's words is likely the one asked for
@@ -60,7 +63,7 @@ _DATE = re.compile(
     r"(?:days?|weeks?|months?|years?)))\b"
 )
 _NUMBER = re.compile(
-    r"[£$€¥]?\d[\d,.]*\w*%?|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?<!\w)[£$€¥]?\d[\d,.]*\w*%?|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter|"
     r"double|twice|treble|triple)\b|per\s?cent)"
@@ -104,6 +107,8 @@ class Features:
     local: float  # share of the question's weight the sentence and its surroundings cover
     sentence: float  # share the sentence covers by itself
     focus: float  # share of the words not in the article's title that the sentence (+ next door) covers
+    predicate: float  # share of the question's ordinary telling words (not names) in the sentence itself
+    verb: float  # the action asked about: in the sentence 1, next door 0.5, nowhere 0 (1 if none)
     article: float  # share its whole article (as given) covers
     missing_keys: int  # names and numbers of the question its article never mentions
     missing_words: int  # other telling words of the question its article never uses
@@ -113,7 +118,7 @@ class Features:
     yesno: bool  # a yes/no question
     one_article: bool  # the passages all come from one article (a question in its thread)
     prior: float  # the retrieval's score for its article, 0..1
-    margin: float = 0.0  # its score minus the best score in any other article (1 when alone)
+    margin: float = 0.0  # its score minus the best in any other article (alone: the next sentence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +165,8 @@ class _Pending:
     local: float
     sentence: float
     focus: float
+    predicate: float
+    verb: float
     article: float
     missing_keys: int
     missing_words: int
@@ -177,6 +184,8 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
     keys = {t.stem for t in question.terms if t.key}
     telling = {t.stem for t in question.terms if not t.key and t.weight >= WORD_WEIGHT}
     frame = {t.stem for t in question.terms if t.weight < WORD_WEIGHT}
+    telling_total = sum(weights[s] for s in telling)
+    verb = question.verb
     name_parts = [p for p in (frozenset(stem_set(n)) for n in question.names) if len(p) > 1]
     phrases = [p for p in (tuple(content_stems(n)) for n in question.names) if len(p) > 1]
 
@@ -196,7 +205,8 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
         topic = title | group[0].stems | frequent
         article_stems = topic.union(*(u.stems for u in group))
         article_cover = _cover(weights, article_stems) / total
-        missing_keys = len(keys - article_stems) + sum(
+        written = name_stems(group[0].passage.title).union(*(name_stems(u.text) for u in group))
+        missing_keys = len(keys - written) + sum(
             1 for phrase in phrases if set(phrase) <= article_stems and not _has_phrase(phrase, group)
         )
         missing_words = len(telling - article_stems)
@@ -211,11 +221,12 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
             near = before | after
             pronoun = present_keys if _PRONOUN.search(u.text) else frozenset()
             partial = {s for name in name_parts if name & u.stems for s in name} & article_stems
-            own = extra = focus = 0.0
+            own = extra = focus = predicate = 0.0
             for s, w in weights.items():
                 if s in u.stems:
                     own += w
                     focus += focus_weights.get(s, 0.0)
+                    predicate += w if s in telling else 0.0
                     continue
                 credit = max(
                     (TITLE_CREDIT if s in keys else TOPIC_WORD_CREDIT) if s in topic else 0.0,
@@ -227,13 +238,21 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
                 focus += min(credit, NEIGHBOUR_CREDIT) * focus_weights.get(s, 0.0)
             local = (own + extra) / total
             prior = min(max(u.passage.score, 0.0), 1.0)
+            verb_score = 1.0 if verb is None or verb in u.stems else 0.5 if verb in near else 0.0
+            length = len(u.text.split())
             pending.append(
                 _Pending(
                     unit=u,
-                    partial=local + ARTICLE_WEIGHT * article_cover + PRIOR_WEIGHT * prior,
+                    partial=local
+                    + ARTICLE_WEIGHT * article_cover
+                    + PRIOR_WEIGHT * prior
+                    + VERB_WEIGHT * verb_score
+                    - min(LENGTH_PENALTY, LENGTH_PENALTY * max(0, length - LONG_WORDS) / LONG_WORDS),
                     local=local,
                     sentence=own / total,
                     focus=focus / focus_total if focus_total else 1.0,
+                    predicate=predicate / telling_total if telling_total else 1.0,
+                    verb=verb_score,
                     article=article_cover,
                     missing_keys=missing_keys,
                     missing_words=missing_words,
@@ -264,6 +283,8 @@ def _complete(question: Question, pending: list[_Pending], limit: int, one_artic
             local=x.local,
             sentence=x.sentence,
             focus=x.focus,
+            predicate=x.predicate,
+            verb=x.verb,
             article=x.article,
             missing_keys=x.missing_keys,
             missing_words=x.missing_words,
@@ -285,8 +306,11 @@ def _best_elsewhere(done: Sequence[Candidate]) -> float:
 
 
 def _margin(c: Candidate, ranked: Sequence[Candidate]) -> float:
-    """How far ``c`` stands above the best sentence of every other article (ambiguity)."""
+    """How far ``c`` stands above the best sentence of every other article (ambiguity); with
+    one article only, above the next best sentence of it."""
     other = next((o.score for o in ranked if o.passage.article_id != c.passage.article_id), None)
+    if other is None:
+        other = next((o.score for o in ranked if o is not c), None)
     return 1.0 if other is None else min(max(c.score - other, -1.0), 1.0)
 
 

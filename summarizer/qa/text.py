@@ -122,7 +122,7 @@ FRAME_WORDS = frozenset(
         "kind type sort thing things exactly actually really according expected know known "
         "describe described call called think thought plan planned much many long far old often "
         "big large amount number time times year years day days date moment place take took "
-        "taken taking part new"
+        "taken taking part new want wants wanted need needs needed try tried"
     ).split()
 )
 
@@ -232,6 +232,9 @@ _IRREGULAR = {
     for form in forms.split()
 }
 
+# Irregular past tenses (and participles), which say a question asks what happened.
+PAST_FORMS = frozenset(f for f, base in _IRREGULAR.items() if base not in ("child", "man", "woman", "person"))
+
 # Words that say the same thing in news questions and news text. General English only.
 _SYNONYM_GROUPS = (
     "travel trip journey tour",
@@ -311,3 +314,12 @@ def content_stems(text: str) -> list[str]:
 @functools.lru_cache(maxsize=20_000)  # the same articles' sentences come back question after question
 def stem_set(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text) if is_content(w))
+
+
+@functools.lru_cache(maxsize=20_000)
+def name_stems(text: str) -> frozenset[str]:
+    """Stems of the words written as names (capitalised, or "iPhone"), and of numbers: where a
+    name asked about must be found ("Avatar" the film is not "avatar" the picture)."""
+    return frozenset(
+        stem(w) for w in words(text) if w[:1].isupper() or w[:1].isdigit() or (w[1:3] != w[1:3].lower())
+    )

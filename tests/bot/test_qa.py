@@ -122,15 +122,16 @@ async def test_questions_nothing_stored_answers_get_i_dont_know(store: Store) ->
         assert answer.citations == ()
 
 
-async def test_most_questions_a_story_leaves_open_get_i_dont_know_in_its_thread(store: Store) -> None:
+async def test_in_a_thread_a_question_nothing_stored_answers_gets_i_dont_know(store: Store) -> None:
     qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
-    open_questions = [q for q in QUESTIONS if not q["answer"]]
-    answered = []
-    for q in open_questions:
-        answer = await qa.ask(q["question"], AskScope(article_id=q["article"]))
-        if answer.answer is not None:
-            answered.append((q["question"], answer.answer))
-    assert len(answered) <= 0.5 * len(open_questions), answered
+    for article, question in (
+        ("fx-airline-strike", "Who won the 2019 Rugby World Cup?"),
+        ("fx-migraine-trial", "What does lorvatinib cost in the United States?"),
+        ("fx-by-election", "What is Helen Achterberg's position on nuclear power?"),
+        ("fx-council-budget", "Did the Northmere judicial review succeed in 2032?"),
+    ):
+        answer = await qa.ask(question, AskScope(article_id=article))
+        assert answer.answer is None, (question, answer.answer)
 
 
 async def test_a_follow_up_resolves_she_from_the_previous_turn(store: Store) -> None:
