@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/qa.py --scale 50000
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

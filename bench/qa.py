@@ -405,6 +405,7 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 async def latency(path: Path, items: list[Item], rounds: int) -> None:
+    at_start = rss_mb()
     store = await Store.open(path)
     try:
         count = await store.articles.count()
@@ -430,8 +431,8 @@ async def latency(path: Path, items: list[Item], rounds: int) -> None:
             "(target p95 <= 150 ms)"
         )
         print(
-            f"memory: {before:.0f} MB before the questions, {after:.0f} MB after: "
-            f"growth {after - before:+.1f} MB (target <= 100 MB)"
+            f"memory: {at_start:.0f} MB before opening the store, {before:.0f} MB after 10 questions, "
+            f"{after:.0f} MB after all: growth {after - at_start:+.1f} MB (target <= 100 MB)"
         )
     finally:
         await store.close()
