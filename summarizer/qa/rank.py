@@ -146,14 +146,17 @@ def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> li
     if not question.terms or not passages:
         return []
     key = (question, frozenset(passages))
-    if _memo is not None and _memo[0] == key and _memo[1] >= limit:
-        return _memo[2][:limit]  # the same ranking, asked for again (to order, then to answer)
+    last = _last_ranking[0] if _last_ranking else None
+    if last is not None and last[0] == key and last[1] >= limit:
+        return last[2][:limit]  # the same ranking asked for again (the bot orders, the backend answers)
     ranked = _rank(question, passages, limit)
-    globals()["_memo"] = (key, limit, ranked)
+    _last_ranking[:] = [(key, limit, ranked)]
     return ranked
 
 
-_memo: tuple[tuple[Question, frozenset[Passage]], int, list[Candidate]] | None = None
+# The most recent ranking (one entry): asking the same question of the same passages twice in a
+# row is the rule, not the exception.
+_last_ranking: list[tuple[tuple[Question, frozenset[Passage]], int, list[Candidate]]] = []
 
 
 @dataclass(slots=True)
