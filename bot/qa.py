@@ -38,6 +38,7 @@ LLM_PASSAGES = 24  # best sentences moved to the front (an LLM reads only the fi
 RECENCY_WEIGHT = 0.2
 COMMON_SHARE = 0.15  # a word in more of the stored articles than this is too common to search by
 MIN_SEARCH_WORDS = 2
+SMALL_STORE = 500  # fewer articles than this: search by every word
 COUNT_TTL_S = 60.0
 FREQUENCY_CACHE = 20_000
 FOCUS_PRIOR = 1.0
@@ -193,6 +194,8 @@ class QuestionAnswerer:
             row = await self._store.db.fetchone("SELECT COUNT(*) FROM articles")
             self._articles = int(row[0]) if row else 0
             self._counted_at = now
+        if self._articles < SMALL_STORE:
+            return list(words)  # a small index is quick to search by every word
         limit = COMMON_SHARE * self._articles
         rare: list[str] = []
         common: list[str] = []
