@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/scheduler.py
+	$(BIN)/python bench/qa.py --scale 50000
 
 # Maintainers: re-resolve the hash-pinned locks after changing pins in pyproject.toml.
 lock:

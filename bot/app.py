@@ -21,7 +21,7 @@ from bot.adapters.console import ConsoleChat
 from bot.ingest.fetch import Fetcher, Resolver
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.offline_ingest import OfflineIngest
-from bot.qa import ExtractiveAnswerBackend, QuestionAnswerer
+from bot.qa import QuestionAnswerer
 from bot.scheduler import Scheduler
 from bot.service import Ingest, Service
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
 from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig, Usage
 from summarizer.local import LocalBackend
+from summarizer.qa import ExtractiveAnswerBackend
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""``briefbot`` command line: ``run | brief | ingest | feeds | doctor`` (more arrive with their issues).
+"""``briefbot`` command line: ``run | brief | ingest | feeds | ask | doctor``.
 
 Every command takes ``--config PATH`` before or after its name.
 """
@@ -19,10 +19,12 @@ from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
 from bot.render.text import render_brief
 from bot.settings import Settings, load_settings, parse_duration
+from summarizer.answer import Answer
 from summarizer.brief import Article, Brief
-from summarizer.errors import BriefbotError, SummarizeError
+from summarizer.errors import BriefbotError, ConfigError, SummarizeError
 
 if TYPE_CHECKING:
+    from bot.qa import AskScope
     from bot.store import Feed
 
 log = logging.getLogger("briefbot")
@@ -87,6 +89,24 @@ def build_parser() -> argparse.ArgumentParser:
     enable = actions.add_parser("enable", parents=[common], help="re-enable a disabled feed")
     enable.add_argument("id", type=int, metavar="ID")
     feeds.set_defaults(handler=cmd_feeds)
+    ask = commands.add_parser(
+        "ask",
+        parents=[common],
+        help="answer a question from the stored articles, with citations",
+        description="Answer from what Briefbot has stored (see briefbot ingest). QUESTION may be - "
+        'to read one question per line from stdin: a JSON object {"question", "thread"} (thread '
+        "optional) or plain text; everything is loaded once and one answer printed per line.",
+    )
+    ask.add_argument("question", metavar="QUESTION", help="the question, or - for stdin")
+    ask.add_argument("--json", action="store_true", help='JSON: {"answer", "citations": [...], "confidence"}')
+    ask.add_argument(
+        "--thread", metavar="ARTICLE_ID", help="ask about this article first (its brief's thread)"
+    )
+    ask.add_argument("--backend", choices=("local", "llm"), help="override [summarizer] backend")
+    ask.add_argument(
+        "--conversation", metavar="KEY", help="remember the turns under KEY, so follow-ups see them"
+    )
+    ask.set_defaults(handler=cmd_ask)
 
     doctor = commands.add_parser("doctor", parents=[common], help="check settings, model and environment")
     doctor.set_defaults(handler=cmd_doctor)
@@ -336,6 +356,90 @@ def _span(seconds: int) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    if args.backend:
+        settings = settings.replace("summarizer", backend=args.backend)
+    path = settings.store.path
+    if path != ":memory:" and not Path(path).is_file():
+        raise ConfigError(f"nothing is stored yet: no database at {path} (add articles with briefbot ingest)")
+    return asyncio.run(_ask(args, settings))
+
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_answer_backend, open_llm
+    from bot.qa import AskScope, QuestionAnswerer
+    from bot.store import Store
+    from summarizer.qa import ExtractiveAnswerBackend
+
+    store = await Store.open(settings.store.path)
+    try:
+        async with open_llm(settings) as llm:
+            qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
+            if args.question != "-":
+                scope = AskScope(thread_key=args.conversation, article_id=args.thread)
+                _print_answer(await qa.ask(args.question, scope), args.json, sys.stdout)
+                return 0
+            for line in sys.stdin:
+                if not line.strip():
+                    continue
+                try:
+                    question, scope = _ask_line(line, args)
+                except ValueError as exc:
+                    _print_ask_error(str(exc), args.json, sys.stdout)
+                    continue
+                _print_answer(await qa.ask(question, scope), args.json, sys.stdout)
+    finally:
+        await store.close()
+    return 0
+
+
+def _ask_line(line: str, args: argparse.Namespace) -> tuple[str, AskScope]:
+    """One stdin line: ``{"question", "thread"?, "conversation"?}`` or a plain question."""
+    from bot.qa import AskScope
+
+    text = line.strip()
+    if not text.startswith("{"):
+        return text, AskScope(thread_key=args.conversation, article_id=args.thread)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not a JSON object: {exc.msg}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+        raise ValueError('each line needs {"question": "…"} (and optionally "thread")')
+    thread = data.get("thread", args.thread)
+    conversation = data.get("conversation", args.conversation)
+    if thread is not None and not isinstance(thread, str | int):
+        raise ValueError('"thread" must be an article id')
+    if conversation is not None and not isinstance(conversation, str):
+        raise ValueError('"conversation" must be a string')
+    article = None if thread is None or thread == "" else str(thread)
+    return data["question"], AskScope(thread_key=conversation or None, article_id=article)
+
+
+def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    elif answer.answer is None:
+        out.write("I don't know: nothing I have read answers that.\n\n")
+    else:
+        lines = [answer.answer]
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.title or c.id, c.url) if x)
+            quoted = "" if c.quote in answer.answer else f'"{c.quote}" '
+            lines.append(f"  — {quoted}({where})")
+        out.write("\n".join(lines) + "\n\n")
+    out.flush()
+
+
+def _print_ask_error(message: str, as_json: bool, out: TextIO) -> None:
+    print(f"briefbot: {message}", file=sys.stderr)
+    if as_json:  # keep one line out per question in
+        out.write(json.dumps({"answer": None, "citations": [], "confidence": 0.0, "error": message}) + "\n")
+        out.flush()
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,6 +22,9 @@ class Passage:
     source: str | None = None
     published: str | None = None
     score: float = 0.0  # retrieval score (higher is better); backends may re-rank
+    # Where the passage sits in its article (sentence number), so a backend can read the
+    # sentences around it; -1 when unknown.
+    position: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.store.articles import ArticleRepo, ArticleState, NewArticle, StoredArticle, content_hash
 from bot.store.channels import Channel, ChannelRepo, DigestSchedule, Subscription
+from bot.store.conversations import ConversationRepo, StoredTurn
 from bot.store.db import Database
 from bot.store.feeds import Feed, FeedRepo
 
@@ -19,6 +20,7 @@ __all__ = [
     "ArticleState",
     "Channel",
     "ChannelRepo",
+    "ConversationRepo",
     "Database",
     "DigestSchedule",
     "Feed",
@@ -26,6 +28,7 @@ __all__ = [
     "NewArticle",
     "Store",
     "StoredArticle",
+    "StoredTurn",
     "Subscription",
     "content_hash",
 ]
@@ -37,6 +40,7 @@ class Store:
         self.feeds = FeedRepo(db)
         self.articles = ArticleRepo(db)
         self.channels = ChannelRepo(db)
+        self.conversations = ConversationRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

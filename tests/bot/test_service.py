@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.qa import ExtractiveAnswerBackend, QuestionAnswerer
+from bot.qa import QuestionAnswerer
 from bot.render.text import render
 from bot.replies import (
     AnswerReply,
@@ -29,6 +29,7 @@ from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
 from summarizer.local import LocalBackend
+from summarizer.qa import ExtractiveAnswerBackend
 from tests.bot.chat_helpers import settings_for
 from tests.fakes.feed_site import FeedSite, rss
 from tests.fakes.ingest import LoopbackIngest
