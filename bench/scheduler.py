@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.offline_ingest import PollReport  # noqa: E402
+from bot.ingest.pipeline import PollReport  # noqa: E402
 from bot.replies import ChannelRef, Platform, Reply  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -76,7 +76,7 @@ def rss_mb() -> float:
 
 class NoIngest:
     async def poll_feeds(self, only_due: bool = True) -> PollReport:
-        return PollReport()
+        return PollReport(feeds_polled=0, feeds_failed=0, new_articles=0, briefed=0, failed=0)
 
     async def process_queue(self) -> int:
         return 0

@@ -20,10 +20,9 @@ import httpx
 from bot.adapters.console import ConsoleChat
 from bot.ingest.fetch import Fetcher, Resolver
 from bot.ingest.pipeline import Ingestor, Progress
-from bot.offline_ingest import OfflineIngest
 from bot.qa import QuestionAnswerer
 from bot.scheduler import Scheduler
-from bot.service import Ingest, Service
+from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
 from summarizer.answer import AnswerBackend
@@ -124,6 +123,7 @@ def make_ingestor(
     backend: BriefBackend,
     progress: Progress | None = None,
 ) -> Ingestor:
+    """The Ingestor, for ``briefbot run`` (scheduler and chat share it) and the command line."""
     return Ingestor(store, fetcher, backend, settings, progress=progress)
 
 
@@ -177,16 +177,6 @@ def record_llm_usage(settings: Settings, model: str, usage: Usage) -> None:
         log.warning("cannot record llm usage path=%s error=%s", path, exc)
 
 
-def make_ingest(store: Store, backend: BriefBackend, settings: Settings) -> Ingest:
-    """Ingestion for the running bot.
-
-    Until the ingestion work (``bot.ingest.pipeline.Ingestor`` with its safe ``Fetcher``) is
-    merged, an offline stand-in: pasted text and the bundled sample feed. The integration step
-    builds ``Ingestor(store, Fetcher(...), backend, settings)`` here instead.
-    """
-    return OfflineIngest(store, backend)
-
-
 def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM (or ``quit`` in the terminal)."""
     return asyncio.run(serve(settings, sys.stdin, sys.stdout))
@@ -201,11 +191,11 @@ async def serve(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     store = await Store.open(settings.store.path)
     backend: BriefBackend | None = None
     try:
-        async with open_llm(settings) as llm:
+        async with open_llm(settings) as llm, make_fetcher(settings) as fetcher:
             backend = make_backend(settings, llm)
             # Loading the spaCy model takes a moment: off the loop, so signals still work.
             name = await loop.run_in_executor(None, lambda: backend.name if backend else "")
-            ingest = make_ingest(store, backend, settings)
+            ingest = make_ingestor(settings, store, fetcher, backend)
             qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
             scheduler = Scheduler(store, ingest, settings)
             service = Service(store, ingest, qa, settings, schedules=scheduler)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.digest import FilterError, check_keywords, check_pattern
+from bot.ingest.canonical import canonical_url
 from bot.qa import AskScope
 from bot.replies import (
     AnswerReply,
@@ -35,7 +36,7 @@ from bot.replies import (
     Request,
     Source,
 )
-from bot.sample_feed import SAMPLE_NAMES, install_sample_feed
+from bot.sample_feed import SAMPLE_NAMES, is_local_feed, is_sample_feed, sample_feed_path
 from bot.scheduler import (
     collect_digest,
     describe_schedule,
@@ -51,7 +52,7 @@ from bot.store import Feed, Store
 from bot.store.channels import MODES, Channel, DigestSchedule, Mode, Subscription
 from summarizer.answer import Answer
 from summarizer.brief import Brief
-from summarizer.errors import BriefbotError
+from summarizer.errors import BriefbotError, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,9 @@ class Ingest(Protocol):
 
     async def ingest_text(self, text: str, title: str = "") -> IngestOutcome: ...
 
-    async def add_feed(self, url: str, interval_s: int | None = None) -> tuple[Feed, bool]: ...
+    async def add_feed(
+        self, url: str, interval_s: int | None = None, *, local_files: bool = False
+    ) -> tuple[Feed, bool]: ...
 
     async def poll_feeds(self, only_due: bool = True) -> Any: ...
 
@@ -222,7 +225,7 @@ class Service:
         try:
             return await self._dispatch(req, command)
         except BriefbotError as exc:
-            return ErrorReply(str(exc))
+            return ErrorReply(_sentence(str(exc)))
         except Exception:
             log.exception("command failed command=%s channel=%s", command.name or "brief", req.channel.key)
             return ErrorReply("Something went wrong on my side; it has been logged. Please try again later.")
@@ -235,7 +238,7 @@ class Service:
         try:
             return await self.answer(req, question)
         except BriefbotError as exc:
-            return ErrorReply(str(exc))
+            return ErrorReply(_sentence(str(exc)))
         except Exception:
             log.exception("question failed channel=%s", req.channel.key)
             return ErrorReply("Something went wrong on my side; it has been logged. Please try again later.")
@@ -400,10 +403,14 @@ class Service:
                 "Subscribe with /brief subscribe <feed-url>, or try /brief subscribe sample."
             )
         waiting = await self._store.articles.count("fetched") + await self._store.articles.count("new")
+        unread = sum(1 for s in subs if not s.feed_polled and not s.feed_disabled)
         text = "Nothing new since the last digest."
         if waiting:
             are = "articles are" if waiting != 1 else "article is"
             text += f" {waiting} {are} still being read; try again in a moment."
+        elif unread:
+            feeds = "feeds are" if unread != 1 else "feed is"
+            text += f" {unread} new {feeds} still being read; try again in a moment."
         return Confirmation(text)
 
     async def subscribe(self, req: Request, args: str) -> Reply:
@@ -425,7 +432,14 @@ class Service:
         if target.lower() in SAMPLE_NAMES:
             if not self._settings.feeds.sample_feed:
                 return ErrorReply("The sample feed is turned off here ([feeds] sample_feed = false).")
-            feed = await install_sample_feed(self._store, self._clock())
+            path = sample_feed_path()
+            if not path.is_file():
+                log.warning("sample feed missing path=%s", path.resolve())
+                return ErrorReply(
+                    "The sample feed is missing from this installation (config/sample-feed.xml)."
+                )
+            # The one local file a chat command may reach: the bot names it, not the user.
+            feed, _ = await self._ingest.add_feed(str(path), local_files=True)
         else:
             url = normalise_url(target)
             if url is None:
@@ -443,7 +457,7 @@ class Service:
         await self._changed(channel.key)
         if self._schedules is not None:
             self._schedules.wake()
-        name = feed.title or feed.url
+        name = feed.title or _feed_address(feed.url)
         text = (
             f"Subscribed this channel to {name} (subscription {sub.id})."
             if created
@@ -470,16 +484,18 @@ class Service:
             chosen = next((s for s in subs if s.id == int(target)), None)
         elif target:
             url = normalise_url(target)
-            wanted = {target.lower(), (url or "").lower()}
+            wanted = {target.lower(), (url or "").lower(), _canonical(url).lower()}
             chosen = next((s for s in subs if s.feed_url.lower() in wanted), None)
             if chosen is None and target.lower() in SAMPLE_NAMES:
-                chosen = next((s for s in subs if s.feed_url.lower() in SAMPLE_NAMES), None)
+                chosen = next((s for s in subs if is_sample_feed(s.feed_url)), None)
         if chosen is None:
             hint = "See the ids with /brief feeds." if subs else "This channel follows no feeds."
             what = f"no subscription {target[:40]}" if target else "which subscription to remove"
             return ErrorReply(f"This channel has {what}." if target else f"Tell me {what}.", hint=hint)
         await self._store.channels.unsubscribe(channel.key, chosen.id)
-        return Confirmation(f"Unsubscribed this channel from {chosen.feed_title or chosen.feed_url}.")
+        return Confirmation(
+            f"Unsubscribed this channel from {chosen.feed_title or _feed_address(chosen.feed_url)}."
+        )
 
     async def feeds(self, req: Request) -> Reply:
         channel = await self._channel(req)
@@ -491,15 +507,22 @@ class Service:
             title += f" — posting stopped: {channel.disabled_reason or 'the channel was unreachable'}"
         items = []
         for sub in subs:
-            detail = [sub.feed_url if sub.feed_title else ""]
+            detail = [_feed_address(sub.feed_url) if sub.feed_title else ""]
             if sub.keywords or sub.pattern:
                 detail.append("filter: " + _describe_filters(sub))
+            error = sub.feed_error
+            if error and is_local_feed(sub.feed_url):  # its errors name paths on the bot's machine
+                error = "the feed file cannot be read (the operator sees why in `briefbot feeds list`)"
             if sub.feed_disabled:
-                detail.append(f"feed disabled: {sub.feed_error or 'too many failures'}")
-            elif sub.feed_error:
-                detail.append(f"last error: {sub.feed_error}")
+                detail.append(f"feed disabled: {error or 'too many failures'}")
+            elif error:
+                detail.append(f"last error: {error}")
             items.append(
-                ListItem(str(sub.id), sub.feed_title or sub.feed_url, " · ".join(d for d in detail if d))
+                ListItem(
+                    str(sub.id),
+                    sub.feed_title or _feed_address(sub.feed_url),
+                    " · ".join(d for d in detail if d),
+                )
             )
         return ListReply(
             title=title,
@@ -588,6 +611,32 @@ _MODE_TEXT: dict[str, str] = {
     "each": "Each new brief is posted as it arrives (no digest).",
     "both": "Each new brief is posted as it arrives, and the daily digest sums them up.",
 }
+
+
+def _sentence(text: str) -> str:
+    """An error's message as a chat sentence: capitalised, with a full stop."""
+    text = text.strip()
+    if not text:
+        return "That did not work."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _canonical(url: str | None) -> str:
+    """A URL as feeds are stored (see ``Ingestor.add_feed``), or "" when it has none."""
+    try:
+        return canonical_url(url) if url else ""
+    except FetchError:
+        return ""
+
+
+def _feed_address(url: str) -> str:
+    """How a feed is named in chat: its URL, but never a path on the bot's own machine."""
+    if is_sample_feed(url):
+        return "the bundled sample feed (/brief subscribe sample)"
+    if is_local_feed(url):
+        return "a local feed file"
+    return url
 
 
 def _describe_filters(sub: Subscription) -> str:

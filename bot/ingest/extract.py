@@ -34,12 +34,23 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     )
     if doc is None or isinstance(doc, dict):
         raise ExtractError("no article text found in the page")
-    text = (doc.text or "").strip()
+    title = (doc.title or "").strip()
+    text = without_headline((doc.text or "").strip(), title)
     if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
         raise ExtractError("no article text found in the page")
     return Extracted(
         text=text,
-        title=(doc.title or "").strip(),
+        title=title,
         published=doc.date or None,
         author=doc.author or None,
     )
+
+
+def without_headline(text: str, title: str) -> str:
+    """The text without a first line that repeats the title (the page's <h1>, kept by the
+    extractor): the brief is given the title on its own, and a headline glued to the first
+    sentence would make a poor gist ("Rail strike called off Train drivers …")."""
+    first, _, rest = text.partition("\n")
+    if title and rest.strip() and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.strip()
+    return text

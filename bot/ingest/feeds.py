@@ -43,6 +43,7 @@ class FeedItem:
     author: str | None
     summary: str  # plain text
     content: str  # plain text of the full content (content:encoded, Atom content), often ""
+    source: str | None = None  # the outlet the item names as its origin (RSS/Atom <source>)
 
     @property
     def fallback_text(self) -> str:
@@ -125,6 +126,8 @@ def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
     contents = entry.get("content") or []
     content_html = "\n".join(str(c.get("value") or "") for c in contents if isinstance(c, Mapping))
     author = entry.get("author")
+    origin = entry.get("source")
+    source = _clean_line(str(origin.get("title") or "")) if isinstance(origin, Mapping) else ""
     return FeedItem(
         guid=_opt(entry.get("id")),
         link=link,
@@ -134,6 +137,7 @@ def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
         author=_clean_line(str(author)) or None if author else None,
         summary=html_to_text(str(entry.get("summary") or "")),
         content=html_to_text(content_html),
+        source=source or None,
     )
 
 
@@ -266,7 +270,8 @@ def item_article(
         feed_id=feed_id,
         guid=item.guid,
         title=item.title,
-        source=source,
+        # An aggregator's item names its outlet; a digest shows it among the story's sources.
+        source=item.source or source,
         author=item.author,
         published=item.published,
         summary=fallback or None,

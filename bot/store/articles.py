@@ -321,6 +321,12 @@ async def _remember(
             "INSERT OR IGNORE INTO article_keys (kind, key, article_id) VALUES (?, ?, ?)",
             (kind, key, survivor),
         )
+    if feed_id is not None and own is not None and own["feed_id"] is None:
+        # Briefed from a pasted link first, now announced by a feed: it becomes that feed's
+        # article, so the feed's subscribers get it (digests and each-mode posts go by feed).
+        await tx.execute(
+            "UPDATE articles SET feed_id = ? WHERE id = ? AND feed_id IS NULL", (feed_id, survivor)
+        )
 
 
 async def _merge(tx: Transaction, duplicate: str, survivor: str) -> None:

@@ -82,6 +82,7 @@ class Subscription:
     created_at: float
     feed_disabled: bool = False
     feed_error: str | None = None
+    feed_polled: bool = True  # False until the feed's first poll (its articles are on their way)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Subscription:
@@ -98,6 +99,7 @@ class Subscription:
             created_at=float(row["created_at"]),
             feed_disabled=bool(row["feed_disabled"]),
             feed_error=row["feed_disabled_reason"] or row["feed_last_error"],
+            feed_polled=row["feed_last_polled_at"] is not None,
         )
 
 
@@ -158,7 +160,8 @@ class StoredCandidate:
 
 _SUBSCRIPTION_SELECT = (
     "SELECT s.*, f.url AS feed_url, f.title AS feed_title, f.disabled AS feed_disabled, "
-    "f.disabled_reason AS feed_disabled_reason, f.last_error AS feed_last_error "
+    "f.disabled_reason AS feed_disabled_reason, f.last_error AS feed_last_error, "
+    "f.last_polled_at AS feed_last_polled_at "
     "FROM subscriptions s JOIN feeds f ON f.id = s.feed_id "
 )
 

@@ -11,7 +11,10 @@ from summarizer.brief import Actor, Brief, Place
 
 
 def settings_for(tmp_path: Path, **sections: dict[str, object]) -> Settings:
+    """Settings with the store in ``tmp_path``; the fetcher may reach the tests' loopback servers
+    (``fetch={"allow_private_networks": False}`` for the refusals a deployment sees)."""
     settings = Settings().replace("store", path=str(tmp_path / "briefbot.db"))
+    settings = settings.replace("fetch", allow_private_networks=True)
     for name, changes in sections.items():
         settings = settings.replace(name, **changes)
     return settings

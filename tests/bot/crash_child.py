@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import datetime
 
-from bot.offline_ingest import OfflineIngest
+from bot.app import make_fetcher, make_ingestor
 from bot.replies import ChannelRef, Platform, Reply
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -30,10 +30,10 @@ async def main(db: str, key: str, now: str) -> None:
     store = await Store.open(db)
     settings = Settings().replace("store", path=db)
     clock = datetime.fromisoformat(now)
-    scheduler = Scheduler(
-        store, OfflineIngest(store, LocalBackend()), settings, posters=[DyingPoster()], clock=lambda: clock
-    )
-    await scheduler.run_digest(key)
+    async with make_fetcher(settings) as fetcher:
+        ingest = make_ingestor(settings, store, fetcher, LocalBackend())
+        scheduler = Scheduler(store, ingest, settings, posters=[DyingPoster()], clock=lambda: clock)
+        await scheduler.run_digest(key)
     print("not reached", flush=True)
 
 

@@ -1,5 +1,5 @@
 """The terminal chat, end to end: ``briefbot run`` as a subprocess driven through a pipe (as a
-script would) and through a pty (as a person would)."""
+script would) and through a pty (as a person would); web feeds served by a loopback server."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import signal
+import sqlite3
 import sys
 import termios
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.fakes.feed_site import FeedSite, rss
 
 ROOT = Path(__file__).resolve().parents[2]
 DIGEST_POSTED = "Daily digest — "  # the title of a scheduled digest (not "Daily digest set: …")
@@ -140,6 +143,101 @@ async def test_a_scripted_session_subscribes_ingests_digests_and_answers(config:
         code, took = await bot.stop(signal.SIGTERM)
     assert code == 0
     assert took < 10
+
+
+STORIES = [
+    (
+        "/valley/flood-wall",
+        "Valley council approves new flood wall",
+        "The Millbrook valley council approved a new flood wall on Tuesday after two winters of flooding. "
+        "Council leader Dana Ruiz said the wall would protect four hundred homes along the river. Farmers "
+        "upstream worry that the wall will push water onto their fields.",
+    ),
+    (
+        "/valley/rail-strike",
+        "Rail strike called off after late deal",
+        "Train drivers in the northern region called off a planned strike on Wednesday after the rail "
+        "operator agreed to a new pay offer. Union leader Omar Haddad said the members would vote on the "
+        "deal next week.",
+    ),
+    (
+        "/valley/orchard",
+        "Millbrook orchard wins regional cider prize",
+        "A family orchard in Millbrook won the regional cider prize on Saturday. Owner Hanna Berglund said "
+        "the dry summer had given the apples an unusual sweetness, and that the orchard would open a "
+        "tasting room next spring.",
+    ),
+]
+
+
+def _serve(site: FeedSite, stories: list[tuple[str, str, str]]) -> str:
+    """Each story as a page and as a feed item linking to it (every link on loopback: the bot
+    process is not guarded by this test suite's network fixture)."""
+    items = []
+    for path, title, text in stories:
+        link = site.add(
+            path,
+            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{text}</p>"
+            "</article></body></html>",
+        )
+        items.append({"title": title, "link": link, "text": f"<p>{text[:60]}</p>"})
+    return site.add("/valley/rss", rss("Valley Post", items), "application/rss+xml")
+
+
+@pytest.mark.timeout(240)
+async def test_a_channel_follows_a_web_feed_and_briefbot_ingest_runs_beside_the_bot(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "briefbot.db"
+    config = tmp_path / "briefbot.toml"
+    config.write_text(f'[store]\npath = "{db}"\n\n[fetch]\nallow_private_networks = true\n', encoding="utf-8")
+    async with FeedSite() as site:
+        feed = _serve(site, STORIES[:2])
+        bot = await Bot.start(config)
+        try:
+            await bot.expect("Type /brief help")
+            await bot.send(f"/brief subscribe {feed}")
+            await bot.expect(r"Subscribed this channel to Valley Post \(subscription 1\)")
+            for _ in range(60):  # the scheduler polls the new feed at once and briefs its articles
+                mark = len(bot.out)
+                await bot.send("/brief digest")
+                found = await bot.expect(r"Digest so far|Nothing new", after=mark)
+                if found.group(0) == "Digest so far":
+                    break
+                await asyncio.sleep(1)
+            await bot.expect(r"Digest so far[^\n]*\n2 stories", after=mark)
+            await bot.expect(r"Rail strike called off", after=mark)
+            await bot.expect(r"Valley council approves new flood wall", after=mark)
+            assert site.hits.count("/valley/flood-wall") == 1  # the page itself was read
+
+            # `briefbot ingest` on the same database while the bot runs: a new story appears.
+            _serve(site, STORIES)
+            ingest = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "ingest",
+                "--all",
+                "--config",
+                str(config),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=tmp_path,
+            )
+            out, err = await asyncio.wait_for(ingest.communicate(), 120)
+            assert ingest.returncode == 0, err.decode()
+            assert "1 new articles" in out.decode(), out.decode()
+            mark = len(bot.out)
+            await bot.send("/brief digest")
+            await bot.expect(r"Digest so far[^\n]*\n3 stories", after=mark)
+            await bot.expect(r"Millbrook orchard wins regional cider prize", after=mark)
+            mark = len(bot.out)
+            await bot.send("/brief feeds")
+            await bot.expect(rf"Valley Post[^\n]*\n[^\n]*{re.escape(feed)}", after=mark)
+        finally:
+            code, _ = await bot.stop(signal.SIGTERM)
+    assert code == 0
+    with sqlite3.connect(db) as conn:  # nothing twice, though two processes briefed
+        assert conn.execute("SELECT COUNT(*) FROM articles").fetchone() == (3,)
+        assert conn.execute("SELECT COUNT(*) FROM briefs").fetchone() == (3,)
 
 
 @pytest.mark.timeout(360)

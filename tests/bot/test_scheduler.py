@@ -2,7 +2,8 @@
 overlapping runs; missed digests within the grace period; each-mode briefs; channels that go away.
 
 Most tests pass a clock to decide "now" (the real APScheduler runs underneath); one runs real
-triggers a few seconds ahead in two timezones.
+triggers a few seconds ahead in two timezones. Ingestion is the real Ingestor: the channels'
+feeds are served over loopback HTTP, and the polling job fetches them.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.offline_ingest import OfflineIngest
+from bot.app import make_fetcher, make_ingestor
+from bot.ingest.fetch import Fetcher
 from bot.replies import BriefReply, ChannelRef, DigestReply
 from bot.scheduler import (
     Scheduler,
@@ -31,9 +34,10 @@ from bot.scheduler import (
     resolve_timezone,
 )
 from bot.settings import Settings
-from bot.store import DigestSchedule, Store
+from bot.store import DigestSchedule, NewArticle, Store
 from summarizer.local import LocalBackend
 from tests.bot.chat_helpers import add_briefed, settings_for
+from tests.fakes.feed_site import FeedSite, rss
 from tests.fakes.poster import RecordingPoster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +70,28 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await s.close()
 
 
+@dataclass
+class Web:
+    """The channels' feeds on a loopback server, and what the Ingestor reads them with."""
+
+    site: FeedSite
+    fetcher: Fetcher
+    backend: LocalBackend
+
+    def feed(self, name: str, items: list[dict[str, str]] | None = None) -> str:
+        return self.site.add(f"/{name}/rss", rss(f"{name} news", items or []), "application/rss+xml")
+
+
+@pytest.fixture
+async def web(tmp_path: Path) -> AsyncIterator[Web]:
+    backend = LocalBackend()
+    async with FeedSite() as site, make_fetcher(settings_for(tmp_path)) as fetcher:
+        yield Web(site, fetcher, backend)
+    backend.close()
+
+
 async def scheduled_channel(
+    web: Web,
     store: Store,
     ref: ChannelRef,
     schedule: DigestSchedule,
@@ -78,7 +103,7 @@ async def scheduled_channel(
     """A channel subscribed to a feed with ``articles`` new briefs, its schedule set at ``set_at``."""
     ts = set_at.timestamp()
     await store.channels.ensure(ref, ts)
-    feed, _ = await store.feeds.add(f"https://{ref.channel_id}.example/rss", 900, ts)
+    feed, _ = await store.feeds.add(web.feed(ref.channel_id), 900, ts)
     await store.channels.subscribe(ref.key, feed.id, now=ts)
     await store.channels.set_schedule(ref.key, schedule, ts)
     at = (briefed_at or set_at + timedelta(minutes=1)).timestamp()
@@ -88,9 +113,9 @@ async def scheduled_channel(
 
 
 def make_scheduler(
-    store: Store, settings: Settings, poster: RecordingPoster, clock: Clock | None = None
+    web: Web, store: Store, settings: Settings, poster: RecordingPoster, clock: Clock | None = None
 ) -> Scheduler:
-    ingest = OfflineIngest(store, LocalBackend())
+    ingest = make_ingestor(settings, store, web.fetcher, web.backend)
     if clock is None:
         return Scheduler(store, ingest, settings, posters=[poster])
     return Scheduler(store, ingest, settings, posters=[poster], clock=clock)
@@ -135,15 +160,17 @@ def test_digest_times_follow_the_channels_timezone_across_dst() -> None:
     assert nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M") == "Mon 08:00"
 
 
-async def test_the_repeated_hour_of_a_dst_fall_back_posts_once(store: Store, tmp_path: Path) -> None:
+async def test_the_repeated_hour_of_a_dst_fall_back_posts_once(
+    web: Web, store: Store, tmp_path: Path
+) -> None:
     schedule = DigestSchedule("02:30", "Europe/Berlin")
     # On 25 Oct 2026 02:30 happens twice in Berlin: 00:30 and 01:30 UTC. One period, one digest.
     first, second = utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)
     assert period_key(first.astimezone(BERLIN)) == period_key(second.astimezone(BERLIN)) == "2026-10-25 02:30"
-    await scheduled_channel(store, HALL, schedule, set_at=utc(2026, 10, 24, 12))
+    await scheduled_channel(web, store, HALL, schedule, set_at=utc(2026, 10, 24, 12))
     clock = Clock(first + timedelta(seconds=2))
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
     assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
     clock.now = second + timedelta(seconds=2)
     again = last_digest_time(schedule, clock.now)
@@ -160,13 +187,15 @@ async def test_the_repeated_hour_of_a_dst_fall_back_posts_once(store: Store, tmp
 # -- exactly once --------------------------------------------------------------------------------
 
 
-async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(tmp_path: Path) -> None:
+async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(
+    web: Web, tmp_path: Path
+) -> None:
     settings = settings_for(tmp_path)
     store = await Store.open(settings.store.path)
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     clock = Clock(utc(2026, 11, 30, 10))  # two hours late, grace 6 h
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings, poster, clock)
+    scheduler = make_scheduler(web, store, settings, poster, clock)
     await scheduler.start()
     await scheduler.stop()
     await store.close()
@@ -179,7 +208,7 @@ async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(t
     store = await Store.open(settings.store.path)
     clock.now = utc(2026, 11, 30, 11)
     again = RecordingPoster()
-    scheduler = make_scheduler(store, settings, again, clock)
+    scheduler = make_scheduler(web, store, settings, again, clock)
     await scheduler.start()
     await scheduler.stop()
     await store.close()
@@ -187,13 +216,13 @@ async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(t
 
 
 async def test_a_digest_missed_beyond_grace_is_skipped_with_a_log_line_and_nothing_is_lost(
-    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = settings_for(tmp_path, schedule={"digest_grace": timedelta(hours=6)})
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     clock = Clock(utc(2026, 11, 30, 15))  # seven hours late
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings, poster, clock)
+    scheduler = make_scheduler(web, store, settings, poster, clock)
     with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
         assert (await scheduler.catch_up())[0].outcome == "missed"
         assert (await scheduler.catch_up())[0].outcome == "missed"
@@ -209,10 +238,10 @@ async def test_a_digest_missed_beyond_grace_is_skipped_with_a_log_line_and_nothi
 
 
 async def test_a_crash_between_record_and_post_never_posts_it_twice(
-    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = tmp_path / "briefbot.db"
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     now = utc(2026, 11, 30, 8, 0, 3)
     child = subprocess.run(
         [sys.executable, "-m", "tests.bot.crash_child", str(db), HALL.key, now.isoformat()],
@@ -229,20 +258,20 @@ async def test_a_crash_between_record_and_post_never_posts_it_twice(
     assert delivery.state == "pending"
 
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster, Clock(now + timedelta(minutes=5)))
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, Clock(now + timedelta(minutes=5)))
     with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
         assert (await scheduler.catch_up())[0].outcome == "already"
     assert poster.posts == []
     assert any("may have reached the channel" in r.getMessage() for r in caplog.records)
 
 
-async def test_stopping_while_posting_never_posts_that_digest_again(tmp_path: Path) -> None:
+async def test_stopping_while_posting_never_posts_that_digest_again(web: Web, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     store = await Store.open(settings.store.path)
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     clock = Clock(utc(2026, 11, 30, 8, 1))
     stuck = RecordingPoster(gate=asyncio.Event())  # the platform never answers
-    scheduler = make_scheduler(store, settings, stuck, clock)
+    scheduler = make_scheduler(web, store, settings, stuck, clock)
     await scheduler.start()
     await asyncio.wait_for(stuck.started.wait(), 10)
     await scheduler.stop(grace_s=0.2)  # gives up on the post in flight
@@ -250,7 +279,7 @@ async def test_stopping_while_posting_never_posts_that_digest_again(tmp_path: Pa
 
     store = await Store.open(settings.store.path)
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings, poster, clock)
+    scheduler = make_scheduler(web, store, settings, poster, clock)
     await scheduler.start()
     await scheduler.stop()
     await store.close()
@@ -258,11 +287,11 @@ async def test_stopping_while_posting_never_posts_that_digest_again(tmp_path: Pa
     assert poster.posts == []
 
 
-async def test_stopping_lets_a_digest_in_flight_finish(store: Store, tmp_path: Path) -> None:
+async def test_stopping_lets_a_digest_in_flight_finish(web: Web, store: Store, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     slow = RecordingPoster(gate=asyncio.Event())
-    scheduler = make_scheduler(store, settings, slow, Clock(utc(2026, 11, 30, 8, 1)))
+    scheduler = make_scheduler(web, store, settings, slow, Clock(utc(2026, 11, 30, 8, 1)))
     await scheduler.start()
     await asyncio.wait_for(slow.started.wait(), 10)
     stopping = asyncio.create_task(scheduler.stop(grace_s=10))
@@ -275,15 +304,15 @@ async def test_stopping_lets_a_digest_in_flight_finish(store: Store, tmp_path: P
     assert delivery.state == "posted"
 
 
-async def test_overlapping_runs_in_two_processes_post_once(tmp_path: Path) -> None:
+async def test_overlapping_runs_in_two_processes_post_once(web: Web, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     one = await Store.open(settings.store.path)
     two = await Store.open(settings.store.path)  # a second connection, as a second process has
-    await scheduled_channel(one, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, one, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     clock = Clock(utc(2026, 11, 30, 8, 0, 1))
     posters = [RecordingPoster(), RecordingPoster()]
-    a = make_scheduler(one, settings, posters[0], clock)
-    b = make_scheduler(two, settings, posters[1], clock)
+    a = make_scheduler(web, one, settings, posters[0], clock)
+    b = make_scheduler(web, two, settings, posters[1], clock)
     runs = await asyncio.gather(*(s.run_digest(HALL.key) for s in (a, b, a, b, a, b)))
     await one.close()
     await two.close()
@@ -292,7 +321,7 @@ async def test_overlapping_runs_in_two_processes_post_once(tmp_path: Path) -> No
 
 
 async def test_two_channels_in_different_timezones_each_get_their_digest_on_time(
-    store: Store, tmp_path: Path
+    web: Web, store: Store, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     due = {HALL: now + timedelta(seconds=4), DESK: now + timedelta(seconds=6)}
@@ -300,10 +329,10 @@ async def test_two_channels_in_different_timezones_each_get_their_digest_on_time
     for ref, at in due.items():
         local = at.astimezone(ZoneInfo(zones[ref])).strftime("%H:%M:%S")
         await scheduled_channel(
-            store, ref, DigestSchedule(local, zones[ref]), set_at=now - timedelta(hours=1)
+            web, store, ref, DigestSchedule(local, zones[ref]), set_at=now - timedelta(hours=1)
         )
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
     await scheduler.start()
     try:
         for _ in range(200):
@@ -321,11 +350,13 @@ async def test_two_channels_in_different_timezones_each_get_their_digest_on_time
         assert post.reply.period == local_day.strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def test_a_schedule_set_after_its_time_first_fires_the_next_day(store: Store, tmp_path: Path) -> None:
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 30, 9))
+async def test_a_schedule_set_after_its_time_first_fires_the_next_day(
+    web: Web, store: Store, tmp_path: Path
+) -> None:
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 30, 9))
     clock = Clock(utc(2026, 11, 30, 9, 30))
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
     assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
     clock.now = utc(2026, 12, 1, 8, 0, 2)
     assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
@@ -335,12 +366,12 @@ async def test_a_schedule_set_after_its_time_first_fires_the_next_day(store: Sto
 
 
 async def test_a_channel_that_is_gone_stops_getting_deliveries(
-    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     clock = Clock(utc(2026, 11, 30, 8, 0, 1))
     poster = RecordingPoster(gone={HALL.key})
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster, clock)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
     await scheduler.start()
     await scheduler.stop()
     channel = await store.channels.get(HALL.key)
@@ -353,36 +384,36 @@ async def test_a_channel_that_is_gone_stops_getting_deliveries(
     assert scheduler.next_digest(HALL.key) is None
 
 
-async def test_a_failed_post_is_retried_and_posted_once(store: Store, tmp_path: Path) -> None:
-    await scheduled_channel(store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+async def test_a_failed_post_is_retried_and_posted_once(web: Web, store: Store, tmp_path: Path) -> None:
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     poster = RecordingPoster(failures=1)
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
     assert (await scheduler.run_digest(HALL.key)).outcome == "failed"
     assert [r.outcome for r in await scheduler.retry_failed()] == ["posted"]
     assert await scheduler.retry_failed() == []
     assert len(poster.posts) == 1
 
 
-async def test_empty_digests_are_not_posted_unless_configured(tmp_path: Path) -> None:
+async def test_empty_digests_are_not_posted_unless_configured(web: Web, tmp_path: Path) -> None:
     for post_empty, expected in ((False, 0), (True, 1)):
         settings = settings_for(tmp_path / str(post_empty), chat={"post_empty_digests": post_empty})
         store = await Store.open(settings.store.path)
         await scheduled_channel(
-            store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6), articles=0
+            web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6), articles=0
         )
         poster = RecordingPoster()
-        scheduler = make_scheduler(store, settings, poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
+        scheduler = make_scheduler(web, store, settings, poster, Clock(utc(2026, 11, 30, 8, 0, 1)))
         await scheduler.run_digest(HALL.key)
         await store.close()
         assert len(poster.posts) == expected
 
 
 async def test_each_mode_posts_every_new_brief_once_and_respects_filters(
-    store: Store, tmp_path: Path
+    web: Web, store: Store, tmp_path: Path
 ) -> None:
     t0 = time.time()
     await store.channels.ensure(HALL, t0 - 100)
-    feed, _ = await store.feeds.add("https://valley.example/rss", 900, t0 - 100)
+    feed, _ = await store.feeds.add(web.feed("valley"), 900, t0 - 100)
     await store.channels.subscribe(HALL.key, feed.id, keywords=("flood",), now=t0 - 100)
     await add_briefed(store, feed.id, "old", "Flood gates open", now=t0 - 50)  # before each-mode
     await store.channels.set_mode(HALL.key, "each", t0 - 10)
@@ -390,7 +421,7 @@ async def test_each_mode_posts_every_new_brief_once_and_respects_filters(
     await add_briefed(store, feed.id, "new2", "Library reopens", now=t0 - 4)  # filtered out
     await add_briefed(store, feed.id, "new3", "Flood insurance rises", now=t0 - 3)
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
     assert await scheduler.post_new_briefs() == 2
     assert await scheduler.post_new_briefs() == 0
     posted = [r.article_id for r in poster.to(HALL) if isinstance(r, BriefReply)]
@@ -402,9 +433,9 @@ async def test_each_mode_posts_every_new_brief_once_and_respects_filters(
     assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
 
 
-async def test_schedule_changes_reschedule_the_channels_job(store: Store, tmp_path: Path) -> None:
+async def test_schedule_changes_reschedule_the_channels_job(web: Web, store: Store, tmp_path: Path) -> None:
     poster = RecordingPoster()
-    scheduler = make_scheduler(store, settings_for(tmp_path), poster)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
     await scheduler.start()
     try:
         await store.channels.ensure(HALL, time.time())
@@ -418,3 +449,81 @@ async def test_schedule_changes_reschedule_the_channels_job(store: Store, tmp_pa
         assert scheduler.next_digest(HALL.key) is None
     finally:
         await scheduler.stop()
+
+
+# -- polling -------------------------------------------------------------------------------------
+
+
+def _page(title: str, text: str) -> str:
+    return (
+        f"<html><head><title>{title}</title></head><body><nav>Home · Local · Sport</nav>"
+        f"<article><h1>{title}</h1><p>{text}</p></article></body></html>"
+    )
+
+
+LOCKS = (
+    "Harbour locks to close for winter repairs",
+    "The Averill Harbour Authority will close the Wend river locks for six weeks from January so that "
+    "engineers can replace the lower gates. Lock keeper Priya Anand said barges would be diverted "
+    "through the old canal at Marrow Point. Boat owners asked the authority to pay for the longer route.",
+)
+MARKET = (
+    "Night market returns to Eastgate square",
+    "The Eastgate night market reopened on Friday after the city council agreed to close Quay Street "
+    "to cars on weekend evenings. Organiser Tomasz Reyes said forty traders had signed up. Residents "
+    "of the square want the council to limit the noise after eleven o'clock.",
+)
+
+
+async def test_the_polling_job_briefs_new_feed_articles_and_resumes_what_a_stop_left(
+    web: Web, store: Store, tmp_path: Path
+) -> None:
+    """The scheduler's polling job runs the real Ingestor: a due feed is fetched over HTTP, its
+    articles (pages fetched too) are briefed, and one left unbriefed by an earlier run is briefed
+    at start-up; an each-mode channel gets every brief once."""
+    items = []
+    for slug, (title, text) in (("locks", LOCKS), ("market", MARKET)):
+        link = web.site.add(f"/valley/{slug}", _page(title, text))
+        items.append({"title": title, "link": link, "text": f"<p>{text[:80]}</p>"})
+    feed_url = web.feed("valley", items)
+    t0 = time.time()
+    feed, _ = await store.feeds.add(feed_url, 900, t0 - 60)
+    await store.channels.ensure(HALL, t0 - 60)
+    await store.channels.subscribe(HALL.key, feed.id, now=t0 - 60)
+    await store.channels.set_mode(HALL.key, "each", t0 - 60)
+    # An article the last run stored but stopped before briefing (state "fetched").
+    left = web.site.url("/valley/ferry")
+    await store.articles.add(
+        NewArticle(
+            id="left-over",
+            url=left,
+            canonical_url=left,
+            feed_id=feed.id,
+            title="Ferry crossing to run every forty minutes",
+            text="The ferry between Northport and Kell Island returned to service on Monday after a storm "
+            "damaged the landing stage. Harbour master Ines Kowalczyk said the repairs cost about two "
+            "million crowns.",
+        ),
+        t0 - 30,
+    )
+    poster = RecordingPoster()
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
+    await scheduler.start()
+    try:
+        for _ in range(600):
+            if len(poster.posts) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        await scheduler.poll_once()  # a later poll: nothing new, nothing posted again
+    finally:
+        await scheduler.stop()
+    titles = sorted(r.source.title for r in poster.to(HALL) if isinstance(r, BriefReply) and r.source)
+    assert titles == sorted([LOCKS[0], MARKET[0], "Ferry crossing to run every forty minutes"])
+    assert len(poster.posts) == 3
+    assert web.site.hits.count("/valley/locks") == 1  # the page was read, not only the feed's summary
+    assert web.site.hits.count("/valley/ferry") == 0  # its text was stored already
+    locks = next(r for r in poster.to(HALL) if isinstance(r, BriefReply) and r.brief.title == LOCKS[0])
+    assert any("Anand" in a.name for a in locks.brief.who)  # from the page, not the 80-character summary
+    assert await store.articles.count("briefed") == 3
+    (polled,) = await store.feeds.list_all()
+    assert (polled.failures, polled.last_error) == (0, None)

@@ -1,5 +1,5 @@
 """The command set through ``Service.handle``/``ask``: a real Store, the real local backend,
-pages and feeds fetched over loopback HTTP."""
+the real Ingestor with its safe fetcher, pages and feeds served over loopback HTTP."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
+from bot.app import make_fetcher, make_ingestor
+from bot.ingest.pipeline import Ingestor
 from bot.qa import QuestionAnswerer
 from bot.render.text import render
 from bot.replies import (
@@ -32,7 +33,6 @@ from summarizer.local import LocalBackend
 from summarizer.qa import ExtractiveAnswerBackend
 from tests.bot.chat_helpers import settings_for
 from tests.fakes.feed_site import FeedSite, rss
-from tests.fakes.ingest import LoopbackIngest
 
 FERRY = """Ferry service returns to Lake Orrin after storm repairs
 
@@ -69,7 +69,7 @@ class Env:
     service: Service
     store: Store
     site: FeedSite
-    ingest: LoopbackIngest
+    ingest: Ingestor
 
 
 def request(
@@ -91,8 +91,8 @@ async def make_env(tmp_path: Path, settings: Settings | None = None) -> AsyncIte
     settings = settings or settings_for(tmp_path)
     store = await Store.open(settings.store.path)
     backend = LocalBackend()
-    async with httpx.AsyncClient() as http, FeedSite() as site:
-        ingest = LoopbackIngest(store, backend, http)
+    async with make_fetcher(settings) as fetcher, FeedSite() as site:
+        ingest = make_ingestor(settings, store, fetcher, backend)
         qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
         yield Env(Service(store, ingest, qa, settings), store, site, ingest)
     backend.close()
@@ -153,7 +153,30 @@ async def test_a_url_is_fetched_briefed_and_deduplicated(env: Env) -> None:
     again = await env.service.handle(request(), f"<{url}|ferry>")  # Slack wraps links like this
     assert isinstance(again, BriefReply)
     assert again.article_id == reply.article_id
-    assert env.site.hits.count("/ferry") == 2
+    assert env.site.hits.count("/ferry") == 1  # known by its URL: not fetched again
+    assert await env.store.articles.count() == 1
+
+
+async def test_a_link_briefed_in_chat_still_reaches_the_subscribers_of_a_feed_that_carries_it(
+    env: Env,
+) -> None:
+    body = "".join(f"<p>{p}</p>" for p in FERRY.split("\n\n")[1:])
+    page = env.site.add(
+        "/ferry",
+        f"<html><head><title>Ferry returns</title></head><body><article>{body}</article></body></html>",
+    )
+    pasted = await env.service.handle(request(channel="C2"), page)  # someone elsewhere pasted it
+    assert isinstance(pasted, BriefReply)
+    item = {"title": "Ferry service returns", "link": page, "text": "<p>The ferry is back.</p>"}
+    feed = env.site.add("/rss", rss("Harbour News", [item]), "application/rss+xml")
+    assert isinstance(await env.service.handle(request(), f"subscribe {feed}"), Confirmation)
+    report = await env.ingest.poll_feeds()
+    assert (report.new_articles, report.briefed) == (0, 0)  # known already: stored and briefed once
+    digest = await env.service.handle(request(), "digest")
+    assert isinstance(digest, DigestReply), digest
+    assert [(i.article_id, i.sources[0].title) for i in digest.items] == [
+        (pasted.article_id, "Ferry returns")
+    ]
     assert await env.store.articles.count() == 1
 
 
@@ -233,6 +256,99 @@ async def test_bad_subscriptions_are_refused_and_nothing_is_stored(env: Env) -> 
     assert await env.store.channels.subscriptions("slack:T1:C1") == []
 
 
+async def test_chat_users_cannot_make_the_bot_read_local_files(env: Env) -> None:
+    sample = Path(__file__).resolve().parents[2] / "config" / "sample-feed.xml"
+    for command in (
+        "subscribe file:///etc/passwd",
+        f"subscribe file://{sample}",
+        f"subscribe {sample}",
+        "subscribe /etc/passwd",
+        "file:///etc/passwd",
+        f"brief file://{sample}",
+        "subscribe gopher://news.example/feed",
+    ):
+        reply = await env.service.handle(request(), command)
+        assert isinstance(reply, ErrorReply), command
+        assert "not a" in reply.text, (command, reply.text)  # "… is not a feed address I can fetch"
+    assert await env.store.feeds.list_all() == []
+    assert await env.store.articles.count() == 0
+
+
+async def test_private_and_local_addresses_are_refused_politely(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, fetch={"allow_private_networks": False})  # as deployed
+    async for env in make_env(tmp_path, settings):
+        page = env.site.add("/ferry", "<html><body><article><p>" + FERRY + "</p></article></body></html>")
+        feed = env.site.add("/rss", rss("Valley Post", FEED_ITEMS), "application/rss+xml")
+        for command in (
+            page,
+            f"brief {page}",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://localhost/",
+            "http://[::1]:8080/",
+            f"subscribe {feed}",
+        ):
+            reply = await env.service.handle(request(), command)
+            assert isinstance(reply, ErrorReply), command
+            assert reply.text.startswith("Refusing to fetch"), (command, reply.text)
+            assert "Something went wrong" not in reply.text
+        assert env.site.hits == []  # refused before connecting
+        assert await env.store.articles.count() == 0
+        assert await env.store.feeds.list_all() == []
+        # The bundled sample feed is a local file the bot picks itself: it still works.
+        assert isinstance(await env.service.handle(request(), "subscribe sample"), Confirmation)
+        report = await env.ingest.poll_feeds()
+        assert (report.feeds_polled, report.feeds_failed, report.new_articles) == (1, 0, 8)
+
+
+async def test_the_sample_feed_is_an_ordinary_local_feed_that_never_fails(env: Env) -> None:
+    reply = await env.service.handle(request(), "subscribe sample-feed")
+    assert isinstance(reply, Confirmation)
+    assert "Briefbot sample news" in reply.text
+    (feed,) = await env.store.feeds.list_all()
+    assert feed.url.startswith("file:///")
+    assert feed.url.endswith("/config/sample-feed.xml")
+    first = await env.ingest.poll_feeds(only_due=False)
+    assert (first.feeds_failed, first.new_articles, first.briefed) == (0, 8, 8)
+    again = await env.ingest.poll_feeds(only_due=False)  # the file did not change: nothing parsed
+    assert (again.feeds_failed, again.unchanged, again.new_articles) == (0, 1, 0)
+    (feed,) = await env.store.feeds.list_all()
+    assert (feed.failures, feed.last_error, feed.disabled) == (0, None, False)
+    assert feed.next_poll_at > feed.last_polled_at  # type: ignore[operator]
+    # Chat shows it by name, never as a path on the bot's machine.
+    listed = await env.service.handle(request(), "feeds")
+    assert isinstance(listed, ListReply)
+    (item,) = listed.items
+    assert item.text == "Briefbot sample news"
+    assert "bundled sample feed" in item.detail
+    assert "file:" not in render(listed)
+    # Subscribing again (another spelling) is the same feed; "sample" unsubscribes it.
+    again_reply = await env.service.handle(request(), "subscribe sample")
+    assert isinstance(again_reply, Confirmation)
+    assert "already follows" in again_reply.text
+    assert len(await env.store.feeds.list_all()) == 1
+    # Had the file gone (an installation moved), the failure shows in chat without its path.
+    moved = Path(feed.url.removeprefix("file://")).parent.parent / "old" / "sample-feed.xml"
+    await env.store.db.execute("UPDATE feeds SET url = ?, next_poll_at = 0", (moved.as_uri(),))
+    assert (await env.ingest.poll_feeds()).feeds_failed == 1
+    shown = render(await env.service.handle(request(), "feeds"))
+    assert "last error: the feed file cannot be read" in shown
+    assert str(moved.parent) not in shown
+    gone = await env.service.handle(request(), "unsubscribe sample")
+    assert isinstance(gone, Confirmation)
+    assert "Briefbot sample news" in gone.text
+    assert await env.store.channels.subscriptions("slack:T1:C1") == []
+
+
+async def test_a_feed_is_unsubscribed_by_the_address_it_was_subscribed_with(env: Env) -> None:
+    url = env.site.add("/rss", rss("Valley Post", FEED_ITEMS), "application/rss+xml")
+    assert isinstance(await env.service.handle(request(), f"subscribe {url}#latest"), Confirmation)
+    (sub,) = await env.store.channels.subscriptions("slack:T1:C1")
+    assert sub.feed_url == url  # stored canonical (no fragment)
+    done = await env.service.handle(request(), f"unsubscribe {url}#latest")
+    assert isinstance(done, Confirmation), done
+    assert await env.store.channels.subscriptions("slack:T1:C1") == []
+
+
 async def test_schedules_take_a_time_a_timezone_and_days(env: Env) -> None:
     reply = await env.service.handle(request(), "schedule 8:30 asia/tokyo mon-fri")
     assert isinstance(reply, Confirmation), reply
@@ -300,7 +416,7 @@ async def test_digest_now_groups_the_sample_feeds_stories(env: Env) -> None:
     waiting = await env.service.handle(request(), "digest")
     assert isinstance(waiting, Confirmation)
     assert "still being read" in waiting.text
-    await env.ingest.process_queue()
+    await env.ingest.poll_feeds()  # what the scheduler's polling job does
     reply = await env.service.handle(request(), "digest")
     assert isinstance(reply, DigestReply)
     assert sum(len(i.sources) for i in reply.items) == 8  # every sample article, once
@@ -314,7 +430,7 @@ async def test_digest_now_groups_the_sample_feeds_stories(env: Env) -> None:
 
 async def test_questions_are_answered_with_a_citation(env: Env) -> None:
     await env.service.handle(request(), "subscribe sample")
-    await env.ingest.process_queue()
+    await env.ingest.poll_feeds()
     reply = await env.service.ask(request(), "How much water may households use per day?")
     assert isinstance(reply, AnswerReply)
     assert reply.answer.answer
@@ -330,12 +446,12 @@ async def test_questions_are_answered_with_a_citation(env: Env) -> None:
 
 async def test_a_question_in_a_brief_thread_is_about_that_article_first(env: Env) -> None:
     await env.service.handle(request(), "subscribe sample")
-    await env.ingest.process_queue()
+    await env.ingest.poll_feeds()
     bridge = await env.store.articles.get(
         next(
             a.id
             for a in await env.store.articles.in_state("briefed", 50)
-            if "Calder Bridge reopens" in a.title
+            if a.title.startswith("Calder Bridge reopens")
         )
     )
     assert bridge is not None
@@ -375,8 +491,8 @@ async def test_schedule_and_mode_changes_reach_the_running_scheduler(tmp_path: P
     settings = settings_for(tmp_path)
     store = await Store.open(settings.store.path)
     backend = LocalBackend()
-    async with httpx.AsyncClient() as http:
-        ingest = LoopbackIngest(store, backend, http)
+    async with make_fetcher(settings) as fetcher:
+        ingest = make_ingestor(settings, store, fetcher, backend)
         scheduler = Scheduler(store, ingest, settings, posters=[RecordingPoster("slack")])
         service = Service(
             store, ingest, QuestionAnswerer(store, ExtractiveAnswerBackend()), settings, schedules=scheduler

@@ -140,6 +140,27 @@ def test_items_become_articles_keyed_by_canonical_url() -> None:
     assert item_article(again.items[0], 3, BASE, None, False).id == web.id
 
 
+def test_an_items_own_outlet_is_its_source() -> None:
+    """Aggregated feeds (and the bundled sample feed) name each item's outlet in <source>; a
+    digest shows the story's sources by those names, not all under the feed's title."""
+    xml = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Regional roundup</title>'
+        "<item><title>Ferry trial approved</title><link>https://a.example/ferry</link>"
+        '<source url="https://a.example/rss">Harbour Notes</source></item>'
+        "<item><title>Ferry trial begins</title><link>https://b.example/ferry</link></item>"
+        "</channel></rss>"
+    )
+    sourced, plain = parse_feed(xml.encode(), BASE).items
+    assert (sourced.source, plain.source) == ("Harbour Notes", None)
+    assert item_article(sourced, 1, BASE, "Regional roundup", False).source == "Harbour Notes"
+    assert item_article(plain, 1, BASE, "Regional roundup", False).source == "Regional roundup"
+    atom = ATOM.replace(
+        "<author>", "<source><id>tag:wire.example</id><title>Coast Wire</title></source><author>"
+    )
+    (entry,) = parse_feed(atom.encode(), BASE).items
+    assert entry.source == "Coast Wire"
+
+
 def test_backoff_doubles_and_is_capped() -> None:
     delays = [backoff_until(0.0, 900, n) for n in range(1, 10)]
     assert delays[:4] == [900, 1800, 3600, 7200]

@@ -129,6 +129,19 @@ async def test_a_feed_that_changes_guids_keeps_one_article(store: Store) -> None
     assert await store.articles.count() == 1
 
 
+async def test_an_article_without_a_feed_joins_the_first_feed_that_announces_it(store: Store) -> None:
+    url = "https://news.example/pasted"
+    assert await store.articles.add(NewArticle(id="p1", canonical_url=url, text=TEXT), 1.0) == ("p1", True)
+    one, _ = await store.feeds.add("https://news.example/one.xml", 900, now=1.0)
+    two, _ = await store.feeds.add("https://news.example/two.xml", 900, now=1.0)
+    for feed in (one, two):
+        item = NewArticle(id=f"i{feed.id}", canonical_url=url, feed_id=feed.id, guid="g")
+        assert await store.articles.add(item, 2.0) == ("p1", False)
+    stored = await store.articles.get("p1")
+    assert stored is not None
+    assert stored.feed_id == one.id  # the first feed keeps it
+
+
 async def test_failed_articles_are_retried_after_a_growing_delay_up_to_a_cap(store: Store) -> None:
     await store.articles.add(NewArticle(id="f", url="https://n.example/f"), now=0.0)
     await store.articles.mark_failed("f", "the server answered 503", now=10.0)
