@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import json
 import logging
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
@@ -28,7 +24,7 @@ from bot.store import Store
 from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
-from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig, Usage
+from summarizer.llm import BriefCache, LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig
 from summarizer.local import LocalBackend
 from summarizer.qa import ExtractiveAnswerBackend
 
@@ -74,14 +70,17 @@ def make_llm_client(
     return LLMClient(http, config)
 
 
-def make_backend(settings: Settings, llm: LLMClient | None = None) -> BriefBackend:
-    """The configured brief backend: local, or the LLM with the local backend as its fallback."""
+def make_backend(
+    settings: Settings, llm: LLMClient | None = None, cache: BriefCache | None = None
+) -> BriefBackend:
+    """The configured brief backend: local, or the LLM with the local backend as its fallback.
+    ``cache`` (the store's ``store.llm``) keeps LLM briefs across runs; without it, per process."""
     local = make_local_backend(settings)
     if settings.summarizer.backend == "local":
         return local
     if llm is None:
         raise ValueError("the llm backend needs an LLMClient (see open_llm)")
-    return LLMBriefBackend(llm, local, max_input_tokens=settings.llm.max_input_tokens)
+    return LLMBriefBackend(llm, local, cache=cache, max_input_tokens=settings.llm.max_input_tokens)
 
 
 def make_answer_backend(
@@ -96,9 +95,9 @@ def make_answer_backend(
 
 
 @contextlib.asynccontextmanager
-async def open_llm(settings: Settings) -> AsyncIterator[LLMClient | None]:
+async def open_llm(settings: Settings, store: Store | None = None) -> AsyncIterator[LLMClient | None]:
     """The LLM client when ``[summarizer] backend = "llm"`` (else None), for the life of the
-    block; its token usage is added to the usage record when the block ends."""
+    block; its token usage is added to the store's record (``briefbot doctor``) when it ends."""
     if settings.summarizer.backend != "llm":
         yield None
         return
@@ -107,7 +106,11 @@ async def open_llm(settings: Settings) -> AsyncIterator[LLMClient | None]:
         try:
             yield client
         finally:
-            record_llm_usage(settings, client.model, client.usage)
+            if store is not None:
+                try:
+                    await store.llm.add_usage(client.model, client.usage)
+                except Exception:  # statistics must never cost the run
+                    log.exception("cannot record llm usage model=%s", client.model)
 
 
 def make_fetcher(settings: Settings, resolver: Resolver | None = None) -> Fetcher:
@@ -133,48 +136,11 @@ async def open_ingestor(settings: Settings, progress: Progress | None = None) ->
     ``briefbot run`` builds the same parts with ``make_fetcher``/``make_ingestor``)."""
     store = await Store.open(settings.store.path)
     try:
-        async with open_llm(settings) as llm, make_fetcher(settings) as fetcher:
-            yield make_ingestor(settings, store, fetcher, make_backend(settings, llm), progress)
+        async with open_llm(settings, store) as llm, make_fetcher(settings) as fetcher:
+            backend = make_backend(settings, llm, cache=store.llm)
+            yield make_ingestor(settings, store, fetcher, backend, progress)
     finally:
         await store.close()
-
-
-def llm_usage_path(settings: Settings) -> Path:
-    return Path(settings.store.path).parent / "llm-usage.json"
-
-
-def read_llm_usage(settings: Settings) -> dict[str, Usage]:
-    """Token usage recorded so far, per model (empty when none was recorded)."""
-    try:
-        data: Any = json.loads(llm_usage_path(settings).read_text(encoding="utf-8"))
-        models = data["models"]
-        return {
-            str(model): Usage(int(u["requests"]), int(u["prompt_tokens"]), int(u["completion_tokens"]))
-            for model, u in models.items()
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-def record_llm_usage(settings: Settings, model: str, usage: Usage) -> None:
-    """Add one run's usage to the record (a small JSON file beside the database). Best effort:
-    a read-only disk costs the statistics, never the run."""
-    if not usage.requests:
-        return
-    totals = read_llm_usage(settings)
-    totals[model] = totals.get(model, Usage()) + usage
-    path = llm_usage_path(settings)
-    data = {
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "models": {m: dataclasses.asdict(u) for m, u in totals.items()},
-    }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        log.warning("cannot record llm usage path=%s error=%s", path, exc)
 
 
 def run(settings: Settings) -> int:
@@ -191,8 +157,8 @@ async def serve(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     store = await Store.open(settings.store.path)
     backend: BriefBackend | None = None
     try:
-        async with open_llm(settings) as llm, make_fetcher(settings) as fetcher:
-            backend = make_backend(settings, llm)
+        async with open_llm(settings, store) as llm, make_fetcher(settings) as fetcher:
+            backend = make_backend(settings, llm, cache=store.llm)
             # Loading the spaCy model takes a moment: off the loop, so signals still work.
             name = await loop.run_in_executor(None, lambda: backend.name if backend else "")
             ingest = make_ingestor(settings, store, fetcher, backend)

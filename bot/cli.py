@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.ingest.canonical import is_web_url
@@ -26,6 +28,7 @@ from summarizer.errors import BriefbotError, ConfigError, SummarizeError
 if TYPE_CHECKING:
     from bot.qa import AskScope
     from bot.store import Feed
+    from summarizer.llm import Usage
 
 log = logging.getLogger("briefbot")
 
@@ -180,11 +183,17 @@ async def _brief_mixed(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import make_backend, open_llm
+    from bot.store import Store
 
     out = sys.stdout
     briefed = failed = 0
-    async with open_llm(settings) as llm:
-        backend = make_backend(settings, llm)
+    # Local briefs need no database; LLM briefs use the store's cache and usage record.
+    store = await Store.open(settings.store.path) if settings.summarizer.backend == "llm" else None
+    async with contextlib.AsyncExitStack() as stack:
+        if store is not None:
+            stack.push_async_callback(store.close)
+        llm = await stack.enter_async_context(open_llm(settings, store))
+        backend = make_backend(settings, llm, cache=store.llm if store else None)
         for chunk in _chunks(read_inputs(args.inputs, sys.stdin), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await backend.brief_many(articles))
@@ -359,8 +368,6 @@ def _span(seconds: int) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from pathlib import Path
-
     if args.backend:
         settings = settings.replace("summarizer", backend=args.backend)
     path = settings.store.path
@@ -377,7 +384,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     store = await Store.open(settings.store.path)
     try:
-        async with open_llm(settings) as llm:
+        async with open_llm(settings, store) as llm:
             qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
             if args.question != "-":
                 scope = AskScope(thread_key=args.conversation, article_id=args.thread)
@@ -461,11 +468,29 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return _doctor_llm(settings)
 
 
+def _recorded_llm_usage(settings: Settings) -> dict[str, Usage]:
+    """Tokens spent so far, per model, from the store (without creating a database)."""
+    from bot.store import Store
+
+    path = settings.store.path
+    if path == ":memory:" or not Path(path).is_file():
+        return {}
+
+    async def read() -> dict[str, Usage]:
+        store = await Store.open(path)
+        try:
+            return await store.llm.usage()
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
 def _doctor_llm(settings: Settings) -> int:
     """LLM settings, whether the server answers, and the token usage recorded so far."""
     import os
 
-    from bot.app import make_llm_client, make_llm_http, read_llm_usage
+    from bot.app import make_llm_client, make_llm_http
 
     llm = settings.llm
     active = settings.summarizer.backend == "llm"
@@ -475,7 +500,7 @@ def _doctor_llm(settings: Settings) -> int:
         f"model={llm.model or '(none)'} api_key_env={llm.api_key_env} ({key}) "
         f"timeout={llm.timeout.total_seconds():g}s max_concurrency={llm.max_concurrency}"
     )
-    for model, usage in sorted(read_llm_usage(settings).items()):
+    for model, usage in sorted(_recorded_llm_usage(settings).items()):
         print(
             f"llm usage: model={model} requests={usage.requests} prompt_tokens={usage.prompt_tokens} "
             f"completion_tokens={usage.completion_tokens} total_tokens={usage.total_tokens}"

@@ -14,6 +14,7 @@ from bot.store.channels import Channel, ChannelRepo, DigestSchedule, Subscriptio
 from bot.store.conversations import ConversationRepo, StoredTurn
 from bot.store.db import Database
 from bot.store.feeds import Feed, FeedRepo
+from bot.store.llm import LLMRepo
 
 __all__ = [
     "ArticleRepo",
@@ -25,6 +26,7 @@ __all__ = [
     "DigestSchedule",
     "Feed",
     "FeedRepo",
+    "LLMRepo",
     "NewArticle",
     "Store",
     "StoredArticle",
@@ -41,6 +43,7 @@ class Store:
         self.articles = ArticleRepo(db)
         self.channels = ChannelRepo(db)
         self.conversations = ConversationRepo(db)
+        self.llm = LLMRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -162,4 +162,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX turns_thread ON turns(thread_key, id);
     """,
+    # 2: what the LLM backend has already paid for (briefs by content, model and prompt
+    #    version) and the tokens it spent, per model, for `briefbot doctor`.
+    """
+    CREATE TABLE llm_cache (
+        key        TEXT PRIMARY KEY,
+        json       TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+
+    CREATE TABLE llm_usage (
+        model             TEXT PRIMARY KEY,
+        requests          INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        updated_at        REAL NOT NULL
+    );
+    """,
 ]

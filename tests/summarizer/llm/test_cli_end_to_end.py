@@ -74,6 +74,20 @@ async def test_brief_backend_llm_uses_the_model(tmp_path: Path) -> None:
         assert SECRET not in out + err
 
 
+async def test_a_brief_paid_for_once_is_not_paid_for_again_in_a_later_run(tmp_path: Path) -> None:
+    async with FakeOpenAI() as fake:
+        fake.script(content(bridge_brief(), usage=(900, 120)))
+        cfg = config(tmp_path, fake.base_url, backend="llm")
+        first = await briefbot("brief", "--json", str(article_file(tmp_path)), "--config", str(cfg))
+        again = await briefbot("brief", "--json", str(article_file(tmp_path)), "--config", str(cfg))
+        assert first[0] == again[0] == 0, first[2] + again[2]
+        assert len(fake.requests) == 1  # the second process found the brief in the store's cache
+        assert json.loads(again[1]) == json.loads(first[1])
+        assert json.loads(again[1])["backend"] == "llm:fake-model"
+        _, out, _ = await briefbot("doctor", "--config", str(cfg))
+        assert "model=fake-model requests=1 prompt_tokens=900" in out
+
+
 async def test_a_failing_model_falls_back_visibly(tmp_path: Path) -> None:
     async with FakeOpenAI() as fake:
         fake.responder = lambda _: error(503, "overloaded")

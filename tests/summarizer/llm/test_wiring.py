@@ -12,10 +12,9 @@ from bot.app import (
     make_llm_client,
     make_llm_http,
     open_llm,
-    read_llm_usage,
-    record_llm_usage,
 )
 from bot.settings import Settings
+from bot.store import Store
 from summarizer.answer import Passage
 from summarizer.errors import ConfigError
 from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, Usage
@@ -40,17 +39,21 @@ async def test_local_settings_build_local_backends() -> None:
 async def test_llm_settings_build_llm_backends_sharing_one_client(fake: FakeOpenAI, tmp_path: Path) -> None:
     settings = llm_settings(fake.base_url, tmp_path)
     fake.script(content({"answer": "Ticket sales rose by a fifth.", "citations": [1]}, usage=(50, 7)))
-    async with open_llm(settings) as llm:
-        assert llm is not None
-        brief_backend = make_backend(settings, llm)
-        answer_backend = make_answer_backend(settings, StandIn(), llm)
-        assert isinstance(brief_backend, LLMBriefBackend)
-        assert isinstance(answer_backend, LLMAnswerBackend)
-        assert brief_backend.name == answer_backend.name == "llm:fake-model"
-        passage = Passage("ferry-9", "The night ferry trial was extended. Ticket sales rose by a fifth.")
-        answer = await answer_backend.answer("Did sales rise?", [passage])
-    assert answer.answer == "Ticket sales rose by a fifth."
-    assert read_llm_usage(settings) == {"fake-model": Usage(1, 50, 7)}
+    store = await Store.open(settings.store.path)
+    try:
+        async with open_llm(settings, store) as llm:
+            assert llm is not None
+            brief_backend = make_backend(settings, llm, cache=store.llm)
+            answer_backend = make_answer_backend(settings, StandIn(), llm)
+            assert isinstance(brief_backend, LLMBriefBackend)
+            assert isinstance(answer_backend, LLMAnswerBackend)
+            assert brief_backend.name == answer_backend.name == "llm:fake-model"
+            passage = Passage("ferry-9", "The night ferry trial was extended. Ticket sales rose by a fifth.")
+            answer = await answer_backend.answer("Did sales rise?", [passage])
+        assert answer.answer == "Ticket sales rose by a fifth."
+        assert await store.llm.usage() == {"fake-model": Usage(1, 50, 7)}
+    finally:
+        await store.close()
 
 
 async def test_key_comes_from_the_named_variable(fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -72,14 +75,15 @@ async def test_incomplete_llm_settings_name_the_key(
             pass
 
 
-def test_usage_accumulates_across_runs_and_survives_a_bad_file(tmp_path: Path) -> None:
-    settings = llm_settings("http://127.0.0.1:1/v1", tmp_path)
-    assert read_llm_usage(settings) == {}
-    record_llm_usage(settings, "m", Usage(2, 100, 10))
-    record_llm_usage(settings, "m", Usage(1, 50, 5))
-    record_llm_usage(settings, "other", Usage(1, 1, 1))
-    assert read_llm_usage(settings) == {"m": Usage(3, 150, 15), "other": Usage(1, 1, 1)}
-    (tmp_path / "db" / "llm-usage.json").write_text("{broken")
-    assert read_llm_usage(settings) == {}
-    record_llm_usage(settings, "m", Usage(1, 2, 3))
-    assert read_llm_usage(settings) == {"m": Usage(1, 2, 3)}
+async def test_usage_accumulates_across_runs_in_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "briefbot.db"
+    store = await Store.open(path)
+    assert await store.llm.usage() == {}
+    await store.llm.add_usage("m", Usage(2, 100, 10))
+    await store.llm.add_usage("other", Usage(1, 1, 1))
+    await store.llm.add_usage("idle", Usage())  # a run that made no request records nothing
+    await store.close()
+    store = await Store.open(path)  # a later run adds to what is recorded
+    await store.llm.add_usage("m", Usage(1, 50, 5))
+    assert await store.llm.usage() == {"m": Usage(3, 150, 15), "other": Usage(1, 1, 1)}
+    await store.close()
