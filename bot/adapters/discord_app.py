@@ -392,12 +392,12 @@ class BriefCommands(app_commands.Group):
         url: app_commands.Range[str, 1, 2000],
         keywords: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, subscribe_line(url, keywords))
+        await self.adapter.run_command(interaction, subscribe_line(url, keywords), changes=True)
 
     @app_commands.command(name="unsubscribe", description="Stop following a feed (admins)")
     @app_commands.describe(subscription="The subscription to remove (see /brief feeds)")
     async def cmd_unsubscribe(self, interaction: Interaction, subscription: str) -> None:
-        await self.adapter.run_command(interaction, unsubscribe_line(subscription))
+        await self.adapter.run_command(interaction, unsubscribe_line(subscription), changes=True)
 
     @cmd_unsubscribe.autocomplete("subscription")
     async def _subscriptions(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -420,7 +420,7 @@ class BriefCommands(app_commands.Group):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, schedule_line(time, timezone, days))
+        await self.adapter.run_command(interaction, schedule_line(time, timezone, days), changes=True)
 
     @cmd_schedule.autocomplete("timezone")
     async def _timezone_choices(
@@ -436,7 +436,7 @@ class BriefCommands(app_commands.Group):
     @app_commands.describe(mode="digest, each or both")
     @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
     async def cmd_mode(self, interaction: Interaction, mode: str) -> None:
-        await self.adapter.run_command(interaction, mode_line(mode))
+        await self.adapter.run_command(interaction, mode_line(mode), changes=True)
 
     @app_commands.command(name="help", description="What Briefbot can do, with examples")
     async def cmd_help(self, interaction: Interaction) -> None:
@@ -614,8 +614,16 @@ class DiscordAdapter:
         )
         return Request(channel=channel, user=requester, thread_id=thread_id)
 
-    async def run_command(self, interaction: Interaction, text: str, *, ephemeral: bool = False) -> None:
-        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups."""
+    async def run_command(
+        self, interaction: Interaction, text: str, *, ephemeral: bool = False, changes: bool = False
+    ) -> None:
+        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups.
+
+        Whether the answer is for everyone is fixed by the acknowledgement, before the service
+        has spoken: a change (``changes``) asked for by someone without Manage Server is answered
+        to them only, as it is most likely refused (or allowed by ``[chat] admins``)."""
+        if changes and not is_admin(interaction.permissions, interaction.guild_id is not None):
+            ephemeral = True
         with self._in_flight.track():
             await self._run_command(interaction, text, ephemeral)
 

@@ -558,10 +558,9 @@ class SlackAdapter:
         """Delete our working note; False when Slack would not (the note is then replaced)."""
         try:
             await self._client.chat_delete(channel=channel_id, ts=ts)
-        except SlackApiError as exc:
-            log.warning(
-                "slack could not delete working note channel=%s error=%s", channel_id, _error_code(exc)
-            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = _error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("slack could not delete working note channel=%s error=%s", channel_id, reason)
             return False
         return True
 

@@ -155,6 +155,7 @@ async def test_non_admin_subscribe_is_refused(bot: Bot) -> None:
     assert call.text == "subscribe https://news.example/world.rss --keywords port strike"
     assert call.req.user.is_admin is False
     assert "Only server admins" in answer.content
+    assert bot.fake.callbacks[-1].data == {"flags": 64}  # deferred as ephemeral: theirs alone
     assert bot.service.remembered == []  # an error is nothing to follow up on
 
 
@@ -164,6 +165,7 @@ async def test_admin_subscribe_is_passed_as_admin(bot: Bot) -> None:
     )
     assert bot.service.handled[-1].req.user.is_admin is True
     assert answer.content.startswith("✅ Done: subscribe https://news.example/world.rss")
+    assert not (bot.fake.callbacks[-1].data or {}).get("flags")  # the channel sees the change
 
 
 @pytest.mark.parametrize(

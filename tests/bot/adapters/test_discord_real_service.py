@@ -97,11 +97,13 @@ async def test_a_non_admin_cannot_subscribe_an_admin_can(tmp_path: Path, local_b
         feed_url = stack.feed("/rss", [story(3)])
         refusal = await slash(bot, "subscribe", url=feed_url, keywords="plan, board", permissions=EVERYDAY)
         assert "Only admins can change subscriptions" in refusal.content
+        assert refusal.flags & 64  # only the person who asked sees it
         assert await stack.store.channels.subscriptions(NEWS.key) == []
         assert stack.web.hits("/rss") == 0
 
         done = await slash(bot, "subscribe", url=feed_url, keywords="plan, board", permissions=ADMIN)
         assert "Subscribed this channel" in done.content
+        assert not done.flags & 64  # the channel sees what changed
         [sub] = await stack.store.channels.subscriptions(NEWS.key)
         assert sub.keywords == ("plan", "board")
 
