@@ -111,6 +111,10 @@ class ErrorReply:
 
 @dataclass(frozen=True, slots=True)
 class HelpEntry:
+    """One command in the help. ``usage`` and ``example`` are command lines as typed in Slack or
+    the terminal (``/brief ask <question>``); renderers put ``/brief `` in front when it is
+    missing, so every platform shows the same form (Discord maps it to its options)."""
+
     usage: str
     description: str
     example: str = ""

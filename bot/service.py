@@ -8,6 +8,7 @@ would work instead.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shlex
@@ -132,6 +133,7 @@ ALIASES = {
 SLOW = {"ask", "digest", "subscribe", "brief"}
 _OFF = {"off", "none", "stop", "disable", "disabled", "never"}
 _OPTION = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|=|$)=?")
+_LABELLED_ID = re.compile(r"^(\d+)\s+—\s")
 _BARE_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:/\S*)?$", re.IGNORECASE)
 
 
@@ -175,19 +177,64 @@ def looks_like_url(text: str) -> bool:
 
 
 def split_options(args: str) -> tuple[str, dict[str, str]]:
-    """``"URL --keywords a,b --regex x"`` → ``("URL", {"keywords": "a,b", "regex": "x"})``."""
-    parts = _OPTION.split(args)
-    positional = parts[0].strip()
+    """``"URL --keywords a,b --regex x"`` → ``("URL", {"keywords": "a,b", "regex": "x"})``.
+
+    ``--name`` inside quotes is text, not an option: ``--keywords "a --regex b"`` is one value
+    (Discord quotes what people type into an option box, and that must stay one value).
+    """
+    spans = _quoted_spans(args)
+    found = [m for m in _OPTION.finditer(args) if not any(a <= m.start(1) - 2 < b for a, b in spans)]
+    if not found:
+        return args.strip(), {}
     options: dict[str, str] = {}
-    for i in range(1, len(parts), 2):
-        options[parts[i].lower()] = parts[i + 1].strip()
-    return positional, options
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(args)
+        options[match.group(1).lower()] = args[match.end() : end].strip()
+    return args[: found[0].start()].strip(), options
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where quoted words are: a quote opens at the start of a word (not an apostrophe inside
+    one) and closes at the next same quote; inside double quotes a backslash escapes."""
+    spans: list[tuple[int, int]] = []
+    quote = ""
+    start = i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                spans.append((start, i + 1))
+                quote = ""
+        elif ch in "\"'`" and (i == 0 or text[i - 1].isspace() or text[i - 1] == "="):
+            quote, start = ch, i
+        i += 1
+    if quote:
+        spans.append((start, len(text)))
+    return spans
+
+
+def admin_key(platform: str, user_id: str) -> str:
+    """How a ``[chat] admins`` entry and a requester are compared: ``slack:U012AB3CD`` as Slack
+    shows ids (upper case, whatever case the operator typed), ``discord:80351110224678912``."""
+    return f"{platform.strip().lower()}:{user_id.strip().upper()}"
 
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
         return value[1:-1]
     return value
+
+
+def _keyword_items(value: str) -> list[str]:
+    """``a b`` and ``a,b`` are two keywords; with commas, the words between them are one phrase
+    (``port strike, ferry``); quotes keep a phrase too (``"port strike" ferry``)."""
+    words = _words(value)
+    if any("," in w for w in words):
+        return [" ".join(words)]  # check_keywords splits at the commas
+    return words
 
 
 def _words(value: str) -> list[str]:
@@ -276,7 +323,15 @@ class Service:
     def _is_admin(self, req: Request) -> bool:
         if not self._settings.chat.admin_only or req.user.is_admin:
             return True
-        return f"{req.channel.platform}:{req.user.user_id}" in self._settings.chat.admins
+        return admin_key(req.channel.platform, req.user.user_id) in self._admins
+
+    @functools.cached_property
+    def _admins(self) -> frozenset[str]:
+        keys = set()
+        for entry in self._settings.chat.admins:
+            platform, _, user = entry.strip().partition(":")
+            keys.add(admin_key(platform, user))
+        return frozenset(keys)
 
     def _not_admin(self, what: str) -> ErrorReply:
         return ErrorReply(
@@ -287,9 +342,14 @@ class Service:
     async def _channel(self, req: Request) -> Channel:
         return await self._store.channels.ensure(req.channel, self._clock())
 
-    async def _changed(self, key: str) -> None:
+    async def _changed(self, channel: Channel) -> None:
+        if channel.disabled:
+            # Deliveries stopped when the platform refused a post here (the bot removed, the
+            # channel archived). An admin changing things here means it is back: resume.
+            await self._store.channels.enable(channel.key)
+            log.info("channel deliveries resumed channel=%s", channel.key)
         if self._schedules is not None:
-            await self._schedules.channel_changed(key)
+            await self._schedules.channel_changed(channel.key)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -417,6 +477,7 @@ class Service:
         if not self._is_admin(req):
             return self._not_admin("change subscriptions")
         target, options = split_options(args)
+        target = _unquote(target.strip())
         usage = "Usage: /brief subscribe <feed-url> [--keywords word,other] [--regex pattern]"
         unknown = [o for o in options if o not in ("keywords", "keyword", "regex", "pattern")]
         if unknown:
@@ -424,7 +485,7 @@ class Service:
         if not target or " " in target:
             return ErrorReply("Give one feed address to subscribe to.", hint=usage)
         try:
-            keywords = check_keywords(_words(options.get("keywords", options.get("keyword", ""))))
+            keywords = check_keywords(_keyword_items(options.get("keywords", options.get("keyword", ""))))
             raw_pattern = _unquote(options.get("regex", options.get("pattern", "")))
             pattern = check_pattern(raw_pattern) if raw_pattern or "regex" in options else None
         except FilterError as exc:
@@ -454,7 +515,7 @@ class Service:
             created_by=f"{req.channel.platform}:{req.user.user_id}",
             now=self._clock(),
         )
-        await self._changed(channel.key)
+        await self._changed(channel)
         if self._schedules is not None:
             self._schedules.wake()
         name = feed.title or _feed_address(feed.url)
@@ -476,7 +537,9 @@ class Service:
     async def unsubscribe(self, req: Request, args: str) -> Reply:
         if not self._is_admin(req):
             return self._not_admin("change subscriptions")
-        target = args.strip().lstrip("#")
+        target = _unquote(args.strip()).strip().lstrip("#")
+        if labelled := _LABELLED_ID.match(target):  # "3 — Valley Post", as suggestions show it
+            target = labelled.group(1)
         channel = await self._channel(req)
         subs = await self._store.channels.subscriptions(channel.key)
         chosen: Subscription | None = None
@@ -504,7 +567,10 @@ class Service:
         when = f"digest {describe_schedule(schedule)}" if schedule else "no digest time"
         title = f"Feeds this channel follows ({when}; mode: {channel.mode})"
         if channel.disabled:
-            title += f" — posting stopped: {channel.disabled_reason or 'the channel was unreachable'}"
+            title += (
+                f" — posting stopped: {channel.disabled_reason or 'the channel was unreachable'}"
+                " (an admin's next subscribe, schedule or mode here resumes it)"
+            )
         items = []
         for sub in subs:
             detail = [_feed_address(sub.feed_url) if sub.feed_title else ""]
@@ -531,7 +597,7 @@ class Service:
         )
 
     async def schedule(self, req: Request, args: str) -> Reply:
-        words = args.split()
+        words = [w for word in _words(args) for w in word.split()]
         channel = await self._channel(req)
         if not words:
             current = channel.schedule
@@ -545,9 +611,9 @@ class Service:
         usage = (
             "Usage: /brief schedule HH:MM [timezone] [days], e.g. /brief schedule 08:30 Europe/Berlin mon-fri"
         )
-        if words[0].lower() in _OFF and len(words) == 1:
+        if words[0].lower() in _OFF:  # "off" with a timezone or days (Discord's form) is still off
             await self._store.channels.set_schedule(channel.key, None, self._clock())
-            await self._changed(channel.key)
+            await self._changed(channel)
             return Confirmation("Daily digest turned off for this channel.")
         at = parse_time(words[0])
         if at is None:
@@ -573,7 +639,7 @@ class Service:
             at, zone or channel.timezone or self._settings.schedule.default_timezone, days
         )
         await self._store.channels.set_schedule(channel.key, schedule, self._clock())
-        await self._changed(channel.key)
+        await self._changed(channel)
         text = f"Daily digest set: {describe_schedule(schedule)}. {self._next_text(schedule)}"
         if not await self._store.channels.subscriptions(channel.key):
             text += " This channel follows no feeds yet: /brief subscribe <feed-url>."
@@ -601,7 +667,7 @@ class Service:
             return self._not_admin("change the mode")
         mode = _MODES_BY_NAME[wanted]
         await self._store.channels.set_mode(channel.key, mode, self._clock())
-        await self._changed(channel.key)
+        await self._changed(channel)
         return Confirmation(f"Mode set to {mode}. {_MODE_TEXT[mode]}")
 
 

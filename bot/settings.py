@@ -25,6 +25,7 @@ DEFAULT_CONFIG = Path("config/briefbot.toml")
 CONFIG_ENV = "BRIEFBOT_CONFIG"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_ADMIN = re.compile(r"^(?:slack:[A-Za-z0-9]+|discord:\d+|console:\S+)$", re.IGNORECASE)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
@@ -241,6 +242,13 @@ def _check(section: Any, name: str, where: str) -> None:
         raise ConfigError(f"{where}: [fetch] max_redirects = {section.max_redirects}: must be 0..20")
     if name == "slack" and not 0 <= section.port <= 65535:
         raise ConfigError(f"{where}: [slack] port = {section.port}: not a port number")
+    if name == "chat":
+        for entry in section.admins:
+            if not _ADMIN.match(entry.strip()):
+                raise ConfigError(
+                    f"{where}: [chat] admins entry {entry!r} is not 'platform:user_id', "
+                    "e.g. 'slack:U012AB3CD' or 'discord:80351110224678912'"
+                )
     if name == "llm" and section.max_retries < 0:
         raise ConfigError(f"{where}: [llm] max_retries = {section.max_retries}: cannot be negative")
     if name == "schedule":

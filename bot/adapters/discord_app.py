@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -22,7 +23,7 @@ import logging
 import re
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -41,6 +42,8 @@ from bot.replies import (
     ChatService,
     DigestReply,
     ErrorReply,
+    HelpEntry,
+    HelpReply,
     ListReply,
     Platform,
     Reply,
@@ -95,10 +98,10 @@ def point_discord_at(api_url: str, gateway_url: str) -> tuple[str, yarl.URL]:
 _BARE = re.compile(r"^[^\s\"'\\]+$")
 
 
-def quote_arg(value: str) -> str:
+def quote_arg(value: str, *, always: bool = False) -> str:
     """One shell-style word (``shlex.split`` gives ``value`` back), quoted only when needed."""
     value = one_line(value)
-    if _BARE.match(value):
+    if _BARE.match(value) and not always:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -114,8 +117,14 @@ def ask_line(question: str) -> str:
 def subscribe_line(url: str, keywords: str | None = None) -> str:
     line = f"subscribe {quote_arg(url)}"
     if keywords and keywords.strip():
-        line += f" --keywords {quote_arg(keywords)}"
+        line += f" --keywords {words_arg(keywords)}"
     return line
+
+
+def words_arg(value: str) -> str:
+    """Text typed into an option box as the words it would be after an option in Slack (so the
+    one parser reads both alike), each quoted when needed: no word can start another option."""
+    return " ".join(quote_arg(w, always=w.startswith("-")) for w in one_line(value).split())
 
 
 def unsubscribe_line(subscription: str) -> str:
@@ -157,6 +166,83 @@ def subscription_choices(reply: Reply, current: str, limit: int = 25) -> list[ap
     return choices[:limit]
 
 
+# --- help in Discord's own terms ---------------------------------------------------------------
+
+# A service command word → this adapter's subcommand and the options its words fill, in order.
+SLASH_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "": ("url", ("url",)),  # a bare link (or pasted text) is /brief url
+    "brief": ("url", ("url",)),
+    "ask": ("ask", ("question",)),
+    "digest": ("digest", ()),
+    "subscribe": ("subscribe", ("url",)),
+    "unsubscribe": ("unsubscribe", ("subscription",)),
+    "feeds": ("feeds", ()),
+    "schedule": ("schedule", ("time", "timezone", "days")),
+    "mode": ("mode", ("mode",)),
+    "help": ("help", ()),
+}
+SLASH_FLAGS = frozenset({"keywords"})  # --options that are option boxes here (--regex is not)
+_HELP_PART = re.compile(r"\[[^\]]*\]|<[^>]*>|\S+")
+
+
+def slash_form(line: str) -> str | None:
+    """A help usage or example as typed in Slack or the terminal, as it is used here:
+    ``/brief schedule 08:30 Europe/Berlin`` → ``/brief schedule time:08:30 timezone:Europe/Berlin``.
+    None when Discord has no such command."""
+    text = line.strip()
+    text = text[len("/brief") :].strip() if text.startswith("/brief") else text
+    parts = _HELP_PART.findall(text)
+    if not parts:
+        return "/brief help"
+    first = parts[0]
+    if first.startswith("<") or "://" in first:
+        word = ""
+    else:
+        word, parts = first.lower(), parts[1:]
+    if word not in SLASH_FORMS:
+        return None
+    sub, names = SLASH_FORMS[word]
+    options: list[str] = []
+    free = list(names)
+    queue = list(parts)
+    while queue:
+        part = queue.pop(0)
+        optional = part.startswith("[") and part.endswith("]")
+        inner = part[1:-1].strip() if optional else part
+        if inner.startswith("--"):
+            name, _, value = inner[2:].partition(" ")
+            if not value and queue and not queue[0].startswith(("-", "[")):
+                value = queue.pop(0)  # "--keywords climate,energy" in an example
+            if name in SLASH_FLAGS:
+                options.append(_option(name, value.strip() or "…", optional))
+            continue  # (an option Discord does not offer is left out)
+        if free:
+            options.append(_option(free.pop(0), inner, optional))
+        elif options:  # more words than options: they belong to the last one (a question)
+            options[-1] += f" {inner}"
+    return " ".join([f"/brief {sub}", *options])
+
+
+def _option(name: str, value: str, optional: bool) -> str:
+    shown = f"{name}:<{name}>" if value == name else f"{name}:{value}"
+    return f"[{shown}]" if optional else shown
+
+
+def slash_help(reply: HelpReply) -> HelpReply:
+    """The help with every usage and example in slash-command form (entries Discord has no
+    form for left out, and one entry per form)."""
+    entries: list[HelpEntry] = []
+    seen: set[str] = set()
+    for entry in reply.entries:
+        usage = slash_form(entry.usage)
+        if usage is None or usage in seen:
+            continue
+        seen.add(usage)
+        example = slash_form(entry.example) if entry.example.strip() else ""
+        entries.append(dataclasses.replace(entry, usage=usage, example=example or ""))
+    return dataclasses.replace(reply, entries=tuple(entries))
+
+
 # --- where and who ----------------------------------------------------------------------------
 
 
@@ -194,6 +280,36 @@ def _payload(message: DiscordMessage) -> dict[str, Any]:
 
 def _embeds(embeds: tuple[Embed, ...]) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e.to_dict()) for e in embeds]
+
+
+class InFlight:
+    """The tasks doing Discord work right now (commands, answers, posts), so that stopping can
+    let them finish before the connection closes."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is None:
+            yield
+            return
+        self._tasks.add(task)
+        try:
+            yield
+        finally:
+            self._tasks.discard(task)
+
+    async def settle(self, grace: float) -> None:
+        """Until the work tracked now is done, or ``grace`` seconds."""
+        me = asyncio.current_task()
+        tasks = {t for t in self._tasks if t is not me and not t.done()}
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        if pending:
+            log.warning("discord stopping with work in progress tasks=%d", len(pending))
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -267,19 +383,21 @@ class BriefCommands(app_commands.Group):
         await self.adapter.run_command(interaction, "digest")
 
     @app_commands.command(name="subscribe", description="Follow a feed in this channel (admins)")
-    @app_commands.describe(url="RSS or Atom feed URL", keywords="Only articles matching these words")
+    @app_commands.describe(
+        url="RSS or Atom feed URL", keywords="Only articles with any of these words, e.g. flood, port strike"
+    )
     async def cmd_subscribe(
         self,
         interaction: Interaction,
         url: app_commands.Range[str, 1, 2000],
         keywords: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, subscribe_line(url, keywords))
+        await self.adapter.run_command(interaction, subscribe_line(url, keywords), changes=True)
 
     @app_commands.command(name="unsubscribe", description="Stop following a feed (admins)")
     @app_commands.describe(subscription="The subscription to remove (see /brief feeds)")
     async def cmd_unsubscribe(self, interaction: Interaction, subscription: str) -> None:
-        await self.adapter.run_command(interaction, unsubscribe_line(subscription))
+        await self.adapter.run_command(interaction, unsubscribe_line(subscription), changes=True)
 
     @cmd_unsubscribe.autocomplete("subscription")
     async def _subscriptions(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -302,7 +420,7 @@ class BriefCommands(app_commands.Group):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, schedule_line(time, timezone, days))
+        await self.adapter.run_command(interaction, schedule_line(time, timezone, days), changes=True)
 
     @cmd_schedule.autocomplete("timezone")
     async def _timezone_choices(
@@ -318,7 +436,7 @@ class BriefCommands(app_commands.Group):
     @app_commands.describe(mode="digest, each or both")
     @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
     async def cmd_mode(self, interaction: Interaction, mode: str) -> None:
-        await self.adapter.run_command(interaction, mode_line(mode))
+        await self.adapter.run_command(interaction, mode_line(mode), changes=True)
 
     @app_commands.command(name="help", description="What Briefbot can do, with examples")
     async def cmd_help(self, interaction: Interaction) -> None:
@@ -345,10 +463,13 @@ class DiscordAdapter:
         self.settings = settings
         self._token = token
         self.client = BriefbotClient(self, guild_ready_timeout=guild_ready_timeout)
-        self.poster = DiscordPoster(self.client, service)
+        self._in_flight = InFlight()
+        self.poster = DiscordPoster(self.client, in_flight=self._in_flight)
         self._task: asyncio.Task[None] | None = None
         self._previous: tuple[str, yarl.URL] | None = None
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._stopping = False
+        self._failure: str | None = None  # why the gateway connection ended, when it ended by itself
 
     @classmethod
     def from_env(
@@ -361,7 +482,11 @@ class DiscordAdapter:
     # lifecycle
 
     async def start(self) -> None:
-        """Log in (a rejected token fails here), sync commands, then connect in the background."""
+        """Log in (a rejected token fails here), sync commands, then connect in the background.
+
+        With ``gateway_url`` empty, the gateway is the one ``GET /gateway/bot`` at ``api_url``
+        announces (Discord's own, or whatever stands in for Discord there).
+        """
         self._previous = point_discord_at(self.settings.api_url, self.settings.gateway_url)
         try:
             await self.client.login(self._token)
@@ -371,25 +496,74 @@ class DiscordAdapter:
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             await self.stop()
             raise ConfigError(f"cannot reach Discord at {self.settings.api_url}: {exc}") from None
+        if not self.settings.gateway_url:
+            await self._discover_gateway()
         await self.sync_commands()
         self._task = asyncio.create_task(self._connect(), name="discord-gateway")
 
+    async def _discover_gateway(self) -> None:
+        try:
+            _, url, _ = await self.client.http.get_bot_gateway()
+        except (discord.GatewayNotFound, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.warning("discord gateway lookup failed, using the default error=%r", exc)
+            return
+        if url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+    @property
+    def gateway(self) -> str:
+        return str(DiscordWebSocket.DEFAULT_GATEWAY)
+
     async def _connect(self) -> None:
+        gateway = self.gateway
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
-            log.error("discord refused the connection: a privileged intent is not enabled for the app")
-        except (discord.ConnectionClosed, discord.GatewayNotFound) as exc:
-            log.error("discord gateway connection ended error=%r", exc)
+            self._failure = "Discord refused the gateway connection: a privileged intent is not enabled"
+        except discord.ConnectionClosed as exc:
+            reason = " (the token was refused)" if exc.code == 4004 else ""
+            self._failure = f"the Discord gateway at {gateway} closed the connection, code {exc.code}{reason}"
+        except discord.GatewayNotFound:
+            self._failure = f"no Discord gateway found at {gateway}"
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("discord gateway task failed")
+        except Exception as exc:
+            # discord.py retries dropped connections itself; what ends up here is a first
+            # connection that never worked (refused, unreachable, not a websocket).
+            log.debug("discord gateway task failed", exc_info=exc)
+            self._failure = f"cannot connect to the Discord gateway at {gateway}"
+        if self._failure and not self._stopping:
+            log.error("discord gateway connection ended error=%s", self._failure)
 
     async def wait_until_ready(self) -> None:
         await self.client.wait_until_ready()
 
-    async def stop(self) -> None:
+    async def wait_connected(self) -> None:
+        """Until the gateway says READY. Raises ``ConfigError`` when the connection ends first."""
+        if self._task is None:
+            raise ConfigError("Discord is not started")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if not self.client.is_ready():
+            raise ConfigError(self._failure or f"the Discord gateway at {self.gateway} closed the connection")
+
+    async def wait_failed(self) -> str:
+        """Returns (with the reason) when the gateway connection ends by itself, for good:
+        discord.py reconnects after ordinary drops, so this means a refused token, a missing
+        intent or a gateway that cannot be reached. Never returns once ``stop`` has begun."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+        if self._stopping or self._task is None:
+            await asyncio.Event().wait()
+        return self._failure or "the Discord gateway connection ended"
+
+    async def stop(self, drain: float = 5.0) -> None:
+        """Give commands and posts in progress ``drain`` seconds, then disconnect."""
+        self._stopping = True
+        await self._in_flight.settle(drain)
         if not self.client.is_closed():
             await self.client.close()
         if self._task is not None:
@@ -440,8 +614,20 @@ class DiscordAdapter:
         )
         return Request(channel=channel, user=requester, thread_id=thread_id)
 
-    async def run_command(self, interaction: Interaction, text: str, *, ephemeral: bool = False) -> None:
-        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups."""
+    async def run_command(
+        self, interaction: Interaction, text: str, *, ephemeral: bool = False, changes: bool = False
+    ) -> None:
+        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups.
+
+        Whether the answer is for everyone is fixed by the acknowledgement, before the service
+        has spoken: a change (``changes``) asked for by someone without Manage Server is answered
+        to them only, as it is most likely refused (or allowed by ``[chat] admins``)."""
+        if changes and not is_admin(interaction.permissions, interaction.guild_id is not None):
+            ephemeral = True
+        with self._in_flight.track():
+            await self._run_command(interaction, text, ephemeral)
+
+    async def _run_command(self, interaction: Interaction, text: str, ephemeral: bool) -> None:
         try:
             await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         except discord.NotFound:
@@ -452,6 +638,8 @@ class DiscordAdapter:
             return
         req = self.request_from(interaction)
         reply = await self._safely(lambda: self.service.handle(req, text), req, text.split(" ", 1)[0])
+        if isinstance(reply, HelpReply):
+            reply = slash_help(reply)
         ids: list[str] = []
         try:
             for message in render(reply):
@@ -492,6 +680,10 @@ class DiscordAdapter:
     # mentions and direct messages
 
     async def on_message(self, message: discord.Message) -> None:
+        with self._in_flight.track():
+            await self._on_message(message)
+
+    async def _on_message(self, message: discord.Message) -> None:
         me = self.client.user
         if me is None or message.author.bot or message.author.id == me.id:
             return
@@ -520,6 +712,8 @@ class DiscordAdapter:
             reply = await self._safely(lambda: self.service.ask(req, question), req, "mention")
         else:
             reply = await self._safely(lambda: self.service.handle(req, "help"), req, "mention")
+            if isinstance(reply, HelpReply):
+                reply = slash_help(reply)
         ids: list[str] = []
         try:
             for index, rendered in enumerate(render(reply)):
@@ -578,18 +772,25 @@ class DiscordPoster:
     Rate limits are waited out by discord.py (429 → sleep ``retry_after`` → retry); whatever
     still fails is raised, never dropped. A lost connection mid-request is retried with the same
     nonce, so Discord keeps one message. A channel the bot cannot see raises ``ChannelGone``.
+    Recording which article the posted messages carry is the caller's part (the scheduler's).
     """
 
-    def __init__(self, client: discord.Client, service: ChatService, *, retry_delay: float = 0.5) -> None:
+    def __init__(
+        self, client: discord.Client, *, retry_delay: float = 0.5, in_flight: InFlight | None = None
+    ) -> None:
         self._client = client
-        self._service = service
         self._retry_delay = retry_delay
+        self._in_flight = in_flight or InFlight()
 
     @property
     def platform(self) -> Platform:
         return "discord"
 
     async def post(self, channel: ChannelRef, reply: Reply, thread_id: str | None = None) -> list[str]:
+        with self._in_flight.track():
+            return await self._post(channel, reply, thread_id)
+
+    async def _post(self, channel: ChannelRef, reply: Reply, thread_id: str | None) -> list[str]:
         try:
             channel_id = int(channel.channel_id)
             guild_id = int(channel.workspace_id) if channel.workspace_id else None
@@ -608,10 +809,6 @@ class DiscordPoster:
                 )
             sent = await self._send(target, channel, message, nonce, ref)
             ids.append(str(sent.id))
-        try:
-            await self._service.remember_posts(channel, ids, reply)
-        except Exception:
-            log.exception("remember_posts failed channel=%s messages=%s", channel.key, ",".join(ids))
         return ids
 
     async def _send(

@@ -137,6 +137,15 @@ class _Seen:
         return True
 
 
+class _SameTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that it is unused
+    because we pass our client; that client holds the very same token, so the warning would
+    only worry operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 class _Requesters:
     """``users.info`` answers (name, admin/owner flags), cached for ``ttl`` seconds."""
 
@@ -235,25 +244,18 @@ async def _post_one(
 
 
 class SlackPoster:
-    """``Poster`` for scheduled output (briefs as they arrive, digests)."""
+    """``Poster`` for scheduled output (briefs as they arrive, digests). Recording which article
+    the posted messages carry is the caller's part (the scheduler's), so it happens once."""
 
-    def __init__(self, client: AsyncWebClient, service: ChatService) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
-        self._service = service
 
     @property
     def platform(self) -> Platform:
         return "slack"
 
     async def post(self, channel: ChannelRef, reply: Reply, thread_id: str | None = None) -> list[str]:
-        try:
-            ids = await post_messages(self._client, channel.channel_id, render(reply), thread_id)
-        except SlackChannelGone as gone:
-            if gone.posted:
-                await self._service.remember_posts(channel, gone.posted, reply)
-            raise
-        await self._service.remember_posts(channel, ids, reply)
-        return ids
+        return await post_messages(self._client, channel.channel_id, render(reply), thread_id)
 
 
 # --------------------------------------------------------------------------- the adapter
@@ -289,7 +291,7 @@ class SlackAdapter:
         self._bot_user_id: str | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
-        self.poster = SlackPoster(client, service)
+        self.poster = SlackPoster(client)
 
         http = settings.mode == "http"
         if http and not tokens.signing_secret:
@@ -297,12 +299,15 @@ class SlackAdapter:
             raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
         if not http and not tokens.app_token:
             raise ConfigError("[slack] mode = 'socket' needs SLACK_APP_TOKEN in the environment")
+        bolt_log = logging.getLogger("slack_bolt")
+        if not any(isinstance(f, _SameTokenNotice) for f in bolt_log.filters):
+            bolt_log.addFilter(_SameTokenNotice())
         self._app = AsyncApp(
             client=client,
             signing_secret=tokens.signing_secret,
             # Socket Mode requests come over our own authenticated websocket, unsigned.
             request_verification_enabled=http,
-            logger=logging.getLogger("slack_bolt"),
+            logger=bolt_log,
         )
         self._app.command("/brief")(self._on_command)
         self._app.event("app_mention")(self._on_mention)
@@ -311,6 +316,10 @@ class SlackAdapter:
         self._app.action(re.compile(r"source_\d+$"))(self._on_link_click)
 
     # -- lifecycle
+
+    @property
+    def mode(self) -> str:
+        return self._settings.mode
 
     @property
     def http_port(self) -> int | None:
@@ -494,7 +503,15 @@ class SlackAdapter:
         reply = await self._call(self._service.handle(request, text))
         messages = render(reply)
         ids: list[str] = []
-        if working_ts is not None:
+        if (
+            working_ts is not None
+            and not is_public(reply)
+            and await self._withdraw(channel.channel_id, working_ts)
+        ):
+            # An error (a refused change, a page that could not be fetched) is for the person
+            # who asked, like every other non-public reply: the channel's note goes away.
+            await self._respond(respond, messages, public=False)
+        elif working_ts is not None:
             ids = await self._replace(channel.channel_id, working_ts, messages)
         elif is_public(reply) and reachable:
             try:
@@ -536,6 +553,16 @@ class SlackAdapter:
         except Exception:
             log.exception("slack service call failed")
             return ErrorReply(SORRY)
+
+    async def _withdraw(self, channel_id: str, ts: str) -> bool:
+        """Delete our working note; False when Slack would not (the note is then replaced)."""
+        try:
+            await self._client.chat_delete(channel=channel_id, ts=ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = _error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("slack could not delete working note channel=%s error=%s", channel_id, reason)
+            return False
+        return True
 
     async def _replace(self, channel_id: str, ts: str, messages: Sequence[SlackMessage]) -> list[str]:
         """Put the first message in place of the working note; post the rest after it."""

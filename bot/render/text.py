@@ -173,10 +173,9 @@ def render_error(reply: ErrorReply) -> str:
 
 def render_help(reply: HelpReply) -> str:
     lines = [multi_line(reply.intro, TEXT_MAX)] if reply.intro else []
-    width = max((len(e.usage) for e in reply.entries), default=0)
-    width = min(width, 44)
-    for entry in reply.entries:
-        usage = one_line(entry.usage, 120)
+    usages = [command_line(one_line(e.usage, 120)) for e in reply.entries]
+    width = min(max((len(u) for u in usages), default=0), 44)
+    for entry, usage in zip(reply.entries, usages, strict=True):
         mark = " (admins)" if entry.admin else ""
         if len(usage) > width:
             lines.append(f"  {usage}")
@@ -184,8 +183,14 @@ def render_help(reply: HelpReply) -> str:
         else:
             lines.append(f"  {usage:{width}}  {one_line(entry.description, 300)}{mark}")
         if entry.example:
-            lines.append(f"  {'':{width}}  e.g. {one_line(entry.example, 300)}")
+            lines.append(f"  {'':{width}}  e.g. {command_line(one_line(entry.example, 300))}")
     return "\n".join(lines)
+
+
+def command_line(text: str) -> str:
+    """A help usage or example as typed: ``/brief`` first (entries may leave it out)."""
+    text = text.strip()
+    return text if text.startswith("/") else f"/brief {text}".strip()
 
 
 def _who(brief: Brief, top: int) -> str:

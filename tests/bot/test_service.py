@@ -513,3 +513,34 @@ async def test_schedule_and_mode_changes_reach_the_running_scheduler(tmp_path: P
             await scheduler.stop()
     backend.close()
     await store.close()
+
+
+def test_command_lines_from_every_platform_parse_alike() -> None:
+    from bot.service import _keyword_items, split_options
+
+    # Quoted text is a value, even when it looks like an option (Discord quotes option boxes).
+    assert split_options('https://x.example/rss --keywords "a --regex b" c') == (
+        "https://x.example/rss",
+        {"keywords": '"a --regex b" c'},
+    )
+    assert split_options("https://x.example/rss --keywords flood --regex '\\bwall\\b'") == (
+        "https://x.example/rss",
+        {"keywords": "flood", "regex": "'\\bwall\\b'"},
+    )
+    assert split_options("don't --keywords x") == ("don't", {"keywords": "x"})  # an apostrophe is no quote
+    assert _keyword_items("flood levee") == ["flood", "levee"]
+    assert _keyword_items("port strike, ferry") == ["port strike, ferry"]  # commas keep phrases
+    assert _keyword_items('"port strike" ferry') == ["port strike", "ferry"]
+
+
+async def test_admins_listed_by_platform_id_in_any_case(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, chat={"admins": (" slack:u012ab3cd ", "discord:80351110224678912")})
+    async for env in make_env(tmp_path, settings):
+        for platform, user, allowed in [
+            ("slack", "U012AB3CD", True),
+            ("slack", "U999", False),
+            ("discord", "80351110224678912", True),
+            ("slack", "80351110224678912", False),  # an id counts on its own platform only
+        ]:
+            reply = await env.service.handle(request(admin=False, user=user, platform=platform), "mode each")
+            assert isinstance(reply, Confirmation) is allowed, (platform, user, reply)

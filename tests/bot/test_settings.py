@@ -34,6 +34,8 @@ def test_omitted_keys_keep_their_defaults(tmp_path: Path) -> None:
         ("[schedule]\ndefault_timezone = 'Mars/Olympus'\n", "[schedule] default_timezone"),
         ("[llm]\nmax_concurrency = 0\n", "[llm] max_concurrency"),
         ("[store]\npath = \n", "not valid TOML"),
+        ("[chat]\nadmins = ['U012AB3CD']\n", "[chat] admins entry 'U012AB3CD'"),
+        ("[chat]\nadmins = ['discord:Ann']\n", "[chat] admins entry 'discord:Ann'"),
     ],
 )
 def test_wrong_key_or_value_names_it(tmp_path: Path, toml: str, named: str) -> None:

@@ -213,6 +213,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemeral: list[dict[str, Any]] = []
+        self.deleted: list[Message] = []  # messages the bot deleted (chat.delete)
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url key, body)
         self.users: dict[str, dict[str, Any]] = {}
         self.gone: dict[str, str] = {}  # channel id -> error (channel_not_found, not_in_channel, …)
@@ -368,6 +369,16 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "chat.delete":
+            channel = str(params.get("channel", ""))
+            if channel in self.gone:
+                return {"ok": False, "error": self.gone[channel]}
+            message = self.messages.get((channel, str(params.get("ts"))))
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            if message.user != BOT_USER_ID:
+                return {"ok": False, "error": "cant_delete_message"}
+            return {"ok": True, "channel": channel, "ts": params["ts"]}
         if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
             channel = str(params.get("channel", ""))
             if not channel:
@@ -405,6 +416,8 @@ class FakeSlack:
             message.updates += 1
         elif method == "chat.postEphemeral":
             self.ephemeral.append(params)
+        elif method == "chat.delete":
+            self.deleted.append(self.messages.pop((channel, str(params["ts"]))))
 
     # -- response_url
 

@@ -1,4 +1,5 @@
-"""The real SlackAdapter (real AsyncApp, real AsyncWebClient) wired to a fake Slack on loopback."""
+"""The real SlackAdapter (real AsyncApp, real AsyncWebClient) wired to a fake Slack on loopback,
+driving any ``ChatService``: the recording stand-in by default, or the real ``Service``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Literal
 import aiohttp
 
 from bot.adapters.slack_app import SlackAdapter, SlackTokens, make_web_client
+from bot.replies import ChatService
 from bot.settings import SlackSettings
 from tests.fakes.chat_service import FakeChatService
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, EventsClient, FakeSlack
@@ -19,7 +21,7 @@ from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, EventsClient
 @dataclass
 class Harness:
     slack: FakeSlack
-    service: FakeChatService
+    service: Any  # a FakeChatService unless the test passed the real Service
     adapter: SlackAdapter
     events: EventsClient | None
 
@@ -32,7 +34,7 @@ class Harness:
 @asynccontextmanager
 async def slack_bot(
     mode: Literal["socket", "http"] = "http",
-    service: FakeChatService | None = None,
+    service: ChatService | None = None,
     *,
     clock: Callable[[], float] = time.monotonic,
     **adapter_options: Any,

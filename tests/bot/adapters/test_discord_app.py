@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters.discord_app import SORRY, DiscordAdapter, quote_arg
+from bot.adapters.discord_app import SORRY, DiscordAdapter, quote_arg, slash_form
 from bot.replies import AnswerReply, ChannelRef, Confirmation
 from bot.settings import DiscordSettings
 from summarizer.answer import Answer
@@ -152,9 +152,10 @@ async def test_non_admin_subscribe_is_refused(bot: Bot) -> None:
         bot, "subscribe", url="https://news.example/world.rss", keywords="port strike", permissions=EVERYDAY
     )
     call = bot.service.handled[-1]
-    assert call.text == 'subscribe https://news.example/world.rss --keywords "port strike"'
+    assert call.text == "subscribe https://news.example/world.rss --keywords port strike"
     assert call.req.user.is_admin is False
     assert "Only server admins" in answer.content
+    assert bot.fake.callbacks[-1].data == {"flags": 64}  # deferred as ephemeral: theirs alone
     assert bot.service.remembered == []  # an error is nothing to follow up on
 
 
@@ -164,6 +165,7 @@ async def test_admin_subscribe_is_passed_as_admin(bot: Bot) -> None:
     )
     assert bot.service.handled[-1].req.user.is_admin is True
     assert answer.content.startswith("✅ Done: subscribe https://news.example/world.rss")
+    assert not (bot.fake.callbacks[-1].data or {}).get("flags")  # the channel sees the change
 
 
 @pytest.mark.parametrize(
@@ -196,6 +198,35 @@ async def test_help_is_only_shown_to_whoever_asked(bot: Bot) -> None:
     assert bot.fake.callbacks[-1].data == {"flags": 64}  # deferred as ephemeral
     assert answer.embeds
     assert answer.embeds[0]["title"] == "Briefbot commands"
+
+
+@pytest.mark.parametrize(
+    ("typed", "slash"),
+    [
+        ("/brief <url>", "/brief url url:<url>"),
+        ("<url>", "/brief url url:<url>"),
+        ("/brief https://news.example/a", "/brief url url:https://news.example/a"),
+        ("/brief ask who reopened the bridge?", "/brief ask question:who reopened the bridge?"),
+        ("/brief digest", "/brief digest"),
+        (
+            "/brief subscribe <feed-url> [--keywords a,b] [--regex …]",
+            "/brief subscribe url:<feed-url> [keywords:a,b]",
+        ),
+        (
+            "/brief subscribe https://x.example/rss --keywords a,b",
+            "/brief subscribe url:https://x.example/rss keywords:a,b",
+        ),
+        (
+            "/brief schedule <HH:MM> [timezone] [days]",
+            "/brief schedule time:<HH:MM> [timezone:<timezone>] [days:<days>]",
+        ),
+        ("/brief schedule off", "/brief schedule time:off"),
+        ("/brief mode <digest|each|both>", "/brief mode mode:<digest|each|both>"),
+        ("/brief frobnicate", None),
+    ],
+)
+def test_help_lines_are_shown_as_slash_commands(typed: str, slash: str | None) -> None:
+    assert slash_form(typed) == slash
 
 
 def test_option_text_cannot_add_words_to_a_command_line() -> None:

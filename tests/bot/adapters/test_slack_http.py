@@ -296,14 +296,30 @@ async def test_service_failures_become_a_polite_reply() -> None:
     )
     async with slack_bot("http", service) as bot:
         await bot.http.command(URL, user="U1", channel="C1", response_url=bot.slack.response_url("r"))
-        [note] = await bot.slack.wait_until(lambda: [m for m in bot.slack.bot_messages("C1") if m.updates])
-        assert "something went wrong" in note.text
-        assert "secret" not in json.dumps(note.blocks)
+        [sorry] = await bot.slack.wait_until(lambda: bot.slack.responses_to("r"))
+        assert sorry["response_type"] == "ephemeral"  # to the person who asked…
+        assert "something went wrong" in sorry["text"]
+        assert "secret" not in json.dumps(sorry)
+        [note] = bot.slack.deleted  # …and the channel's working note is gone
+        assert "Working on it" in note.text
+        assert bot.slack.bot_messages("C1") == []
 
         await bot.http.command("digest", user="U1", channel="C2", response_url=bot.slack.response_url("d"))
-        [note2] = await bot.slack.wait_until(lambda: [m for m in bot.slack.bot_messages("C2") if m.updates])
-        assert "could not be fetched (HTTP 404)" in note2.text
+        [error] = await bot.slack.wait_until(lambda: bot.slack.responses_to("d"))
+        assert "could not be fetched (HTTP 404)" in error["text"]
+        assert bot.slack.bot_messages("C2") == []
         assert service.remembered == []  # errors are not remembered as posts
+
+
+async def test_an_error_replaces_the_working_note_when_slack_will_not_delete_it() -> None:
+    service = FakeChatService(raise_on={URL: FetchError("That page could not be fetched (HTTP 404).")})
+    async with slack_bot("http", service) as bot:
+        bot.slack.rate_limit("chat.delete", times=10)  # never gets through
+        await bot.http.command(URL, user="U1", channel="C1", response_url=bot.slack.response_url("r"))
+        [note] = await bot.slack.wait_until(
+            lambda: [m for m in bot.slack.bot_messages("C1") if m.updates], timeout=15
+        )
+        assert "could not be fetched (HTTP 404)" in note.text  # not left saying "working on it"
 
 
 async def test_channel_the_bot_cannot_post_to_is_answered_through_the_response_url() -> None:

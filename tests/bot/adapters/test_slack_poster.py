@@ -1,5 +1,6 @@
-"""Scheduled posts through ``SlackPoster``: Block Kit digests split within limits, posts
-remembered for follow-ups, and channels that are gone reported as ``ChannelGone``."""
+"""Scheduled posts through ``SlackPoster``: Block Kit digests split within limits, their ts
+returned (the scheduler records them, once), and channels that are gone reported as
+``ChannelGone``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from bot.adapters.slack_app import SlackPoster, make_web_client, post_messages
 from bot.render.slack import SlackMessage
 from bot.replies import ChannelGone, ChannelRef, DigestReply
-from tests.fakes.chat_service import FakeChatService, ferry_brief, reservoir_brief
+from tests.fakes.chat_service import ferry_brief, reservoir_brief
 from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
 
 CHANNEL = ChannelRef("slack", "C1", TEAM_ID)
@@ -22,16 +23,15 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-def poster(slack: FakeSlack, service: FakeChatService) -> SlackPoster:
-    return SlackPoster(make_web_client(slack.api_url, BOT_TOKEN), service)
+def poster(slack: FakeSlack) -> SlackPoster:
+    return SlackPoster(make_web_client(slack.api_url, BOT_TOKEN))
 
 
-async def test_a_long_digest_is_split_into_valid_messages_and_remembered(slack: FakeSlack) -> None:
-    service = FakeChatService()
+async def test_a_long_digest_is_split_into_valid_messages(slack: FakeSlack) -> None:
     digest = DigestReply(
         "Daily digest — Mon 30 Nov 2026", tuple(reservoir_brief(i) for i in range(12)), "2026-11-30"
     )
-    ids = await poster(slack, service).post(CHANNEL, digest)
+    ids = await poster(slack).post(CHANNEL, digest)
 
     posted = slack.bot_messages("C1")
     assert len(posted) >= 2  # 12 stories do not fit in 50 blocks
@@ -45,12 +45,10 @@ async def test_a_long_digest_is_split_into_valid_messages_and_remembered(slack: 
     shown = "".join(str(m.blocks) for m in posted)
     for i in range(12):
         assert shown.count(f"(story {i})") == 1  # every story once, none cut in half
-    assert service.remembered == [(CHANNEL, ids, digest)]
 
 
 async def test_a_brief_is_posted_in_the_given_thread(slack: FakeSlack) -> None:
-    service = FakeChatService()
-    [ts] = await poster(slack, service).post(CHANNEL, ferry_brief(), thread_id="1790000000.000001")
+    [ts] = await poster(slack).post(CHANNEL, ferry_brief(), thread_id="1790000000.000001")
     assert slack.messages[("C1", ts)].thread_ts == "1790000000.000001"
     blocks = slack.messages[("C1", ts)].blocks
     kinds = [b["type"] for b in blocks]
@@ -60,22 +58,19 @@ async def test_a_brief_is_posted_in_the_given_thread(slack: FakeSlack) -> None:
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert "*Objectives*\n• cut late-night road traffic across the causeway" in sections[1]
     assert "*Open issues*\n• who pays for extra dock lighting" in sections[2]
-    assert service.articles_by_message[ts] == "art-ferry"
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived", "account_inactive"])
 async def test_channel_that_is_gone_raises_channel_gone(slack: FakeSlack, error: str) -> None:
     slack.gone["C1"] = error
-    service = FakeChatService()
     with pytest.raises(ChannelGone, match=error):
-        await poster(slack, service).post(CHANNEL, ferry_brief())
-    assert service.remembered == []
+        await poster(slack).post(CHANNEL, ferry_brief())
 
 
 async def test_other_errors_are_not_mistaken_for_a_gone_channel(slack: FakeSlack) -> None:
     client = make_web_client(slack.api_url, "xoxb-revoked")
     with pytest.raises(Exception, match="invalid_auth") as caught:
-        await SlackPoster(client, FakeChatService()).post(CHANNEL, ferry_brief())
+        await SlackPoster(client).post(CHANNEL, ferry_brief())
     assert not isinstance(caught.value, ChannelGone)
 
 

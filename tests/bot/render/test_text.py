@@ -169,6 +169,10 @@ def test_lists_errors_and_help() -> None:
     assert "/brief mode <m>" in help_text
     assert "(admins)" in help_text
     assert "e.g. /brief mode each" in help_text
+    # Entries may leave "/brief" out; the terminal shows it, as Slack and Discord do.
+    bare = render(HelpReply((HelpEntry("ask <question>", "ask", "ask who won?"),)))
+    assert "/brief ask <question>" in bare
+    assert "e.g. /brief ask who won?" in bare
 
 
 def test_long_replies_split_cleanly_within_the_limit() -> None:

@@ -1,0 +1,341 @@
+"""``briefbot run`` starts what the settings and the environment enable: the terminal always,
+Slack with its tokens, Discord with its token, both at once in one process and one loop.
+
+The platforms are the fakes on loopback, reached only through the contract: ``[slack] api_url``,
+``[discord] api_url``/``gateway_url`` and the token environment variables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import serve
+from bot.settings import Settings, load_settings
+from summarizer.errors import ConfigError
+from tests.bot.adapters.real_stack import goal
+from tests.fakes import slack as fake_slack
+from tests.fakes.discord import TOKEN, FakeDiscord, Guild
+from tests.fakes.slack import FakeSlack
+from tests.fakes.web import story
+
+pytestmark = pytest.mark.timeout(240)
+
+GUILD = 910_000_000_000_000_001
+CHANNEL = 910_000_000_000_000_010
+SLACK_ENV = {"SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN, "SLACK_APP_TOKEN": fake_slack.APP_TOKEN}
+DISCORD_ENV = {"DISCORD_TOKEN": TOKEN}
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", "Ann")
+        yield fake
+
+
+@pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(guilds=[Guild(GUILD, channels=(CHANNEL,))]) as fake:
+        yield fake
+
+
+def write_config(
+    tmp_path: Path, slack: FakeSlack | None = None, discord: FakeDiscord | None = None, gateway: str = ""
+) -> Path:
+    lines = [
+        f'[store]\npath = "{tmp_path / "data" / "briefbot.db"}"',
+        "[fetch]\nallow_private_networks = true",  # the articles are on the loopback web
+    ]
+    if slack is not None:
+        lines.append(f'[slack]\nmode = "socket"\napi_url = "{slack.api_url}"')
+    if discord is not None:
+        gateway = gateway or discord.gateway_url
+        lines.append(
+            f'[discord]\nguild_ids = [{GUILD}]\napi_url = "{discord.api_url}"\ngateway_url = "{gateway}"'
+        )
+    path = tmp_path / "briefbot.toml"
+    path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# -- the whole program ---------------------------------------------------------------------------
+
+
+class Process:
+    """One ``briefbot run``; its output collected as it comes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.out = ""
+        self.err = ""
+        self._readers = [
+            asyncio.create_task(self._read(proc.stdout, "out")),
+            asyncio.create_task(self._read(proc.stderr, "err")),
+        ]
+
+    @classmethod
+    async def start(cls, config: Path, env: dict[str, str]) -> Process:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=config.parent,
+            env={**clean, **env},
+        )
+        return cls(proc)
+
+    async def _read(self, stream: asyncio.StreamReader | None, name: str) -> None:
+        assert stream is not None
+        while chunk := await stream.read(4096):
+            setattr(self, name, getattr(self, name) + chunk.decode(errors="replace"))
+
+    async def expect(self, pattern: str, timeout: float = 90.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if m := re.search(pattern, self.out):
+                return m
+            if self.proc.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{pattern!r} did not appear.\nstdout:\n{self.out}\nstderr:\n{self.err[-4000:]}")
+
+    async def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def wait(self, timeout: float = 60) -> int:
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        await asyncio.gather(*self._readers)
+        return code
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, float]:
+        began = time.monotonic()
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        code = await self.wait(30)
+        return code, time.monotonic() - began
+
+
+async def test_run_starts_slack_and_discord_together_with_the_terminal_and_sigterm_stops_all(
+    tmp_path: Path, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    article = story(11)
+    bot = await Process.start(write_config(tmp_path, slack, discord), {**SLACK_ENV, **DISCORD_ENV})
+    try:
+        await bot.expect(r"Also connected to Slack \(socket mode\) and Discord\.")
+        assert slack.socket_open
+        assert discord.identifies == 1
+        assert [scope for scope, _ in discord.command_syncs] == [GUILD]
+
+        # Slack, over Socket Mode: acknowledged at once, then the brief replaces the working note.
+        pasted = " ".join(article.paragraphs)
+        envelope = await slack.send_command(pasted, user="U1", channel="C1", response_key="s1")
+        await asyncio.wait_for(envelope.acked.wait(), 3)
+        [brief] = await slack.wait_until(
+            lambda: [m for m in slack.bot_messages("C1") if m.updates], timeout=90
+        )
+        assert any(b["type"] == "header" for b in brief.blocks)
+        assert "Working on it" not in brief.text
+
+        # Discord, in the same process, loop and store: deferred, then an answer about that article.
+        interaction = await discord.slash(
+            "ask", guild_id=GUILD, channel_id=CHANNEL, question="What does the plan aim to do?"
+        )
+        [answer] = await discord.wait_for(
+            lambda: [m for m in discord.messages if m.interaction_id == interaction], timeout=90
+        )
+        assert discord.callbacks[0].type == 5  # deferred first
+        assert goal(article) in answer.content
+
+        # And the terminal still answers.
+        await bot.send("@briefbot What does the plan aim to do?")
+        await bot.expect(r"Sources:")
+        assert bot.proc.stdin is not None
+        bot.proc.stdin.close()  # end of input: the bot keeps running until signalled
+        await asyncio.sleep(1.0)
+        assert bot.proc.returncode is None
+    finally:
+        code, took = await bot.stop(signal.SIGTERM)
+    assert code == 0, bot.err[-3000:]
+    assert took < 10
+    await slack.wait_until(lambda: not slack.socket_open, timeout=5)
+    assert discord.session is not None
+    assert discord.session.ws is None  # the gateway connection was closed too
+    assert "Traceback" not in bot.err
+    # A clean run: nothing from Briefbot itself to worry an operator (libraries may still
+    # grumble on a loaded machine, e.g. about a late heartbeat).
+    assert not re.search(r"level=(WARNING|ERROR) logger=(bot|briefbot|slack_bolt)\b", bot.err), bot.err
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DISCORD_TOKEN": "not-the-token"}, "briefbot: Discord rejected the bot token in DISCORD_TOKEN"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": fake_slack.APP_TOKEN},
+            "briefbot: Slack refused SLACK_BOT_TOKEN (invalid_auth)",
+        ),
+    ],
+)
+async def test_a_refused_token_stops_run_with_one_clear_line(
+    tmp_path: Path, slack: FakeSlack, discord: FakeDiscord, env: dict[str, str], message: str
+) -> None:
+    bot = await Process.start(write_config(tmp_path, slack, discord), env)
+    code = await bot.wait(90)
+    assert code == 1
+    assert bot.err.strip().splitlines()[-1] == message
+    assert "Traceback" not in bot.err
+
+
+# -- start-up and shutdown in one process ----------------------------------------------------------
+
+
+async def run_serve(settings: Settings, env: dict[str, str]) -> int:
+    return await serve(settings, io.StringIO(""), io.StringIO(), env=env)
+
+
+async def test_slack_without_its_second_secret_names_the_missing_variable(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    settings = load_settings(write_config(tmp_path, slack))
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        await run_serve(settings, {"SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN})
+
+
+async def test_an_unreachable_discord_gateway_stops_start_up_with_its_address(
+    tmp_path: Path, discord: FakeDiscord
+) -> None:
+    nowhere = f"ws://127.0.0.1:{unused_port()}/gateway"
+    settings = load_settings(write_config(tmp_path, discord=discord, gateway=nowhere))
+    began = time.monotonic()
+    with pytest.raises(ConfigError, match=re.escape(nowhere)):
+        await run_serve(settings, DISCORD_ENV)
+    assert time.monotonic() - began < 40
+
+
+async def test_both_platforms_failing_at_once_still_stop_cleanly(
+    tmp_path: Path, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    settings = load_settings(write_config(tmp_path, slack, discord))
+    env = {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": fake_slack.APP_TOKEN, "DISCORD_TOKEN": "bad"}
+    with pytest.raises(ConfigError, match=r"Slack refused|Discord rejected"):
+        await run_serve(settings, env)
+    assert not slack.socket_open
+
+
+async def test_the_gateway_refusing_the_token_later_ends_run_with_an_error(
+    tmp_path: Path, discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A revoked token (close code 4004) is not retried by discord.py: rather than run on
+    without Discord, the process ends with status 1 so that a supervisor notices."""
+    settings = load_settings(write_config(tmp_path, discord=discord))
+    caplog.set_level(logging.INFO, logger="bot.app")
+    running = asyncio.create_task(run_serve(settings, DISCORD_ENV))
+    await discord.wait_for(lambda: "chat platforms connected" in caplog.text, timeout=60, what="start-up")
+    await discord.force_disconnect(code=4004)
+    code = await asyncio.wait_for(running, 30)
+    assert code == 1
+    assert "stopping: the Discord gateway" in caplog.text
+    assert "4004" in caplog.text
+
+
+async def test_a_signal_while_connecting_stops_at_once(tmp_path: Path, discord: FakeDiscord) -> None:
+    # A gateway that accepts the connection and then says nothing: start-up is left waiting.
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = load_settings(
+        write_config(tmp_path, discord=discord, gateway=f"ws://127.0.0.1:{port}/gateway")
+    )
+    try:
+        running = asyncio.create_task(run_serve(settings, DISCORD_ENV))
+        await discord.wait_for(lambda: held, timeout=60, what="the gateway connection")
+        began = time.monotonic()
+        assert not running.done()  # serve() handles the signal only while it runs
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(running, 15) == 0
+        assert time.monotonic() - began < 10
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_slack_in_http_mode_and_discord_serve_from_one_loop(
+    tmp_path: Path, slack: FakeSlack, discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config(tmp_path, slack, discord)
+    config.write_text(
+        config.read_text().replace('mode = "socket"', 'mode = "http"\nhost = "127.0.0.1"\nport = 0'),
+        encoding="utf-8",
+    )
+    settings = load_settings(config)
+    env = {
+        "SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": fake_slack.SIGNING_SECRET,
+        **DISCORD_ENV,
+    }
+    caplog.set_level(logging.INFO)
+    out = io.StringIO()
+    running = asyncio.create_task(serve(settings, io.StringIO(""), out, env=env))
+    try:
+        await discord.wait_for(lambda: "chat platforms connected" in caplog.text, timeout=60, what="start-up")
+        assert "Also connected to Slack (http mode) and Discord." in out.getvalue()
+        port = re.search(r"slack http mode listening port=(\d+)", caplog.text)
+        assert port is not None
+        events = fake_slack.EventsClient(f"http://127.0.0.1:{port.group(1)}/slack/events")
+        try:
+            status, _ = await events.command(
+                "help", user="U1", channel="C1", response_url=slack.response_url("h")
+            )
+            assert status == 200
+            [help_] = await slack.wait_until(lambda: slack.responses_to("h"))
+            assert "/brief subscribe" in help_["text"] + str(help_["blocks"])
+        finally:
+            await events.close()
+        interaction = await discord.slash("feeds", guild_id=GUILD, channel_id=CHANNEL)
+        [feeds] = await discord.wait_for(
+            lambda: [m for m in discord.messages if m.interaction_id == interaction]
+        )
+        assert "Feeds this channel follows" in json.dumps(feeds.embeds)
+    finally:
+        began = time.monotonic()
+        if not running.done():  # (only while serve() handles the signal: else it would end pytest)
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(running, 20) == 0
+    assert time.monotonic() - began < 10
+    assert discord.session is not None
+    assert discord.session.ws is None
+
+
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
