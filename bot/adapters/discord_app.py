@@ -33,7 +33,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.render.discord import DiscordMessage, Embed, one_line, render
+from bot.render.discord import DiscordMessage, Embed, render
+from bot.render.escape import tidy
 from bot.replies import (
     AnswerReply,
     BriefReply,
@@ -100,18 +101,18 @@ _BARE = re.compile(r"^[^\s\"'\\]+$")
 
 def quote_arg(value: str, *, always: bool = False) -> str:
     """One shell-style word (``shlex.split`` gives ``value`` back), quoted only when needed."""
-    value = one_line(value)
+    value = tidy(value)
     if _BARE.match(value) and not always:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def brief_line(url: str) -> str:
-    return f"brief {one_line(url)}"
+    return f"brief {tidy(url)}"
 
 
 def ask_line(question: str) -> str:
-    return f"ask {one_line(question)}"
+    return f"ask {tidy(question)}"
 
 
 def subscribe_line(url: str, keywords: str | None = None) -> str:
@@ -124,7 +125,7 @@ def subscribe_line(url: str, keywords: str | None = None) -> str:
 def words_arg(value: str) -> str:
     """Text typed into an option box as the words it would be after an option in Slack (so the
     one parser reads both alike), each quoted when needed: no word can start another option."""
-    return " ".join(quote_arg(w, always=w.startswith("-")) for w in one_line(value).split())
+    return " ".join(quote_arg(w, always=w.startswith("-")) for w in tidy(value).split())
 
 
 def unsubscribe_line(subscription: str) -> str:
@@ -160,7 +161,7 @@ def subscription_choices(reply: Reply, current: str, limit: int = 25) -> list[ap
     typed = current.strip().lower()
     choices = []
     for item in reply.items:
-        label = one_line(f"{item.id} — {item.text}")
+        label = tidy(f"{item.id} — {item.text}")
         if typed in label.lower() and 0 < len(item.id) <= 100:
             choices.append(app_commands.Choice(name=label[:100], value=item.id))
     return choices[:limit]

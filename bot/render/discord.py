@@ -14,8 +14,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, assert_never
-from urllib.parse import quote, urlsplit
 
+from bot.render.escape import (
+    ELLIPSIS,
+    break_broadcasts,
+    link_target,
+    neutralise_mentions,
+    pack_lines,
+    strip_controls,
+    tidy,
+    utf16_len,
+    utf16_prefix,
+)
+from bot.render.escape import safe_url as checked_url
 from bot.render.text import TOP_PHRASES, TOP_WHERE, TOP_WHO
 from bot.replies import (
     AnswerReply,
@@ -52,8 +63,7 @@ DIGEST_TOP = 3  # names, places and phrases per digest story
 ANSWER_BUDGET = 3 * CONTENT_LIMIT  # an answer never floods a channel with more than three messages
 
 COLOR = 0x2B6CB0
-ELLIPSIS = "…"
-ZWSP = "\u200b"
+ZWSP = "\u200b"  # invisible; breaks a mention (the text still reads the same)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,46 +129,29 @@ _INLINE = str.maketrans({c: "\\" + c for c in "\\*_~`|[]<>"})
 # ...and only at the start of a line: headings, subtext ("-#"), lists, numbered lists.
 _LINE_START = re.compile(r"^([ \t]*)([#+\-])", re.MULTILINE)
 _NUMBERED = re.compile(r"^([ \t]*\d+)\.(?=[ \t])", re.MULTILINE)
-_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_TAG = re.compile(r"<(?=[@#/:]|a:|t:)")  # <@user>, <@&role>, <#channel>, </command:id>, <:emoji:id>, <t:…>
-# Control characters and bidirectional overrides: invisible, and used to disguise text.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"\s+")
 
-
-def discord_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def clean(text: str) -> str:
-    """Drop control characters and direction overrides; keep newlines and tabs."""
-    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def one_line(text: str) -> str:
-    return _SPACES.sub(" ", clean(text)).strip()
+discord_len = utf16_len  # never less than the character count Discord checks
 
 
 def escape(text: str) -> str:
     """Text shown as it is: no markdown, no mentions (``@everyone``, ``<@123>``, ``<#1>``, …)."""
-    text = clean(text).translate(_INLINE)
+    text = strip_controls(text).translate(_INLINE)
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _NUMBERED.sub(r"\1\\.", text)
     # "<" is escaped above, which already disarms <@id>, <@&id>, <#id> and <t:…>; @everyone
     # and @here need no brackets, so they get a zero-width space.
-    return _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    return break_broadcasts(text, ZWSP)
 
 
 def plain(text: str) -> str:
     """For footers, which Discord shows without markdown (a backslash would show): one line,
     mentions broken by a zero-width space instead."""
-    text = _TAG.sub("<" + ZWSP, one_line(text))
-    return _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    return neutralise_mentions(tidy(text), ZWSP)
 
 
 def line(text: str) -> str:
     """Escaped, on one line (titles, names, list items)."""
-    return escape(one_line(text))
+    return escape(tidy(text))
 
 
 def clip(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
@@ -199,18 +192,7 @@ def clip(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL Discord accepts as a link, or None."""
-    if not url:
-        return None
-    url = url.strip()
-    if discord_len(url) > URL_LIMIT or any(c.isspace() or not c.isprintable() for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
+    return checked_url(url, URL_LIMIT)
 
 
 def link(label: str, url: str | None, limit: int) -> str:
@@ -219,7 +201,7 @@ def link(label: str, url: str | None, limit: int) -> str:
     if target is None:
         return clip(label, limit, line)
     # Parentheses and angle brackets would end the link early or open a tag.
-    target = quote(target, safe=":/?#@!$&'*+,;=%~-._[]")
+    target = link_target(target)
     room = limit - discord_len(target) - 4
     if room < 8:
         return clip(label, limit, line)
@@ -231,9 +213,7 @@ def split_text(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
     pieces: list[str] = []
     text = text.strip()
     while discord_len(text) > limit:
-        window = text[:limit]
-        while discord_len(window) > limit:  # astral characters count twice
-            window = window[:-1]
+        window = utf16_prefix(text, limit)  # astral characters count twice
         cut = max(window.rfind("\n"), 0)
         if cut < len(window) // 2:
             cut = window.rfind(" ")
@@ -350,20 +330,6 @@ def _with_content(text: str, embeds: Sequence[Embed] = ()) -> list[DiscordMessag
     return head + pack(embeds, content=pieces[-1])
 
 
-def _chunk_lines(lines: Sequence[str], limit: int = DESCRIPTION_LIMIT) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for line in lines:  # each line is built far below the limit
-        joined = f"{current}\n{line}" if current else line
-        if discord_len(joined) > limit:
-            chunks.append(current)
-            joined = line
-        current = joined
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 # --- replies --------------------------------------------------------------------------------
 
 
@@ -442,7 +408,10 @@ def render_answer(reply: AnswerReply) -> list[DiscordMessage]:
         lines.append(head)
         if citation.quote.strip():
             lines.append("> " + clip(citation.quote, ITEM_BUDGET, line))
-    embeds = [Embed(title="Sources", description=chunk) for chunk in _chunk_lines(lines)]
+    embeds = [
+        Embed(title="Sources", description=chunk)
+        for chunk in pack_lines(lines, DESCRIPTION_LIMIT, discord_len)
+    ]
     return _with_content(text, embeds)
 
 
@@ -456,7 +425,7 @@ def render_list(reply: ListReply) -> list[DiscordMessage]:
         if item.detail.strip():
             entry += "\n" + clip(item.detail, 600, line)
         lines.append(entry)
-    chunks = _chunk_lines(lines)
+    chunks = pack_lines(lines, DESCRIPTION_LIMIT, discord_len)
     return pack(Embed(title=title if i == 0 else "", description=c) for i, c in enumerate(chunks))
 
 

@@ -3,32 +3,66 @@
 Article text is data. Whatever it contains, a rendering of it must not:
 
 - notify people: ``@everyone``, ``@here``, ``@channel``, Slack's ``<!channel>``/``<!here>``/
-  ``<@U123>``/``<#C123>``, Discord's ``<@123>``/``<@&123>``/``<#123>``. A word joiner (U+2060,
-  invisible) after the ``@`` or ``<`` breaks every one of these forms, on every platform, while
-  the text still reads the same;
+  ``<@U123>``/``<#C123>``, Discord's ``<@123>``/``<@&123>``/``<#123>``/``</command:1>``. An
+  invisible character (a word joiner, U+2060; Discord renders use a zero-width space) after the
+  ``@`` or ``<`` breaks every one of these forms, on every platform, while the text still reads
+  the same;
 - drive a terminal: control characters (ANSI escape sequences start with ESC) and bidirectional
   overrides that make text display differently from what it is are removed;
+- link anywhere but the web: only http(s) URLs with a host, and nothing in them that could end
+  link markup early or hide what they are;
 - swamp a message: single-line fields are collapsed and shortened at a word boundary.
 
 Platform renderers apply their own markup escaping on top (Slack mrkdwn ``&<>``, Discord
-markdown); these rules are the part every renderer shares.
+markdown) and count lengths their platform's way; these rules are the part every renderer shares.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from urllib.parse import quote, urlsplit
 
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
+URL_MAX = 2000
 
-# C0 controls except \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate marks.
+# C0 controls except \t and \n, DEL, C1 controls, and the bidi marks, embeddings, overrides and
+# isolates.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_BROADCAST = re.compile(r"@(?=(?:everyone|here|channel|group|all)\b)", re.IGNORECASE)
-# <!here>, <!channel>, <!subteam^…>, <@U123>, <@!123>, <@&123>, <#C123>: platform mention syntax.
-_MENTION_SYNTAX = re.compile(r"<(?=[!@#])")
+# Discord pings "@everyone"/"@here" even inside a longer word; the other words only alone.
+_BROADCAST = re.compile(r"@(?=everyone|here|(?:channel|group|all)\b)", re.IGNORECASE)
+# <!here>, <!channel>, <!subteam^…>, <@U123>, <@!123>, <@&123>, <#C123>, </command:1>,
+# <:emoji:1>, <a:emoji:1>, <t:0>: platform mention and tag syntax.
+_MENTION_SYNTAX = re.compile(r"<(?=[!@#/:]|a:|t:)")
 _FULLWIDTH_AT = re.compile("[\uff20\ufe6b]")  # ＠, ﹫: some clients fold them to "@"
 _SPACE = re.compile(r"\s+")
+_SPACE_BUT_NEWLINE = re.compile(r"[^\S\n]+")
+# Characters that would end a link early in some markup (<url|label>, [label](url), "…").
+_URL_BREAKERS = re.compile(r"[\s<>\"'`]")
+# What stays as it is when a URL is put inside link markup; everything else is %-encoded:
+# "|" and ">" end Slack's <url|label>, ")" ends Discord's [label](url), spaces end both.
+_URL_SAFE = ":/?#@!$&'*+,;=%~-._[]"
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units (an emoji counts 2), the unit Slack and Discord limits are in:
+    never below either platform's own count."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_prefix(text: str, units: int) -> str:
+    """The longest prefix of ``text`` at most ``units`` UTF-16 code units long (never half an
+    emoji)."""
+    head = text[: max(units, 0)]  # no more characters than units
+    if utf16_len(head) <= units:
+        return head
+    used = 0
+    for index, char in enumerate(head):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return head[:index]
+    return head
 
 
 def strip_controls(text: str) -> str:
@@ -36,11 +70,22 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def neutralise_mentions(text: str) -> str:
+def tidy(text: str, *, keep_newlines: bool = False) -> str:
+    """Controls removed, each run of whitespace one space (newlines kept when asked), trimmed."""
+    spaces = _SPACE_BUT_NEWLINE if keep_newlines else _SPACE
+    return spaces.sub(" ", strip_controls(text)).strip()
+
+
+def break_broadcasts(text: str, breaker: str = WORD_JOINER) -> str:
+    """``@everyone``/``@here``/``@channel``-like words (full-width ``＠`` too) broken by ``breaker``.
+
+    For text whose ``<`` is already escaped by its platform's markup."""
+    return _BROADCAST.sub("@" + breaker, _FULLWIDTH_AT.sub("@", text))
+
+
+def neutralise_mentions(text: str, breaker: str = WORD_JOINER) -> str:
     """Break every mention form so that no platform can treat it as one."""
-    text = _FULLWIDTH_AT.sub("@", text)
-    text = _BROADCAST.sub("@" + WORD_JOINER, text)
-    return _MENTION_SYNTAX.sub("<" + WORD_JOINER, text)
+    return _MENTION_SYNTAX.sub("<" + breaker, break_broadcasts(text, breaker))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -61,8 +106,7 @@ def one_line(text: str | None, limit: int) -> str:
     if not text:
         return ""
     # Shorten a rough slice first: a 100 KB title costs no more than a short one.
-    rough = text[: limit * 4 + 64]
-    return shorten(neutralise_mentions(_SPACE.sub(" ", strip_controls(rough)).strip()), limit)
+    return shorten(neutralise_mentions(tidy(text[: limit * 4 + 64])), limit)
 
 
 def multi_line(text: str | None, limit: int) -> str:
@@ -70,21 +114,58 @@ def multi_line(text: str | None, limit: int) -> str:
     if not text:
         return ""
     rough = strip_controls(text[: limit * 4 + 64])
-    lines = [_SPACE.sub(" ", line).strip() for line in rough.split("\n")]
-    joined = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    joined = re.sub(r"\n{3,}", "\n\n", "\n".join(tidy(line) for line in rough.split("\n"))).strip()
     return shorten(neutralise_mentions(joined), limit)
 
 
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL fit to show, or None (javascript:, data:, embedded spaces, huge)."""
+def http_url(url: str | None, limit: int = URL_MAX) -> str | None:
+    """``url`` trimmed when it is an http(s) URL with a host, at most ``limit`` UTF-16 units, with
+    nothing invisible and no mention in it; else None (javascript:, data:, "//host", huge)."""
     if not url:
         return None
     url = url.strip()
-    if len(url) > 2000 or not re.match(r"^https?://[^\s<>\"'`]+$", url, re.IGNORECASE):
+    if utf16_len(url) > limit or strip_controls(url) != url:
         return None
-    if neutralise_mentions(url) != url or strip_controls(url) != url:
+    if neutralise_mentions(url) != url:
         return None  # "https://x.example/@everyone" would ping on Discord
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
     return url
+
+
+def safe_url(url: str | None, limit: int = URL_MAX) -> str | None:
+    """An http(s) URL fit to show and link as it is, or None: ``http_url``, and no space, quote,
+    angle bracket or other character that is not printable."""
+    url = http_url(url, limit)
+    if url is None or _URL_BREAKERS.search(url) or not url.isprintable():
+        return None
+    return url
+
+
+def link_target(url: str) -> str:
+    """A checked URL %-encoded so that it cannot end any platform's link markup early."""
+    return quote(url, safe=_URL_SAFE)
+
+
+def pack_lines(lines: Iterable[str], limit: int, measure: Callable[[str], int] = len) -> list[str]:
+    """Lines joined with newlines into as few texts of at most ``limit`` (by ``measure``) as fit.
+
+    Each line must already be within ``limit``; a longer one becomes a text of its own."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if current and measure(candidate) > limit:
+            texts.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        texts.append(current)
+    return texts
 
 
 def split_message(text: str, limit: int) -> list[str]:

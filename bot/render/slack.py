@@ -23,8 +23,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
+from bot.render.escape import (
+    ELLIPSIS,
+    http_url,
+    link_target,
+    neutralise_mentions,
+    pack_lines,
+    tidy,
+    utf16_len,
+    utf16_prefix,
+)
+from bot.render.escape import WORD_JOINER as WORD_JOINER  # breaks "@here"; tests look for it
 from bot.replies import (
     AnswerReply,
     BriefReply,
@@ -70,13 +81,6 @@ MAX_PHRASE = 300
 MAX_TLDR = 1200
 MAX_QUOTE = 300
 
-ELLIPSIS = "…"
-WORD_JOINER = "\u2060"  # invisible; breaks "@here" so no client can treat it as a mention
-
-_BROADCAST = re.compile(r"@(?=(?:here|channel|everyone|group|all)\b)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-
 
 @dataclass(frozen=True, slots=True)
 class SlackMessage:
@@ -97,24 +101,18 @@ class _Group:
 # --------------------------------------------------------------------------- text safety
 
 
-def slack_len(text: str) -> int:
-    """Length in UTF-16 code units (an emoji counts 2): never below Slack's own count."""
-    return len(text.encode("utf-16-le")) // 2
+slack_len = utf16_len  # never below Slack's own count
 
 
 def clean(text: str) -> str:
-    """Drop control characters (Slack rejects some) and collapse runs of spaces."""
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-
-
-def neutralise(text: str) -> str:
-    """Break ``@here``/``@channel``/``@everyone``-like words so they can never notify anyone."""
-    return _BROADCAST.sub("@" + WORD_JOINER, text)
+    """Drop control characters (Slack rejects some) and collapse runs of spaces; keep newlines."""
+    return tidy(text, keep_newlines=True)
 
 
 def escape(text: str) -> str:
     """Untrusted text → safe mrkdwn: Slack's three escapes, then broadcast words neutralised."""
-    return neutralise(clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    escaped = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return neutralise_mentions(escaped)
 
 
 def plain(text: str) -> str:
@@ -131,16 +129,7 @@ def fit(text: str, limit: int) -> str:
     """
     if slack_len(text) <= limit:
         return text
-    budget = limit - 1  # room for the ellipsis
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        size = 2 if ord(ch) > 0xFFFF else 1
-        if used + size > budget:
-            break
-        out.append(ch)
-        used += size
-    cut = "".join(out)
+    cut = utf16_prefix(text, limit - 1)  # room for the ellipsis
     amp = cut.rfind("&", max(0, len(cut) - 5))
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
@@ -165,35 +154,18 @@ def _split_long(line: str, limit: int) -> list[str]:
 
 def pack(lines: Iterable[str], limit: int = MAX_TEXT) -> list[str]:
     """Join escaped lines with newlines into as few texts of at most ``limit`` units as fit."""
-    texts: list[str] = []
-    current = ""
-    for line in lines:
-        for piece in _split_long(line, limit) if slack_len(line) > limit else [line]:
-            candidate = f"{current}\n{piece}" if current else piece
-            if slack_len(candidate) <= limit:
-                current = candidate
-            else:
-                texts.append(current)
-                current = piece
-    if current:
-        texts.append(current)
-    return texts
+    pieces = (p for line in lines for p in (_split_long(line, limit) if slack_len(line) > limit else [line]))
+    return pack_lines(pieces, limit, slack_len)
 
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit to sit inside ``<…|…>`` markup or a button, else None."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+    checked = http_url(url, MAX_URL)
+    if checked is None:
         return None
     # Characters that would end the link markup early, or make Slack reject the URL.
-    url = quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
-    return url if len(url) <= MAX_URL else None
+    encoded = link_target(checked)
+    return encoded if len(encoded) <= MAX_URL else None
 
 
 def link(url: str | None, label: str) -> str:
