@@ -1,9 +1,16 @@
-"""A small ``ChatService`` that follows the protocol, records every call and answers from
-canned replies — what the chat adapters are tested against until the real service is wired in.
+"""One ``ChatService`` stand-in for the adapter tests (Slack, Discord) and their benchmarks: it
+records every call and answers from canned replies.
 
-It behaves like the service in the ways an adapter can notice: URLs and digests are slow,
-``subscribe``/``schedule`` need ``Requester.is_admin``, ``remember_posts`` ties message ids
-to articles, and ``ask`` inside the thread of a remembered post answers about that article.
+It follows ``bot.replies.ChatService`` exactly, so the adapter under test cannot lean on anything
+the real service will not offer, and behaves like the service in the ways an adapter can notice:
+briefs, digests and questions are slow; ``subscribe``/``schedule``/``mode`` need
+``Requester.is_admin``; ``remember_posts`` ties message ids to articles, and a question inside the
+thread of a remembered post is answered about that article.
+
+Knobs: ``replies`` overrides the canned reply by exact text or by command word; ``gate`` holds
+every call open (to watch the adapter acknowledge before the work finishes); ``work`` and
+``delay`` stand in for real work (benchmarks); ``raise_on`` (by text) and ``fail_with`` (every
+call) make the service fail.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.replies import (
     AnswerReply,
@@ -30,6 +38,79 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
+
+# Invented news, written for these tests.
+HARBOUR_BRIEF = Brief(
+    id="art-harbour",
+    title="Port of Valmora reopens after three-week dockworkers' strike",
+    tldr="Dockworkers in Valmora ended a three-week strike after the port authority agreed to "
+    "review night-shift pay; shipping lines expect backlogs to clear by the end of the month.",
+    who=(
+        Actor("Ines Marquart", "chair of the Valmora Port Authority", "person", 4),
+        Actor("Coastal Dockers Union", None, "organization", 3),
+    ),
+    where=(Place("Valmora", "Pier 9 container terminal", 5),),
+    objectives=("review night-shift pay by June", "clear the container backlog"),
+    open_issues=("whether the pay review will be binding",),
+    backend="fake",
+    url="https://news.example/valmora-port",
+    published="2026-03-02T08:15:00+00:00",
+)
+HARBOUR_SOURCE = Source(
+    title=HARBOUR_BRIEF.title, url=HARBOUR_BRIEF.url, outlet="Example News", published=HARBOUR_BRIEF.published
+)
+
+
+def brief_reply(brief: Brief = HARBOUR_BRIEF, source: Source = HARBOUR_SOURCE) -> BriefReply:
+    return BriefReply(brief=brief, article_id=brief.id, source=source)
+
+
+def digest_reply(stories: int = 3, title: str = "Daily digest — Mon 2 Mar 2026") -> DigestReply:
+    items = tuple(
+        DigestItem(
+            brief=Brief(
+                id=f"art-{n}",
+                title=f"Story {n}: council votes on the new tram line",
+                tldr=f"Story {n}: the council approved funding for the northern tram extension.",
+                who=(Actor("Teodor Brandt", "mayor", "person", 2),),
+                where=(Place("Lindholm", None, 2),),
+                objectives=("open the line by 2029",),
+                open_issues=("cost overruns",),
+            ),
+            article_id=f"art-{n}",
+            sources=(Source(f"Story {n}", f"https://news.example/story-{n}", "Example News"),),
+        )
+        for n in range(1, stories + 1)
+    )
+    return DigestReply(title=title, items=items, period="2026-03-02")
+
+
+def answer_reply(question: str) -> AnswerReply:
+    return AnswerReply(
+        question=question,
+        answer=Answer(
+            answer="The strike ended after the port authority agreed to review night-shift pay.",
+            citations=(
+                Citation(
+                    id="art-harbour",
+                    title=HARBOUR_BRIEF.title,
+                    url=HARBOUR_BRIEF.url,
+                    quote="the port authority agreed to review night-shift pay",
+                    source="Example News",
+                ),
+            ),
+            confidence=0.8,
+        ),
+    )
+
+
+FEEDS = ListReply(
+    title="Subscriptions",
+    items=(
+        ListItem(id="sub-1", text="https://news.example/world.rss", detail="keywords: port strike"),
+        ListItem(id="sub-2", text="https://news.example/city.rss"),
+    ),
+)
 
 
 def ferry_brief(url: str = "https://news.example.org/2026/ferry-trial") -> BriefReply:
@@ -83,57 +164,88 @@ HELP = HelpReply(
 )
 
 
+ADMIN_COMMANDS = ("subscribe", "unsubscribe", "schedule", "mode")
+SLOW_COMMANDS = ("brief", "digest", "ask")
+
+
+class HandleCall(NamedTuple):
+    req: Request
+    text: str
+
+
+class AskCall(NamedTuple):
+    req: Request
+    question: str
+
+
+class RememberCall(NamedTuple):
+    channel: ChannelRef
+    message_ids: list[str]
+    reply: Reply
+
+
 @dataclass
 class FakeChatService:
-    calls: list[tuple[str, Request | ChannelRef, str]] = field(default_factory=list)
-    remembered: list[tuple[ChannelRef, list[str], Reply]] = field(default_factory=list)
-    digest_items: int = 2
-    # When set, handle() waits for it: lets a test look at the "working on it" note.
+    replies: dict[str, Reply] = field(default_factory=dict)
     gate: asyncio.Event | None = None
     # A stand-in for the real work (fetching, NLP), e.g. CPU work in a worker in a benchmark.
     work: Callable[[str], Awaitable[object]] | None = None
-    replies: dict[str, Reply] = field(default_factory=dict)
+    delay: float = 0.0
     raise_on: dict[str, Exception] = field(default_factory=dict)
+    fail_with: Exception | None = None
+    handled: list[HandleCall] = field(default_factory=list)
+    asked: list[AskCall] = field(default_factory=list)
+    remembered: list[RememberCall] = field(default_factory=list)
+    finished: int = 0  # calls whose work is done
     articles_by_message: dict[str, str] = field(default_factory=dict)
 
     def is_slow(self, text: str) -> bool:
-        return text.startswith(("http://", "https://", "digest"))
+        return command_word(text) in SLOW_COMMANDS
 
     async def handle(self, req: Request, text: str) -> Reply:
-        self.calls.append(("handle", req, text))
-        if self.gate is not None:
-            await self.gate.wait()
-        if self.work is not None:
-            await self.work(text)
-        if text in self.raise_on:
-            raise self.raise_on[text]
-        if text in self.replies:
-            return self.replies[text]
-        command, _, rest = text.partition(" ")
-        if not text or command == "help":
-            return HELP
-        if command.startswith(("http://", "https://")):
-            return ferry_brief(command)
-        if command == "digest":
-            items = tuple(reservoir_brief(i) for i in range(self.digest_items))
-            return DigestReply(title="Daily digest — Mon 30 Nov 2026", items=items, period="2026-11-30")
-        if command == "ask":
-            return await self.ask(req, rest)
-        if command == "feeds":
-            return ListReply(
-                "Feeds in this channel", (ListItem("f1", "https://news.example.org/rss", "every 15m"),)
+        self.handled.append(HandleCall(req, text))
+        await self._work(text)
+        word = command_word(text)
+        first, _, rest = text.strip().partition(" ")
+        if (reply := self.replies.get(text, self.replies.get(word))) is not None:
+            return reply
+        if word in ADMIN_COMMANDS and not req.user.is_admin:
+            place = "server" if req.channel.platform == "discord" else "workspace"
+            return ErrorReply(
+                f"Only {place} admins can change this channel's subscriptions, schedule and mode.",
+                hint="Ask an admin, or ask your operator to add you to [chat] admins.",
             )
-        if command in {"subscribe", "schedule", "mode"}:
-            if not req.user.is_admin:
-                return ErrorReply(
-                    "Only workspace admins can change this channel's subscriptions and schedule.",
-                    hint="Ask an admin, or ask your operator to add you to [chat] admins.",
-                )
-            return Confirmation(f"Done: {command} {rest}".strip())
-        return ErrorReply(f"I don't know the command “{command}”.", hint="Try /brief help.")
+        match word:
+            case "" | "help":
+                return HELP
+            case "brief":
+                return ferry_brief(first if first.startswith("http") else rest)
+            case "digest":
+                return digest_reply()
+            case "feeds":
+                return FEEDS
+            case "ask":
+                return self._answer(req, rest)
+            case _ if word in ADMIN_COMMANDS:
+                return Confirmation(f"Done: {text}".strip())
+            case _:
+                return ErrorReply(f"I don't know the command “{word}”.", hint="Try /brief help.")
 
     async def ask(self, req: Request, question: str) -> Reply:
-        self.calls.append(("ask", req, question))
+        self.asked.append(AskCall(req, question))
+        await self._work(question)
+        reply = self.replies.get("ask")
+        return reply if reply is not None else self._answer(req, question)
+
+    async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
+        self.remembered.append(RememberCall(channel, list(message_ids), reply))
+        article = getattr(reply, "article_id", None)
+        if article:
+            for message_id in message_ids:
+                self.articles_by_message[message_id] = article
+
+    def _answer(self, req: Request, question: str) -> AnswerReply:
+        """About the article whose post this question replies to, else "no answer"."""
         article = self.articles_by_message.get(req.thread_id or "")
         if article is None:
             return AnswerReply(question, Answer(answer=None, backend="fake"))
@@ -153,18 +265,23 @@ class FakeChatService:
             ),
         )
 
-    async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
-        self.calls.append(("remember_posts", channel, ",".join(message_ids)))
-        self.remembered.append((channel, list(message_ids), reply))
-        article = getattr(reply, "article_id", None)
-        if article:
-            for message_id in message_ids:
-                self.articles_by_message[message_id] = article
+    async def _work(self, text: str) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.work is not None:
+            await self.work(text)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.finished += 1
+        if text in self.raise_on:
+            raise self.raise_on[text]
+        if self.fail_with is not None:
+            raise self.fail_with
 
-    # -- inspection
 
-    def handled(self) -> list[tuple[Request, str]]:
-        return [(r, t) for kind, r, t in self.calls if kind == "handle" and isinstance(r, Request)]
-
-    def asked(self) -> list[tuple[Request, str]]:
-        return [(r, t) for kind, r, t in self.calls if kind == "ask" and isinstance(r, Request)]
+def command_word(text: str) -> str:
+    """The command a line starts with; a bare URL is ``brief``, an empty line ``help``."""
+    word = text.strip().split(" ", 1)[0].lower()
+    if word.startswith(("http://", "https://")):
+        return "brief"
+    return word or "help"

@@ -11,8 +11,8 @@ from typing import Any
 from bot.adapters.discord_app import DiscordAdapter
 from bot.replies import ChannelRef, ChatService
 from bot.settings import DiscordSettings
+from tests.fakes.chat_service import FakeChatService
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild
-from tests.fakes.discord_service import RecordingService
 
 GUILD = 900_000_000_000_000_001
 CHANNEL = 900_000_000_000_000_010
@@ -26,7 +26,7 @@ NEWS = ChannelRef("discord", str(CHANNEL), str(GUILD))
 @dataclass
 class Bot:
     fake: FakeDiscord
-    service: Any  # a RecordingService in these tests; the real Service works too
+    service: Any  # a FakeChatService in these tests; the real Service works too
     adapter: DiscordAdapter
 
 
@@ -37,7 +37,7 @@ async def running(
     guild_ids: tuple[int, ...] = (GUILD,),
     **fake_options: Any,
 ) -> AsyncIterator[Bot]:
-    service = service or RecordingService()
+    service = service or FakeChatService()
     guild = Guild(GUILD, channels=(CHANNEL, OTHER_CHANNEL), threads={THREAD: CHANNEL})
     async with FakeDiscord(guilds=[guild], **fake_options) as fake:
         settings = DiscordSettings(guild_ids=guild_ids, api_url=fake.api_url, gateway_url=fake.gateway_url)

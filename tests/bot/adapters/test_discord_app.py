@@ -21,6 +21,7 @@ from tests.bot.adapters.discord_support import (
     Bot,
     running,
 )
+from tests.fakes.chat_service import FEEDS, HARBOUR_BRIEF, FakeChatService, answer_reply, brief_reply
 from tests.fakes.discord import (
     EVERYDAY,
     INTENT_DIRECT_MESSAGES,
@@ -30,7 +31,6 @@ from tests.fakes.discord import (
     FakeDiscord,
     Posted,
 )
-from tests.fakes.discord_service import FEEDS, HARBOUR_BRIEF, RecordingService
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ async def test_commands_synced_globally_when_no_guild_is_configured() -> None:
 async def test_a_rejected_token_stops_start_up_with_a_clear_error() -> None:
     async with FakeDiscord() as fake:
         settings = DiscordSettings(api_url=fake.api_url, gateway_url=fake.gateway_url)
-        adapter = DiscordAdapter(RecordingService(), "not-the-token", settings)
+        adapter = DiscordAdapter(FakeChatService(), "not-the-token", settings)
         with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
             await adapter.start()
 
@@ -113,9 +113,9 @@ async def test_stopping_gives_discord_py_its_own_urls_back() -> None:
 
 def test_adapter_only_when_the_token_is_set() -> None:
     settings = DiscordSettings()
-    assert DiscordAdapter.from_env(RecordingService(), settings, {}) is None
-    assert DiscordAdapter.from_env(RecordingService(), settings, {"DISCORD_TOKEN": " "}) is None
-    assert DiscordAdapter.from_env(RecordingService(), settings, {"DISCORD_TOKEN": "abc"}) is not None
+    assert DiscordAdapter.from_env(FakeChatService(), settings, {}) is None
+    assert DiscordAdapter.from_env(FakeChatService(), settings, {"DISCORD_TOKEN": " "}) is None
+    assert DiscordAdapter.from_env(FakeChatService(), settings, {"DISCORD_TOKEN": "abc"}) is not None
 
 
 # --- slash commands -------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_adapter_only_when_the_token_is_set() -> None:
 
 async def test_brief_url_is_deferred_before_the_work_and_answered_after() -> None:
     gate = asyncio.Event()
-    async with running(RecordingService(gate=gate)) as bot:
+    async with running(FakeChatService(gate=gate, replies={"brief": brief_reply()})) as bot:
         interaction = await bot.fake.slash("url", guild_id=GUILD, channel_id=CHANNEL, url=HARBOUR_BRIEF.url)
         await bot.fake.wait_for(lambda: bot.fake.callbacks, what="the deferral")
         [callback] = bot.fake.callbacks
@@ -276,14 +276,14 @@ async def test_timezones_are_offered_while_typing(bot: Bot) -> None:
 
 
 async def test_a_failing_service_gets_an_apology_not_silence() -> None:
-    async with running(RecordingService(fail_with=RuntimeError("database is locked"))) as bot:
+    async with running(FakeChatService(fail_with=RuntimeError("database is locked"))) as bot:
         [answer] = await run_slash(bot, "digest")
         assert answer.content == "⚠️ " + SORRY
         assert "database" not in answer.content
 
 
 async def test_a_polite_error_is_shown_as_it_is() -> None:
-    async with running(RecordingService(fail_with=FetchError("That page took too long to load."))) as bot:
+    async with running(FakeChatService(fail_with=FetchError("That page took too long to load."))) as bot:
         [answer] = await run_slash(bot, "url", url="https://slow.example/")
         assert answer.content == "⚠️ That page took too long to load."
 
@@ -296,7 +296,7 @@ async def test_a_follow_up_discord_refuses_is_replaced_by_an_apology(bot: Bot) -
 
 
 async def test_suggestions_fail_quietly_when_the_service_does() -> None:
-    async with running(RecordingService(fail_with=RuntimeError("boom"))) as bot:
+    async with running(FakeChatService(fail_with=RuntimeError("boom"))) as bot:
         await bot.fake.slash(
             "unsubscribe", guild_id=GUILD, channel_id=CHANNEL, focused="subscription", subscription=""
         )
@@ -307,25 +307,27 @@ async def test_suggestions_fail_quietly_when_the_service_does() -> None:
 # --- mentions, replies, threads, DMs ---------------------------------------------------------------
 
 
-async def test_a_mention_is_answered_as_a_reply(bot: Bot) -> None:
-    asked = await bot.fake.say(
-        f"<@{bot.fake.bot_id}> who ended the strike?", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True
-    )
-    [answer] = await bot.fake.wait_for(lambda: bot.fake.channel_messages(CHANNEL))
-    [call] = bot.service.asked
-    assert call.question == "who ended the strike?"
-    assert call.req.channel == NEWS
-    assert call.req.thread_id is None
-    assert answer.message_reference is not None
-    assert int(answer.message_reference["message_id"]) == asked
-    assert answer.allowed_mentions == {"parse": [], "replied_user": True}
-    assert answer.content.startswith("The strike ended")
-    assert bot.service.remembered[0].message_ids == [str(answer.id)]
+async def test_a_mention_is_answered_as_a_reply() -> None:
+    async with running(FakeChatService(replies={"ask": answer_reply("who ended the strike?")})) as bot:
+        asked = await bot.fake.say(
+            f"<@{bot.fake.bot_id}> who ended the strike?",
+            channel_id=CHANNEL,
+            guild_id=GUILD,
+            mentions_bot=True,
+        )
+        [answer] = await bot.fake.wait_for(lambda: bot.fake.channel_messages(CHANNEL))
+        [call] = bot.service.asked
+        assert call.question == "who ended the strike?"
+        assert call.req.channel == NEWS
+        assert call.req.thread_id is None
+        assert answer.message_reference is not None
+        assert int(answer.message_reference["message_id"]) == asked
+        assert answer.allowed_mentions == {"parse": [], "replied_user": True}
+        assert answer.content.startswith("The strike ended")
+        assert bot.service.remembered[0].message_ids == [str(answer.id)]
 
 
 async def test_a_reply_to_a_posted_brief_asks_about_that_brief(bot: Bot) -> None:
-    from tests.fakes.discord_service import brief_reply
-
     [brief_id] = await bot.adapter.poster.post(NEWS, brief_reply())
     await bot.fake.say(
         f"<@{bot.fake.bot_id}> what happens next?",
@@ -384,7 +386,7 @@ async def test_an_answer_quoting_hostile_text_pings_nobody() -> None:
     hostile = AnswerReply(
         question="q", answer=Answer(answer="@everyone look: <@123> and <@&456> in <#789> **now**")
     )
-    async with running(RecordingService(replies={"ask": hostile})) as bot:
+    async with running(FakeChatService(replies={"ask": hostile})) as bot:
         await bot.fake.say(f"<@{bot.fake.bot_id}> q", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True)
         [answer] = await bot.fake.wait_for(lambda: bot.fake.channel_messages(CHANNEL))
         assert "@everyone" not in answer.content

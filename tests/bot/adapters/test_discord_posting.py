@@ -12,8 +12,8 @@ import pytest
 from bot.replies import BriefReply, ChannelGone, ChannelRef, DigestItem, DigestReply, Source
 from summarizer.brief import Actor, Brief, Place
 from tests.bot.adapters.discord_support import CHANNEL, GUILD, NEWS, OTHER_CHANNEL, Bot, running
+from tests.fakes.chat_service import HARBOUR_BRIEF, brief_reply, digest_reply
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord_service import HARBOUR_BRIEF, brief_reply, digest_reply
 
 MESSAGES = r"^/channels/\d+/messages$"
 HOSTILE = "@everyone <@123> <@&456> <#789> **bold** `code` [link](https://evil.example) ||x|| "

@@ -34,8 +34,8 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
+from tests.fakes.chat_service import brief_reply, digest_reply
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord_service import brief_reply, digest_reply
 
 MENTIONS = "@everyone @here <@123456789012345678> <@!1234> <@&987654321098765432> <#555> </brief url:1> <t:0>"
 MARKDOWN = "**bold** __under__ *it* _it_ ~~strike~~ ||spoiler|| `code` ```block``` [x](https://e.example) \\"

@@ -83,7 +83,7 @@ async def test_brief_command_acks_at_once_then_working_note_is_replaced_by_the_b
         buttons = [e for b in note.blocks if b["type"] == "actions" for e in b["elements"]]
         assert [b["url"] for b in buttons] == [URL]
 
-        [(request, text)] = service.handled()
+        [(request, text)] = service.handled
         assert text == URL
         assert request == Request(ChannelRef("slack", "C1", TEAM_ID), Requester("U1", "Ann", is_admin=False))
         await bot.slack.wait_until(lambda: service.remembered)
@@ -110,7 +110,7 @@ async def test_wrongly_signed_or_stale_requests_are_refused(tamper: str) -> None
 
 
 def service_calls(bot: Harness) -> list[Any]:
-    return list(bot.service.calls)
+    return [*bot.service.handled, *bot.service.asked, *bot.service.remembered]
 
 
 async def test_help_goes_only_to_the_person_who_asked() -> None:
@@ -134,7 +134,7 @@ async def test_non_admin_cannot_subscribe_and_is_told_why() -> None:
             response_url=bot.slack.response_url("s"),
         )
         [response] = await bot.slack.wait_until(lambda: bot.slack.responses_to("s"))
-        [(request, _)] = bot.service.handled()
+        [(request, _)] = bot.service.handled
         assert request.user == Requester("U1", "Ann", is_admin=False)
         assert response["response_type"] == "ephemeral"
         assert "Only workspace admins" in response["text"]
@@ -148,7 +148,7 @@ async def test_non_admin_cannot_subscribe_and_is_told_why() -> None:
             response_url=bot.slack.response_url("a"),
         )
         [posted] = await bot.slack.wait_until(lambda: bot.slack.bot_messages("C1"))
-        assert bot.service.handled()[1][0].user == Requester("UADMIN", "Ada", is_admin=True)
+        assert bot.service.handled[1][0].user == Requester("UADMIN", "Ada", is_admin=True)
         assert posted.text.startswith("✅")
 
 
@@ -165,7 +165,7 @@ async def test_admin_status_is_cached_and_refreshed_after_the_ttl() -> None:
         await bot.http.command("feeds", user="U1", channel="C1", response_url=bot.slack.response_url("c"))
         await bot.slack.wait_until(lambda: bot.slack.responses_to("c"))
         assert len(bot.slack.calls_to("users.info")) == 2
-        assert bot.service.handled()[-1][0].user.is_admin is True
+        assert bot.service.handled[-1][0].user.is_admin is True
 
 
 async def test_mention_in_the_thread_of_a_posted_brief_asks_about_that_article() -> None:
@@ -184,7 +184,7 @@ async def test_mention_in_the_thread_of_a_posted_brief_asks_about_that_article()
         assert status == 200
 
         answer = await bot.slack.wait_until(lambda: [m for m in bot.slack.bot_messages("C1") if m.thread_ts])
-        [(request, question)] = bot.service.asked()
+        [(request, question)] = bot.service.asked
         assert question == "who pays for the <new> lighting?"
         assert request.thread_id == brief_message.ts
         assert answer[0].thread_ts == brief_message.ts
@@ -197,7 +197,7 @@ async def test_top_level_mention_is_answered_in_a_thread_on_it() -> None:
         await bot.http.event(mention(f"<@{BOT_USER_ID}> anything on ferries?", ts=ts), event_id="Ev1")
         [answer] = await bot.slack.wait_until(lambda: bot.slack.bot_messages("C1"))
         assert answer.thread_ts == ts
-        assert bot.service.asked()[0][0].thread_id is None
+        assert bot.service.asked[0][0].thread_id is None
         assert "could not find an answer" in answer.text
 
 
@@ -215,7 +215,7 @@ async def test_retried_and_repeated_events_are_answered_once() -> None:
         await bot.http.event(mention(f"<@{BOT_USER_ID}> and then?", ts=later), event_id="Ev43")
         await bot.slack.wait_until(lambda: len(bot.slack.bot_messages("C1")) == 2)
         await asyncio.sleep(0.2)
-        assert [q for _, q in bot.service.asked()] == ["what happened?", "and then?"]
+        assert [q for _, q in bot.service.asked] == ["what happened?", "and then?"]
         assert sorted(m.thread_ts or "" for m in bot.slack.bot_messages("C1")) == sorted([ts, later])
 
 
@@ -240,7 +240,7 @@ async def test_direct_messages_work_like_mentions_and_bots_are_ignored() -> None
         await bot.http.event(dm("what is new?", ts="2.0"), event_id="EvDM")
         [answer] = await bot.slack.wait_until(lambda: bot.slack.bot_messages("D1"))
         await asyncio.sleep(0.2)
-        assert [q for _, q in bot.service.asked()] == ["what is new?"]
+        assert [q for _, q in bot.service.asked] == ["what is new?"]
         assert answer.thread_ts is None  # a DM is answered in the conversation itself
 
         # The same DM also delivered as a mention (different event) is still answered once.
@@ -248,7 +248,7 @@ async def test_direct_messages_work_like_mentions_and_bots_are_ignored() -> None
             {**dm(f"<@{BOT_USER_ID}> what is new?", ts="2.0"), "type": "app_mention"}, event_id="EvM"
         )
         await asyncio.sleep(0.3)
-        assert len(bot.service.asked()) == 1
+        assert len(bot.service.asked) == 1
 
 
 async def test_rate_limited_post_waits_for_retry_after_and_is_delivered_once() -> None:
@@ -372,9 +372,9 @@ async def test_a_burst_of_commands_is_acked_at_once_and_worked_through_a_few_at_
             )
         )
         assert [s for s, _ in statuses] == [200] * 6
-        await bot.slack.wait_until(lambda: len(service.handled()) == 2)
+        await bot.slack.wait_until(lambda: len(service.handled) == 2)
         await asyncio.sleep(0.2)
-        assert len(service.handled()) == 2  # the rest wait their turn, already acked
+        assert len(service.handled) == 2  # the rest wait their turn, already acked
 
         service.gate.set()  # type: ignore[union-attr]
         await bot.slack.wait_until(lambda: len(service.remembered) == 6)

@@ -56,7 +56,7 @@ async def test_dropped_connection_reconnects_and_the_next_event_is_delivered() -
         await asyncio.wait_for(envelope.acked.wait(), timeout=5)
         [answer] = await bot.slack.wait_until(lambda: bot.slack.bot_messages("C1"))
         assert answer.thread_ts == ts
-        assert [q for _, q in bot.service.asked()] == ["still there?"]
+        assert [q for _, q in bot.service.asked] == ["still there?"]
 
 
 async def test_redelivered_envelope_is_answered_once() -> None:
@@ -72,7 +72,7 @@ async def test_redelivered_envelope_is_answered_once() -> None:
         await bot.slack.send_event(mention(f"<@{BOT_USER_ID}> anything else?", later), event_id="Ev8")
         await bot.slack.wait_until(lambda: len(bot.slack.bot_messages("C1")) == 2)
         await asyncio.sleep(0.2)
-        assert [q for _, q in bot.service.asked()] == ["what changed?", "anything else?"]
+        assert [q for _, q in bot.service.asked] == ["what changed?", "anything else?"]
 
 
 async def test_mention_in_a_brief_thread_over_the_socket_passes_the_thread() -> None:
@@ -84,8 +84,8 @@ async def test_mention_in_a_brief_thread_over_the_socket_passes_the_thread() -> 
         await bot.slack.send_event(
             mention(f"<@{BOT_USER_ID}> who pays?", ts, thread_ts=brief.ts), event_id="Ev1"
         )
-        await bot.slack.wait_until(lambda: bot.service.asked())
-        assert bot.service.asked()[0][0].thread_id == brief.ts
+        await bot.slack.wait_until(lambda: bot.service.asked)
+        assert bot.service.asked[0][0].thread_id == brief.ts
 
 
 @pytest.mark.parametrize(
