@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from bot.app import serve
 from bot.settings import Settings, load_settings
 from summarizer.errors import ConfigError
 from tests.bot.adapters.real_stack import goal
+from tests.bot.bot_process import BotProcess
 from tests.fakes import slack as fake_slack
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild
 from tests.fakes.slack import FakeSlack
@@ -73,74 +73,11 @@ def write_config(
 # -- the whole program ---------------------------------------------------------------------------
 
 
-class Process:
-    """One ``briefbot run``; its output collected as it comes."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.out = ""
-        self.err = ""
-        self._readers = [
-            asyncio.create_task(self._read(proc.stdout, "out")),
-            asyncio.create_task(self._read(proc.stderr, "err")),
-        ]
-
-    @classmethod
-    async def start(cls, config: Path, env: dict[str, str]) -> Process:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=config.parent,
-            env={**clean, **env},
-        )
-        return cls(proc)
-
-    async def _read(self, stream: asyncio.StreamReader | None, name: str) -> None:
-        assert stream is not None
-        while chunk := await stream.read(4096):
-            setattr(self, name, getattr(self, name) + chunk.decode(errors="replace"))
-
-    async def expect(self, pattern: str, timeout: float = 90.0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if m := re.search(pattern, self.out):
-                return m
-            if self.proc.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{pattern!r} did not appear.\nstdout:\n{self.out}\nstderr:\n{self.err[-4000:]}")
-
-    async def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line.encode() + b"\n")
-        await self.proc.stdin.drain()
-
-    async def wait(self, timeout: float = 60) -> int:
-        code = await asyncio.wait_for(self.proc.wait(), timeout)
-        await asyncio.gather(*self._readers)
-        return code
-
-    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, float]:
-        began = time.monotonic()
-        if self.proc.returncode is None:
-            self.proc.send_signal(sig)
-        code = await self.wait(30)
-        return code, time.monotonic() - began
-
-
 async def test_run_starts_slack_and_discord_together_with_the_terminal_and_sigterm_stops_all(
     tmp_path: Path, slack: FakeSlack, discord: FakeDiscord
 ) -> None:
     article = story(11)
-    bot = await Process.start(write_config(tmp_path, slack, discord), {**SLACK_ENV, **DISCORD_ENV})
+    bot = await BotProcess.start(write_config(tmp_path, slack, discord), {**SLACK_ENV, **DISCORD_ENV})
     try:
         await bot.expect(r"Also connected to Slack \(socket mode\) and Discord\.")
         assert slack.socket_open
@@ -200,7 +137,7 @@ async def test_run_starts_slack_and_discord_together_with_the_terminal_and_sigte
 async def test_a_refused_token_stops_run_with_one_clear_line(
     tmp_path: Path, slack: FakeSlack, discord: FakeDiscord, env: dict[str, str], message: str
 ) -> None:
-    bot = await Process.start(write_config(tmp_path, slack, discord), env)
+    bot = await BotProcess.start(write_config(tmp_path, slack, discord), env)
     code = await bot.wait(90)
     assert code == 1
     assert bot.err.strip().splitlines()[-1] == message

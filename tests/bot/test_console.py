@@ -20,70 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.bot.bot_process import BotProcess
 from tests.fakes.feed_site import FeedSite, rss
 
 ROOT = Path(__file__).resolve().parents[2]
 DIGEST_POSTED = "Daily digest — "  # the title of a scheduled digest (not "Daily digest set: …")
-
-
-class Bot:
-    """One ``briefbot run`` process; its standard output collected as it comes."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.out = ""
-        self._reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def start(cls, config: Path) -> Bot:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=config.parent,
-        )
-        return cls(proc)
-
-    async def _read(self) -> None:
-        assert self.proc.stdout is not None
-        while chunk := await self.proc.stdout.read(4096):
-            self.out += chunk.decode()
-
-    async def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line.encode() + b"\n")
-        await self.proc.stdin.drain()
-
-    async def expect(self, pattern: str, timeout: float = 60.0, after: int = 0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if m := re.compile(pattern).search(self.out, after):
-                return m
-            if self.proc.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-        raise AssertionError(
-            f"{pattern!r} did not appear; output so far:\n{self.out}\n{await self._stderr()}"
-        )
-
-    async def _stderr(self) -> str:
-        if self.proc.returncode is None or self.proc.stderr is None:
-            return ""
-        return (await self.proc.stderr.read()).decode()
-
-    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, float]:
-        """Signal the bot; return its exit code and how long it took to stop."""
-        began = time.monotonic()
-        self.proc.send_signal(sig)
-        code = await asyncio.wait_for(self.proc.wait(), 30)
-        await self._reader
-        return code, time.monotonic() - began
 
 
 @pytest.fixture
@@ -102,7 +43,7 @@ FERRY = (
 
 @pytest.mark.timeout(240)
 async def test_a_scripted_session_subscribes_ingests_digests_and_answers(config: Path) -> None:
-    bot = await Bot.start(config)
+    bot = await BotProcess.start(config)
     try:
         await bot.expect("Type /brief help")
         assert "/brief subscribe sample" in bot.out  # a new, empty database offers the sample feed
@@ -191,7 +132,7 @@ async def test_a_channel_follows_a_web_feed_and_briefbot_ingest_runs_beside_the_
     config.write_text(f'[store]\npath = "{db}"\n\n[fetch]\nallow_private_networks = true\n', encoding="utf-8")
     async with FeedSite() as site:
         feed = _serve(site, STORIES[:2])
-        bot = await Bot.start(config)
+        bot = await BotProcess.start(config)
         try:
             await bot.expect("Type /brief help")
             await bot.send(f"/brief subscribe {feed}")
@@ -249,7 +190,7 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
     due = (now + timedelta(seconds=40)).replace(second=0, microsecond=0) + timedelta(minutes=1)
     hhmm = due.astimezone(zone).strftime("%H:%M")
 
-    first = await Bot.start(config)
+    first = await BotProcess.start(config)
     try:
         await first.expect("Type /brief help")
         await first.send("/brief subscribe sample")
@@ -262,7 +203,7 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
         assert (await first.stop(signal.SIGINT))[0] == 0
     assert datetime.now(UTC) < due, "the machine was too slow to stop the bot before the digest time"
 
-    second = await Bot.start(config)  # restarted before the digest is due
+    second = await BotProcess.start(config)  # restarted before the digest is due
     try:
         await second.expect(DIGEST_POSTED, timeout=(due - datetime.now(UTC)).total_seconds() + 60)
         await asyncio.sleep(3)
@@ -270,7 +211,7 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
         assert (await second.stop(signal.SIGINT))[0] == 0
     assert datetime.now(UTC) >= due
 
-    third = await Bot.start(config)  # restarted after it was posted: catch-up must not repeat it
+    third = await BotProcess.start(config)  # restarted after it was posted: catch-up must not repeat it
     try:
         await third.expect("Type /brief help")
         await third.send("/brief feeds")
@@ -289,12 +230,11 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
 
 @pytest.mark.timeout(120)
 async def test_quit_stops_the_bot(config: Path) -> None:
-    bot = await Bot.start(config)
+    bot = await BotProcess.start(config)
     await bot.expect("Type /brief help")
     await bot.send("/brief feeds")
     await bot.send("quit")
-    code = await asyncio.wait_for(bot.proc.wait(), 30)
-    await bot._reader
+    code = await bot.wait(30)
     assert code == 0
     assert "Feeds this channel follows" in bot.out
 
