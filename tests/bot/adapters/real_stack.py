@@ -97,3 +97,8 @@ def schedule_due_tomorrow() -> tuple[str, datetime]:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     at = now - timedelta(minutes=5)
     return at.strftime("%H:%M"), at + timedelta(days=1, minutes=1)
+
+
+def digest_period(tomorrow: datetime) -> str:
+    """The period of the digest due a minute before ``tomorrow`` (see ``schedule_due_tomorrow``)."""
+    return (tomorrow - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")

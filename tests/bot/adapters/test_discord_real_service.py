@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.replies import ChannelRef
 from tests.bot.adapters.discord_support import CHANNEL, GUILD, NEWS, OTHER_CHANNEL, Bot, running
 from tests.bot.adapters.real_stack import (
     Stack,
+    digest_period,
     goal,
     real_stack,
     schedule_due_tomorrow,
@@ -171,7 +171,7 @@ async def test_a_scheduled_digest_survives_a_reconnect_in_the_middle_without_rep
     ):
         fake = bot.fake
         await subscribe_and_schedule(stack, bot, s, at)
-        period = at_period(tomorrow)
+        period = digest_period(tomorrow)
         fake.delay("POST", MESSAGES, 0.5)  # the digest takes a moment to reach Discord…
         stack.scheduler.add_poster(bot.adapter.poster)
         before = len(fake.channel_messages(CHANNEL))
@@ -230,11 +230,6 @@ async def test_a_channel_the_bot_cannot_see_any_more_stops_its_deliveries(
         assert channel.disabled
         other = ChannelRef("discord", str(OTHER_CHANNEL), str(GUILD))
         assert await stack.store.channels.get(other.key) is None  # nothing else touched
-
-
-def at_period(tomorrow: datetime) -> str:
-    """The period of the digest due a minute before ``tomorrow``."""
-    return (tomorrow - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
 
 
 async def subscribe_and_schedule(stack: Stack, bot: Bot, s: Story, at: str) -> None:

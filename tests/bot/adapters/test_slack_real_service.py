@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from bot.replies import ChannelRef
 from tests.bot.adapters.real_stack import (
     Stack,
+    digest_period,
     goal,
     real_stack,
     schedule_due_tomorrow,
@@ -159,7 +159,7 @@ async def test_a_scheduled_digest_is_posted_through_slack_once_and_its_thread_an
         digest = await channel_message(bot, lambda m: header(m).startswith("Daily digest — "))
         assert s.title in shown(digest)
 
-        period = (tomorrow - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+        period = digest_period(tomorrow)
         delivery = await stack.store.channels.delivery(CHANNEL.key, "digest", period)
         assert delivery is not None
         assert delivery.state == "posted"
