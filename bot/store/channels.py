@@ -430,17 +430,6 @@ class ChannelRepo:
         )
         return Delivery.from_row(row) if row else None
 
-    async def deliveries(self, key: str, kind: DeliveryKind | None = None) -> list[Delivery]:
-        if kind is None:
-            rows = await self._db.fetchall(
-                "SELECT * FROM deliveries WHERE channel_key = ? ORDER BY id", (key,)
-            )
-        else:
-            rows = await self._db.fetchall(
-                "SELECT * FROM deliveries WHERE channel_key = ? AND kind = ? ORDER BY id", (key, kind)
-            )
-        return [Delivery.from_row(r) for r in rows]
-
     # -- posted messages --------------------------------------------------------------------
 
     async def remember_posts(self, key: str, message_ids: Sequence[str], article_id: str, now: float) -> None:
