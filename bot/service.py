@@ -131,6 +131,7 @@ ALIASES = {
     "brief": "brief",
 }
 SLOW = {"ask", "digest", "subscribe", "brief"}
+SORRY = "Something went wrong on my side; it has been logged. Please try again later."
 _OFF = {"off", "none", "stop", "disable", "disabled", "never"}
 _OPTION = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|=|$)=?")
 _LABELLED_ID = re.compile(r"^(\d+)\s+—\s")
@@ -275,7 +276,7 @@ class Service:
             return ErrorReply(_sentence(str(exc)))
         except Exception:
             log.exception("command failed command=%s channel=%s", command.name or "brief", req.channel.key)
-            return ErrorReply("Something went wrong on my side; it has been logged. Please try again later.")
+            return ErrorReply(SORRY)
 
     def is_slow(self, text: str) -> bool:
         command = parse_command(text)
@@ -288,7 +289,7 @@ class Service:
             return ErrorReply(_sentence(str(exc)))
         except Exception:
             log.exception("question failed channel=%s", req.channel.key)
-            return ErrorReply("Something went wrong on my side; it has been logged. Please try again later.")
+            return ErrorReply(SORRY)
 
     async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
         article = reply_article(reply)
