@@ -126,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(settings.logging.level)
     try:
+        if getattr(args, "backend", None):  # brief and ask: --backend overrides [summarizer] backend
+            settings = settings.replace("summarizer", backend=args.backend)
         code: int = args.handler(args, settings)
     except BriefbotError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
@@ -150,8 +152,6 @@ def _interval(text: str) -> int:
 
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
-    if args.backend:
-        settings = settings.replace("summarizer", backend=args.backend)
     if any(is_web_url(i) for i in args.inputs):
         return asyncio.run(_brief_mixed(args, settings))
     return asyncio.run(_brief_inputs(args, settings))
@@ -373,8 +373,6 @@ def _span(seconds: int) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if args.backend:
-        settings = settings.replace("summarizer", backend=args.backend)
     path = settings.store.path
     if path != ":memory:" and not Path(path).is_file():
         raise ConfigError(f"nothing is stored yet: no database at {path} (add articles with briefbot ingest)")
