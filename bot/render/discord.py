@@ -27,7 +27,7 @@ from bot.render.escape import (
     utf16_prefix,
 )
 from bot.render.escape import safe_url as checked_url
-from bot.render.text import TOP_PHRASES, TOP_WHERE, TOP_WHO
+from bot.render.text import TOP_PHRASES, TOP_WHERE, TOP_WHO, command_line
 from bot.replies import (
     AnswerReply,
     BriefReply,
@@ -432,8 +432,7 @@ def render_list(reply: ListReply) -> list[DiscordMessage]:
 def render_help(reply: HelpReply) -> list[DiscordMessage]:
     fields = []
     for entry in reply.entries:
-        usage = entry.usage.strip()
-        usage = usage if usage.startswith("/") else f"/brief {usage}"
+        usage = command_line(entry.usage)
         suffix = " (admins)" if entry.admin else ""
         name = clip(usage, FIELD_NAME_LIMIT - len(suffix), line) + suffix
         value = clip(entry.description, FIELD_VALUE_LIMIT)

@@ -36,6 +36,7 @@ from bot.render.escape import (
     utf16_prefix,
 )
 from bot.render.escape import WORD_JOINER as WORD_JOINER  # breaks "@here"; tests look for it
+from bot.render.text import DIGEST_WHERE, DIGEST_WHO, TOP_PHRASES, TOP_WHERE, TOP_WHO, command_line
 from bot.replies import (
     AnswerReply,
     BriefReply,
@@ -66,12 +67,7 @@ MAX_ACTION_ELEMENTS = 25
 MAX_FALLBACK = 3000
 MAX_MESSAGES = 3
 
-# What one brief shows (the JSON holds everything; chat shows the top of each list).
-TOP_WHO = 6
-TOP_WHERE = 5
-TOP_PHRASES = 5
-DIGEST_WHO = 3
-DIGEST_WHERE = 3
+# What one brief shows is every renderer's (bot.render.text); a digest story's lists as well:
 DIGEST_PHRASES = 3
 MAX_SOURCES = 5
 # Per-item caps keep one absurd field (a 100 KB title) from crowding out the rest.
@@ -394,17 +390,12 @@ def _help_groups(reply: HelpReply) -> tuple[str, list[_Group]]:
     if clean(reply.intro):
         lines.append(escape(reply.intro))
     for entry in reply.entries:
-        usage = clean(entry.usage)
-        if not usage.startswith("/"):
-            usage = f"/brief {usage}".strip()
+        usage = command_line(clean(entry.usage))
         line = f"`{escape(usage).replace('`', '')}` — {escape(entry.description)}"
         if entry.admin:
             line += " _(admins only)_"
-        if clean(entry.example):
-            example = clean(entry.example)
-            if not example.startswith("/"):
-                example = f"/brief {example}"
-            line += f"\n      e.g. `{escape(example).replace('`', '')}`"
+        if example := clean(entry.example):
+            line += f"\n      e.g. `{escape(command_line(example)).replace('`', '')}`"
         lines.append(line)
     return "Briefbot help", [_Group((block,), "") for block in _sections(lines or ["No commands."])]
 
