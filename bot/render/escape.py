@@ -30,7 +30,8 @@ URL_MAX = 2000
 # C0 controls except \t and \n, DEL, C1 controls, and the bidi marks, embeddings, overrides and
 # isolates.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Discord pings "@everyone"/"@here" even inside a longer word; the other words only alone.
+# "@everyone"/"@here" broken wherever they start ("@everyoneelse" too, as the Discord renderer
+# always did); the other words only when whole.
 _BROADCAST = re.compile(r"@(?=everyone|here|(?:channel|group|all)\b)", re.IGNORECASE)
 # <!here>, <!channel>, <!subteam^…>, <@U123>, <@!123>, <@&123>, <#C123>, </command:1>,
 # <:emoji:1>, <a:emoji:1>, <t:0>: platform mention and tag syntax.
