@@ -27,8 +27,8 @@ from bot.adapters.discord_app import DiscordAdapter  # noqa: E402
 from bot.replies import ChannelRef, DigestItem, DigestReply, Source  # noqa: E402
 from bot.settings import DiscordSettings  # noqa: E402
 from summarizer.brief import Actor, Brief, Place  # noqa: E402
+from tests.fakes.chat_service import FakeChatService  # noqa: E402
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild  # noqa: E402
-from tests.fakes.discord_service import RecordingService  # noqa: E402
 
 GUILD, CHANNEL, DIGEST_CHANNEL = 900_000_000_000_000_001, 900_000_000_000_000_010, 900_000_000_000_000_011
 COMMANDS = (
@@ -68,7 +68,7 @@ async def main(count: int, stories: int, work: float) -> int:
     async with FakeDiscord(guilds=[guild], message_bucket=(5, 5.0)) as fake:
         fake.delay("POST", r"^/channels/\d+/messages$", 0.05)
         fake.delay("POST", r"^/webhooks/", 0.05)
-        service = RecordingService(delay=work)
+        service = FakeChatService(delay=work)
         settings = DiscordSettings(guild_ids=(GUILD,), api_url=fake.api_url, gateway_url=fake.gateway_url)
         adapter = DiscordAdapter(service, TOKEN, settings, guild_ready_timeout=0.05)
         await adapter.start()
