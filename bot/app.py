@@ -29,14 +29,15 @@ from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
 from summarizer.llm import LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig, Usage
-from summarizer.local import LocalBackend
+from summarizer.local import LocalBackend, auto_workers
 from summarizer.qa import ExtractiveAnswerBackend
 
 log = logging.getLogger(__name__)
 
 
 def make_local_backend(settings: Settings) -> LocalBackend:
-    return LocalBackend(model=settings.summarizer.spacy_model)
+    workers = settings.summarizer.workers or auto_workers()
+    return LocalBackend(model=settings.summarizer.spacy_model, workers=workers)
 
 
 def make_llm_http(settings: Settings) -> httpx.AsyncClient:

@@ -47,6 +47,7 @@ def parse_duration(value: object) -> timedelta:
 class SummarizerSettings:
     backend: Literal["local", "llm"] = "local"
     spacy_model: str = "en_core_web_sm"
+    workers: int = 0  # processes that brief with the local model; 0: auto (see briefbot.toml)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,8 @@ def _check(section: Any, name: str, where: str) -> None:
         raise ConfigError(f"{where}: [fetch] max_redirects = {section.max_redirects}: must be 0..20")
     if name == "slack" and not 0 <= section.port <= 65535:
         raise ConfigError(f"{where}: [slack] port = {section.port}: not a port number")
+    if name == "summarizer" and section.workers < 0:
+        raise ConfigError(f"{where}: [summarizer] workers = {section.workers}: cannot be negative")
     if name == "llm" and section.max_retries < 0:
         raise ConfigError(f"{where}: [llm] max_retries = {section.max_retries}: cannot be negative")
     if name == "schedule":

