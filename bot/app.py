@@ -28,7 +28,7 @@ from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
 from summarizer.llm import BriefCache, LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig
-from summarizer.local import LocalBackend
+from summarizer.local import LocalBackend, auto_workers
 from summarizer.qa import ExtractiveAnswerBackend
 
 if TYPE_CHECKING:  # imported where used: `briefbot brief` need not load the chat SDKs
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 
 def make_local_backend(settings: Settings) -> LocalBackend:
-    return LocalBackend(model=settings.summarizer.spacy_model)
+    workers = settings.summarizer.workers or auto_workers()
+    return LocalBackend(model=settings.summarizer.spacy_model, workers=workers)
 
 
 def make_llm_http(settings: Settings) -> httpx.AsyncClient:

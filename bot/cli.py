@@ -152,6 +152,10 @@ def _interval(text: str) -> int:
 
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.summarizer.workers == 0:
+        # "auto" briefs here in this process: the first brief comes soonest and memory stays
+        # that of one model. Worker processes pay off for streams (ingest, run) or when asked for.
+        settings = settings.replace("summarizer", workers=1)
     if any(is_web_url(i) for i in args.inputs):
         return asyncio.run(_brief_mixed(args, settings))
     return asyncio.run(_brief_inputs(args, settings))

@@ -48,6 +48,7 @@ def parse_duration(value: object) -> timedelta:
 class SummarizerSettings:
     backend: Literal["local", "llm"] = "local"
     spacy_model: str = "en_core_web_sm"
+    workers: int = 0  # processes that brief with the local model; 0: auto (see briefbot.toml)
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,8 @@ def _check(section: Any, name: str, where: str) -> None:
                     f"{where}: [chat] admins entry {entry!r} is not 'platform:user_id', "
                     "e.g. 'slack:U012AB3CD' or 'discord:80351110224678912'"
                 )
+    if name == "summarizer" and section.workers < 0:
+        raise ConfigError(f"{where}: [summarizer] workers = {section.workers}: cannot be negative")
     if name == "llm" and section.max_retries < 0:
         raise ConfigError(f"{where}: [llm] max_retries = {section.max_retries}: cannot be negative")
     if name == "schedule":

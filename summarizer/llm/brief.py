@@ -141,7 +141,7 @@ class LLMBriefBackend:
             messages = repair_messages(messages, completion.text, str(exc))
             completion = await self._client.chat(messages, BRIEF_SCHEMA)
             brief = parse_brief(completion.text, article, self.name)
-        grounded, report = await _run(offload, ground_brief, brief, article.text)
+        grounded, report = await _run(offload, ground_brief, brief, article.text, fitted.stems)
         if report.count or report.cleared:
             self.dropped_items += report.count
             log.info(

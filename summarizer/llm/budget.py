@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from summarizer.llm.text import CHARS_PER_TOKEN, approx_tokens, content_stems, sentences
+from summarizer.llm.text import CHARS_PER_TOKEN, approx_tokens, content_stems, passage_stems, sentences
 
 LEAD_SHARE = 0.4
 GAP = "[…]"
@@ -24,6 +24,9 @@ class Fitted:
     text: str
     original_tokens: int
     tokens: int
+    # The content stems of the whole article, when trimming had to read them all anyway:
+    # grounding needs the same set (``stem_set(article)``) and need not read 200 KB again.
+    stems: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def trimmed(self) -> bool:
@@ -36,7 +39,7 @@ def fit_to_budget(text: str, max_tokens: int, title: str = "") -> Fitted:
     if original <= max_tokens:
         return Fitted(text, original, original)
     budget = max_tokens * CHARS_PER_TOKEN
-    passages = _passages(text)
+    passages, whole_words = _passages(text)
     chosen: set[int] = set()
     used = 0
 
@@ -53,7 +56,7 @@ def fit_to_budget(text: str, max_tokens: int, title: str = "") -> Fitted:
         used += cost
 
     lead_text = title + "\n" + " ".join(passages[i] for i in sorted(chosen))
-    scores = _salience(passages, lead_text)
+    scores, stems = _salience(passages, lead_text)
     for i in sorted(range(len(passages)), key=lambda i: -scores[i]):
         if i in chosen or scores[i] <= 0:
             continue
@@ -72,13 +75,16 @@ def fit_to_budget(text: str, max_tokens: int, title: str = "") -> Fitted:
     if previous != len(passages) - 1:
         out.append(GAP)
     fitted = "\n\n".join(out)
-    return Fitted(fitted, original, approx_tokens(fitted))
+    # Paragraphs, sentences and repeats hold the article's words; chunks cut may split one.
+    return Fitted(fitted, original, approx_tokens(fitted), stems=stems if whole_words else None)
 
 
-def _passages(text: str) -> list[str]:
-    """Paragraphs; overlong ones split into sentences, overlong sentences into chunks; no repeats."""
+def _passages(text: str) -> tuple[list[str], bool]:
+    """Paragraphs; overlong ones split into sentences, overlong sentences into chunks; no repeats.
+    And whether no chunk was cut in the middle of a word."""
     out: list[str] = []
     seen: set[str] = set()
+    whole_words = True
     for block in re.split(r"\n\s*\n|\r\n\s*\r\n", text):
         block = " ".join(block.split())
         if not block:
@@ -87,28 +93,35 @@ def _passages(text: str) -> list[str]:
         for piece in pieces:
             for start in range(0, len(piece), MAX_PASSAGE_CHARS):
                 chunk = piece[start : start + MAX_PASSAGE_CHARS]
+                if start and piece[start - 1].isalnum() and piece[start].isalnum():
+                    whole_words = False
                 # Repeated boilerplate (share buttons, bylines) is said once.
                 if chunk not in seen:
                     seen.add(chunk)
                     out.append(chunk)
-    return out
+    return out, whole_words
 
 
-def _salience(passages: list[str], lead_text: str) -> list[float]:
-    """How much each passage is about what the title and lead are about, per word.
+def _salience(passages: list[str], lead_text: str) -> tuple[list[float], frozenset[str]]:
+    """How much each passage is about what the title and lead are about, per word; and the
+    content stems of all the passages.
 
     Words of the lead count by their rarity across passages (idf): names and specific terms
     tie a passage to the story; words found everywhere do not.
     """
-    anchors = set(content_stems(lead_text))
-    per_passage = [content_stems(p) for p in passages]
-    df: Counter[str] = Counter()
-    for stems in per_passage:
-        df.update(set(stems))
+    anchors = frozenset(content_stems(lead_text))
+    df: Counter[str] = Counter()  # passages holding each anchor (no other stem's is needed)
+    per_passage: list[tuple[frozenset[str], int]] = []
+    every: set[str] = set()
+    for passage in passages:
+        stems = passage_stems(passage)  # "" for words that carry no meaning
+        shared = anchors.intersection(stems)
+        df.update(shared)
+        every.update(stems)
+        per_passage.append((shared, len(stems) - stems.count("")))
     n = len(passages)
-    scores: list[float] = []
-    for stems in per_passage:
-        shared = {s for s in stems if s in anchors}
-        weight = sum(math.log((n + 1) / df[s]) for s in shared)
-        scores.append(weight / math.sqrt(len(stems) + 1))
-    return scores
+    scores = [
+        sum(math.log((n + 1) / df[s]) for s in shared) / math.sqrt(size + 1) for shared, size in per_passage
+    ]
+    every.discard("")
+    return scores, frozenset(every)

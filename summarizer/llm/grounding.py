@@ -13,13 +13,15 @@ Everything here is a pure function of (brief, article text).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from summarizer.brief import Actor, Brief, Place
-from summarizer.llm.text import sentences, stem_set, support
+from summarizer.llm.text import iter_sentences, stem_set, support
 
 PHRASE_SUPPORT = 0.5  # share of a phrase's content words that must occur in the article
 ROLE_SUPPORT = 0.5
@@ -57,12 +59,26 @@ class GroundingReport:
         return len(self.dropped)
 
 
-def _tokens(text: str, fold: bool) -> list[str]:
+# Each pattern starts with the character it looks for, so that the regex engine can skip to it.
+_POSSESSIVE = re.compile(r"'(?<=\w')s\b")  # "Okafor's" → "Okafor"
+_INNER_MARK = re.compile(r"[.'](?<=\w[.'])(?=\w)")  # "U.S." → "US", "O'Neill" → "ONeill"
+_TOKEN = re.compile(r"[^\W_]+")
+_BETWEEN_TOKENS = re.compile(r"[\W_]+")
+
+
+def _normalised(text: str) -> str:
     s = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
-    s = re.sub(r"(?<=\w)'s\b", "", s)  # possessive: "Okafor's" → "Okafor"
-    s = re.sub(r"(?<=\w)[.'](?=\w)", "", s)  # "U.S." → "US", "O'Neill" → "ONeill"
-    toks = re.findall(r"[^\W_]+", s)
+    return _INNER_MARK.sub("", _POSSESSIVE.sub("", s))
+
+
+def _tokens(text: str, fold: bool) -> list[str]:
+    toks = _TOKEN.findall(_normalised(text))
     return [t.casefold() for t in toks] if fold else toks
+
+
+def _joined_text(text: str) -> str:
+    """``_joined(_tokens(text, fold=False))``, built by the regex engine alone."""
+    return " " + _BETWEEN_TOKENS.sub(" ", _normalised(text)).strip(" ") + " "
 
 
 def _joined(tokens: Iterable[str]) -> str:
@@ -79,12 +95,16 @@ def _initials(tokens: list[str]) -> str:
 class ArticleIndex:
     """The article text prepared once for many lookups."""
 
-    def __init__(self, text: str) -> None:
-        self.cased_tokens = _tokens(text, fold=False)
-        self.cased = _joined(self.cased_tokens)
-        self.folded = _joined(t.casefold() for t in self.cased_tokens)
-        self.stems = stem_set(text)
+    def __init__(self, text: str, stems: frozenset[str] | None = None) -> None:
+        """``stems``: ``stem_set(text)`` when the caller has it already."""
+        self.cased = _joined_text(text)
+        self.folded = self.cased.casefold()  # casefold maps character by character
+        self.stems = stem_set(text) if stems is None else stems
         self._text = text
+
+    @functools.cached_property
+    def cased_tokens(self) -> list[str]:
+        return self.cased.split()
 
     def _has(self, tokens: list[str]) -> bool:
         if not tokens:
@@ -166,7 +186,7 @@ class ArticleIndex:
 
     def lead(self) -> str:
         """The article's first sentence that carries no mention syntax, shortened."""
-        for sentence in sentences(self._text)[:3]:
+        for sentence in itertools.islice(iter_sentences(self._text), 3):
             if not MENTION.search(sentence):
                 return sentence if len(sentence) <= LEAD_CHARS else sentence[: LEAD_CHARS - 1] + "…"
         return ""
@@ -189,9 +209,12 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def ground_brief(brief: Brief, text: str) -> tuple[Brief, GroundingReport]:
-    """The brief with every unsupported item removed, and a report of what went."""
-    index = ArticleIndex(text)
+def ground_brief(
+    brief: Brief, text: str, stems: frozenset[str] | None = None
+) -> tuple[Brief, GroundingReport]:
+    """The brief with every unsupported item removed, and a report of what went. ``stems``:
+    ``stem_set(text)``, if known (trimming a long article works it out)."""
+    index = ArticleIndex(text, stems)
     dropped: list[str] = []
     cleared: list[str] = []
     renamed: list[tuple[str, str]] = []

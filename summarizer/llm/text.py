@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 CHARS_PER_TOKEN = 4
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9])")
 
 # Function words carry no evidence that a phrase comes from a text.
@@ -65,14 +66,39 @@ def stem(word: str) -> str:
     return w[:6]
 
 
+class _ContentStems(dict[str, str]):
+    """Word → its stem, or "" for a word that carries no meaning; filled as words are met.
+
+    Looked up with ``map``, which stays in C for every word seen before: long articles repeat
+    their words, and this is what trimming and grounding spend their time on.
+    """
+
+    MAX = 200_000  # cleared when full, to bound memory in a long-running bot
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.MAX:
+            self.clear()
+        value = stem(word) if len(word) > 1 and word.casefold() not in STOPWORDS else ""
+        self[word] = value
+        return value
+
+
+_CONTENT_STEMS = _ContentStems()
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (not stopwords, not single letters)."""
-    return [stem(w) for w in words(text) if len(w) > 1 and w.casefold() not in STOPWORDS]
+    return [s for s in map(_CONTENT_STEMS.__getitem__, _WORD.findall(text)) if s]
+
+
+def passage_stems(text: str) -> list[str]:
+    """The stem of every word of ``text``, "" for a word that carries no meaning."""
+    return list(map(_CONTENT_STEMS.__getitem__, _WORD.findall(text)))
 
 
 def stem_set(text: str) -> frozenset[str]:
     """The distinct content stems of ``text`` (faster than ``set(content_stems(text))``)."""
-    return frozenset(stem(w) for w in set(words(text)) if len(w) > 1 and w.casefold() not in STOPWORDS)
+    return frozenset(map(_CONTENT_STEMS.__getitem__, set(_WORD.findall(text)))) - {""}
 
 
 def support(phrase: str, stems: Iterable[str] | frozenset[str]) -> float:
@@ -86,12 +112,22 @@ def support(phrase: str, stems: Iterable[str] | frozenset[str]) -> float:
 
 def sentences(text: str) -> list[str]:
     """Split into sentences at end punctuation followed by a capital or digit (good enough)."""
-    out: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        block = " ".join(block.split())
-        if block:
-            out.extend(s.strip() for s in _SENTENCE_END.split(block) if s.strip())
-    return out
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """``sentences(text)`` one at a time, splitting no more of the text than is read."""
+    start = 0
+    for gap in _BLANK_LINE.finditer(text):  # the blocks re.split(_BLANK_LINE, text) gives
+        yield from _block_sentences(text[start : gap.start()])
+        start = gap.end()
+    yield from _block_sentences(text[start:])
+
+
+def _block_sentences(block: str) -> Iterator[str]:
+    block = " ".join(block.split())
+    if block:
+        yield from (s.strip() for s in _SENTENCE_END.split(block) if s.strip())
 
 
 def fold(text: str) -> str:

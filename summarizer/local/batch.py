@@ -1,0 +1,53 @@
+"""Briefing a batch of articles in this process: one ``nlp.pipe`` pass, then the rules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from summarizer.brief import Article, Brief
+from summarizer.errors import SummarizeError
+from summarizer.local.engine import build_brief, prepare
+from summarizer.local.language import check_briefable
+from summarizer.local.pipeline import load_model, model_label
+
+log = logging.getLogger(__name__)
+
+# The shared tok2vec keeps every layer's output for all the docs of its batch until the batch is
+# done: ~10 MB per article. It encodes each doc on its own, so small batches cost it nothing,
+# while the parser and the entity recogniser gain from larger ones (measured: batches of 16
+# and 4, peak RSS 405 -> 300 MB, same speed, same annotations).
+TOK2VEC_BATCH = 4
+
+
+def brief_batch(
+    model: str, articles: Sequence[Article], batch_size: int = 16
+) -> list[Brief | SummarizeError]:
+    """Brief many articles with the model ``model``; bad ones become errors in place."""
+    results: list[Brief | SummarizeError] = []
+    good: list[tuple[int, Article]] = []
+    for i, article in enumerate(articles):
+        try:
+            check_briefable(article.text)
+        except SummarizeError as exc:
+            results.append(exc)
+            continue
+        results.append(SummarizeError("not briefed"))
+        good.append((i, article))
+    if not good:
+        return results
+    nlp = load_model(model)
+    name = f"local:{model_label(nlp)}"
+    prepared = [prepare(a) for _, a in good]
+    docs = nlp.pipe(
+        (p.parsed for p in prepared),
+        batch_size=batch_size,
+        component_cfg={"tok2vec": {"batch_size": min(batch_size, TOK2VEC_BATCH)}},
+    )
+    for (i, article), ready, doc in zip(good, prepared, docs, strict=True):
+        try:
+            results[i] = build_brief(doc, article, name, ready)
+        except Exception as exc:  # a rule bug must cost one brief, not the batch
+            log.exception("brief failed id=%s", article.id)
+            results[i] = SummarizeError(f"could not brief this article ({type(exc).__name__})")
+    return results
