@@ -506,6 +506,12 @@ def main() -> None:
             for origin in ("dev-set", "fixture", "bbc", "unknown"):
                 tally = await evaluate(store, [i for i in items if i.origin == origin], False, args.threshold)
                 print(tally.line(f"  only {origin} questions"))
+            # The issue's own set: the dev-set's qa entries, our fixtures and the unanswerable
+            # questions (the BBC questions are an extra, harder set).
+            issue_set = [i for i in items if i.origin in ("dev-set", "fixture", "unknown")]
+            held_out = [i for i in issue_set if i.split == "test"]
+            for label, subset in (("issue's set", issue_set), ("issue's set, held out", held_out)):
+                print((await evaluate(store, subset, False, args.threshold)).line(f"  {label}"))
             for label, subset in (("dev (tuning)", dev), ("test (held out)", test), ("all", items)):
                 start = time.perf_counter()
                 tally = await evaluate(store, subset, args.verbose and label != "all", args.threshold)
