@@ -16,7 +16,7 @@ import pytest
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
 from summarizer.local import LocalBackend
-from summarizer.local.workers import split
+from summarizer.local.workers import auto_workers, split
 from tests.summarizer.fixtures import FISHING_TALKS, HARBOUR_VOTE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,13 @@ def test_split_keeps_order_and_balances() -> None:
     assert [len(r) for r in runs] == [3, 2, 2]
     assert [a for r in runs for a in r] == items
     assert split(items[:1], 4) == [items[:1]]
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 1), (3, 2), (16, 2)])
+def test_auto_leaves_one_core_to_the_bot(monkeypatch: pytest.MonkeyPatch, cores: int, expected: int) -> None:
+    # On two cores the bot's own work and two workers contend: auto briefs in-process there.
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert auto_workers() == expected
 
 
 async def test_workers_give_the_same_briefs_in_order_with_errors_in_place(
