@@ -272,19 +272,20 @@ def _bullets(items: Sequence[str], top: int) -> list[str]:
 
 
 def _who(brief: Brief, top: int) -> str:
-    people = []
-    for actor in brief.who[:top]:
-        name = fit(escape(actor.name), MAX_NAME)
-        people.append(f"{name} ({fit(escape(actor.role), MAX_NAME)})" if actor.role else name)
-    return "*Who:* " + "; ".join(people) if people else ""
+    return _labelled("Who", ((a.name, a.role) for a in brief.who[:top]))
 
 
 def _where(brief: Brief, top: int) -> str:
-    places = []
-    for place in brief.where[:top]:
-        name = fit(escape(place.name), MAX_NAME)
-        places.append(f"{name} ({fit(escape(place.detail), MAX_NAME)})" if place.detail else name)
-    return "*Where:* " + "; ".join(places) if places else ""
+    return _labelled("Where", ((p.name, p.detail) for p in brief.where[:top]))
+
+
+def _labelled(heading: str, items: Iterable[tuple[str, str | None]]) -> str:
+    """Each name with its role or detail, when it has one: `*Who:* Name (role); Name`."""
+    out = []
+    for name, label in items:
+        name = fit(escape(name), MAX_NAME)
+        out.append(f"{name} ({fit(escape(label), MAX_NAME)})" if label else name)
+    return f"*{heading}:* " + "; ".join(out) if out else ""
 
 
 def _title(brief: Brief, source: Source | None = None) -> str:

@@ -7,6 +7,7 @@ reaches a chat, no field grows without bound.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from bot.render.escape import multi_line, one_line, safe_url, split_message
@@ -194,21 +195,20 @@ def command_line(text: str) -> str:
 
 
 def _who(brief: Brief, top: int) -> str:
-    people = []
-    for actor in brief.who[:top]:
-        name = one_line(actor.name, NAME_MAX)
-        role = one_line(actor.role, NAME_MAX)
-        people.append(f"{name} ({role})" if role else name)
-    return "; ".join(p for p in people if p)
+    return _labelled((a.name, a.role) for a in brief.who[:top])
 
 
 def _where(brief: Brief, top: int) -> str:
-    places = []
-    for place in brief.where[:top]:
-        name = one_line(place.name, NAME_MAX)
-        detail = one_line(place.detail, NAME_MAX)
-        places.append(f"{name} ({detail})" if detail else name)
-    return "; ".join(p for p in places if p)
+    return _labelled((p.name, p.detail) for p in brief.where[:top])
+
+
+def _labelled(items: Iterable[tuple[str, str | None]]) -> str:
+    """Each name with its role or detail, when it has one: `Name (role); Name`."""
+    out = []
+    for name, label in items:
+        name, label = one_line(name, NAME_MAX), one_line(label, NAME_MAX)
+        out.append(f"{name} ({label})" if label else name)
+    return "; ".join(x for x in out if x)
 
 
 def _source_label(source: Source) -> str:
