@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from bot.ingest.canonical import is_web_url
 from bot.ingest.files import InputError, read_inputs
@@ -203,7 +203,7 @@ async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
             stack.push_async_callback(store.close)
         llm = await stack.enter_async_context(open_llm(settings, store))
         backend = make_backend(settings, llm, cache=store.llm if store else None)
-        for chunk in _chunks(read_inputs(args.inputs, sys.stdin), BATCH):
+        for chunk in _chunks(read_inputs(args.inputs, _stdin(), settings.fetch.max_bytes), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await backend.brief_many(articles))
             for item in chunk:
@@ -219,6 +219,11 @@ async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
     if failed:
         log.warning("brief finished briefed=%d failed=%d", briefed, failed)
     return 0 if briefed else 1
+
+
+def _stdin() -> BinaryIO:
+    """Standard input as bytes: ``bot.textio`` decides how to read them."""
+    return sys.stdin.buffer
 
 
 def _print_brief(brief: Brief, as_json: bool, out: TextIO) -> None:
@@ -278,7 +283,7 @@ async def _import(paths: list[str], settings: Settings) -> int:
     stored = new = briefed = 0
     problems = 0
     async with open_ingestor(settings) as ingestor:
-        for chunk in _chunks(read_inputs(files, sys.stdin), BATCH):
+        for chunk in _chunks(read_inputs(files, _stdin(), settings.fetch.max_bytes), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await ingestor.import_articles(articles))
             for item in chunk:

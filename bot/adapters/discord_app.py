@@ -52,6 +52,7 @@ from bot.replies import (
     Requester,
 )
 from bot.settings import DiscordSettings
+from summarizer.clean import clean_text
 from summarizer.errors import BriefbotError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -626,7 +627,7 @@ class DiscordAdapter:
         if changes and not is_admin(interaction.permissions, interaction.guild_id is not None):
             ephemeral = True
         with self._in_flight.track():
-            await self._run_command(interaction, text, ephemeral)
+            await self._run_command(interaction, clean_text(text), ephemeral)
 
     async def _run_command(self, interaction: Interaction, text: str, ephemeral: bool) -> None:
         try:
@@ -697,7 +698,7 @@ class DiscordAdapter:
         self._seen[message.id] = None
         while len(self._seen) > SEEN_MESSAGES:
             self._seen.popitem(last=False)
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        question = re.sub(rf"<@!?{me.id}>", " ", clean_text(message.content)).strip()
         channel, thread_id = where(
             message.channel, message.channel.id, message.guild.id if message.guild else None
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from summarizer.clean import clean_text
 from summarizer.errors import ExtractError
 
 MIN_WORDS = 8
@@ -34,15 +35,15 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     )
     if doc is None or isinstance(doc, dict):
         raise ExtractError("no article text found in the page")
-    title = (doc.title or "").strip()
-    text = without_headline((doc.text or "").strip(), title)
+    title = clean_text(doc.title or "").strip()
+    text = without_headline(clean_text(doc.text or "").strip(), title)
     if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
         raise ExtractError("no article text found in the page")
     return Extracted(
         text=text,
         title=title,
-        published=doc.date or None,
-        author=doc.author or None,
+        published=clean_text(doc.date or "") or None,
+        author=clean_text(doc.author or "") or None,
     )
 
 

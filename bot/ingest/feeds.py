@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import io
-import json
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from urllib.parse import urljoin
 
 from bot.ingest.canonical import canonical_url
 from bot.store.articles import NewArticle, derived_id
+from summarizer.clean import clean_text, load_json
 from summarizer.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,10 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> ParsedFeed:
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(
-        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        io.BytesIO(_SURROGATE_REF.sub(b"&#xFFFD;", body)),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
     entries: list[Any] = list(parsed.get("entries") or [])
     version = str(parsed.get("version") or "")
@@ -121,6 +124,14 @@ def _bozo_reason(parsed: Mapping[str, Any]) -> str:
     return f"malformed: {text[:120]}" if text else "malformed"
 
 
+# A character reference to a surrogate (&#xD800;, &#55296;) names no character; feedparser's
+# lenient parser raises on it, so it is replaced before parsing, like any invalid character.
+_SURROGATE_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|0*(?:5529[6-9]|553[0-9]{2}|55[4-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
+
+
 def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
     link = _link(entry.get("link"), base)
     contents = entry.get("content") or []
@@ -143,8 +154,8 @@ def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
 
 def _json_feed(body: bytes, url: str) -> ParsedFeed:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = load_json(body)  # every string cleaned: "\ud800" is valid JSON
+    except ValueError:  # UnicodeDecodeError and too deep a nesting included
         raise FeedError("this is neither XML nor valid JSON, so not a feed") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/"):
         raise FeedError("this is JSON, but not a JSON Feed")
@@ -207,7 +218,7 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in clean_text(text).split("\n"))
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -215,7 +226,7 @@ def _tidy(text: str) -> str:
 
 
 def _opt(value: object) -> str | None:
-    text = str(value).strip() if value is not None else ""
+    text = clean_text(str(value)).strip() if value is not None else ""
     return text or None
 
 
@@ -225,7 +236,7 @@ def _link(value: object, base: str) -> str | None:
 
 
 def _clean_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(clean_text(text).split())
 
 
 def _iso(parsed: object) -> str | None:

@@ -31,8 +31,10 @@ from bot.ingest.fetch import Fetched, Fetcher
 from bot.settings import Settings
 from bot.store import Feed, NewArticle, Store, StoredArticle
 from bot.store.articles import content_hash, derived_id
+from bot.textio import NotText, decode_text
 from summarizer.backend import BriefBackend
 from summarizer.brief import Article, Brief
+from summarizer.clean import clean_text
 from summarizer.errors import BriefbotError, ExtractError, FetchError, SummarizeError
 
 log = logging.getLogger(__name__)
@@ -540,10 +542,13 @@ def _read_local_feed(feed_url: str, last_modified: str | None, max_bytes: int) -
 def _decode(fetched: Fetched) -> str:
     if fetched.charset:
         try:
-            return fetched.body.decode(fetched.charset, errors="replace")
+            return clean_text(fetched.body.decode(fetched.charset, errors="replace"))
         except LookupError:
             pass  # an unknown charset name: let the bytes speak for themselves
-    return fetched.body.decode("utf-8", errors="replace")
+    try:
+        return decode_text(fetched.body)
+    except NotText:
+        raise ExtractError(f"{shown_url(fetched.url)}: this is binary data, not text") from None
 
 
 def _canonical_or_none(url: str | None) -> str | None:

@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, urlsplit
 
+from summarizer.clean import clean_text
+
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
 URL_MAX = 2000
@@ -48,8 +50,8 @@ _URL_SAFE = ":/?#@!$&'*+,;=%~-._[]"
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units (an emoji counts 2), the unit Slack and Discord limits are in:
-    never below either platform's own count."""
-    return len(text.encode("utf-16-le")) // 2
+    never below either platform's own count. (A lone surrogate, not yet cleaned, counts 1.)"""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def utf16_prefix(text: str, units: int) -> str:
@@ -67,8 +69,9 @@ def utf16_prefix(text: str, units: int) -> str:
 
 
 def strip_controls(text: str) -> str:
-    """Remove control characters and bidi overrides; \\r\\n and \\r become \\n."""
-    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Remove control characters and bidi overrides, replace lone surrogates (which no encoder
+    takes) by U+FFFD; \\r\\n and \\r become \\n."""
+    return _CONTROLS.sub("", clean_text(text).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def tidy(text: str, *, keep_newlines: bool = False) -> str:

@@ -50,6 +50,7 @@ from bot.replies import (
     Source,
 )
 from summarizer.brief import Brief
+from summarizer.clean import clean_text
 
 Block = dict[str, Any]
 
@@ -202,7 +203,7 @@ def from_slack(text: str, bot_user_id: str | None = None) -> str:
             return target
         return label or target
 
-    text = _MARKUP.sub(replace, text)
+    text = _MARKUP.sub(replace, clean_text(text))  # the event boundary: JSON may hold "\ud800"
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(text.split())
 

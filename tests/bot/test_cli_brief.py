@@ -32,6 +32,13 @@ def briefbot(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subproce
     )
 
 
+def briefbot_bytes(*args: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """``briefbot`` fed raw bytes (any encoding, or none) on standard input."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, cwd=ROOT, timeout=120
+    )
+
+
 def test_brief_json_from_txt_file(tmp_path: Path) -> None:
     path = tmp_path / "ferry.txt"
     path.write_text(ARTICLE)
@@ -124,3 +131,34 @@ def test_html_file_goes_through_extraction(tmp_path: Path) -> None:
     brief = json.loads(proc.stdout)
     assert brief["title"] == "Night ferry trial approved"
     assert "Sport | Weather" not in brief["tldr"]
+
+
+def test_text_is_read_whatever_its_encoding_and_lone_surrogates_do_not_cost_a_line(tmp_path: Path) -> None:
+    # "\ud800" is legal JSON; the lone surrogate it stands for cannot be written as UTF-8.
+    poisoned = json.dumps({"id": "s-1", "title": "Ferry \ud800 trial", "text": ARTICLE + " \ud800"})
+    (tmp_path / "surrogate.jsonl").write_text(
+        poisoned + "\n" + json.dumps({"id": "s-2", "text": ARTICLE}) + "\n", encoding="ascii"
+    )
+    (tmp_path / "utf16.txt").write_bytes(ARTICLE.encode("utf-16"))  # with a BOM (Windows "Unicode")
+    (tmp_path / "utf16le.txt").write_bytes(ARTICLE.encode("utf-16-le"))  # without one
+    (tmp_path / "bom.jsonl").write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"id": "bom-1", "text": ARTICLE}).encode() + b"\n"
+    )
+    names = ["surrogate.jsonl", "utf16.txt", "utf16le.txt", "bom.jsonl"]
+    proc = briefbot("brief", "--json", *(str(tmp_path / n) for n in names))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    briefs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [b["id"] for b in briefs] == ["s-1", "s-2", "utf16", "utf16le", "bom-1"]
+    assert all(b["who"] for b in briefs), briefs
+    assert briefs[0]["title"] == "Ferry \ufffd trial"
+    assert briefs[2]["title"] == briefs[3]["title"] == "Harbour Authority Approves Night Ferry Trial"
+    assert "\x00" not in proc.stdout
+
+
+def test_latin1_bytes_on_stdin_are_read_as_latin1() -> None:
+    article = ARTICLE.replace("Night Ferry Trial", "Night Ferry Trial at Café Quay")
+    proc = briefbot_bytes("brief", "--json", "-", stdin=article.encode("latin-1"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    brief = json.loads(proc.stdout)
+    assert brief["title"] == "Harbour Authority Approves Night Ferry Trial at Café Quay"

@@ -132,6 +132,32 @@ def ferry_brief(url: str = "https://news.example.org/2026/ferry-trial") -> Brief
     return BriefReply(brief=brief, article_id="art-ferry", source=Source(brief.title, url, "Lakeport Ledger"))
 
 
+def every_reply_of(text: str) -> list[Reply]:
+    """Every kind of reply, with ``text`` in every field a renderer shows (it came from elsewhere)."""
+    brief = Brief(
+        id="odd",
+        title=text,
+        tldr=text,
+        who=(Actor(text, role=text),),
+        where=(Place(text, detail=text),),
+        objectives=(text,),
+        open_issues=(text,),
+        url="https://news.example.org/odd",
+        published=text,
+    )
+    source = Source(text, "https://news.example.org/odd", text, text)
+    return [
+        BriefReply(brief, "odd", source),
+        DigestReply(text, (DigestItem(brief, "odd", (source,)),)),
+        AnswerReply(text, Answer(text, (Citation("odd", text, None, text, text),))),
+        ListReply(text, (ListItem("1", text, text),), empty_text=text),
+        ListReply(text, (), empty_text=text),
+        Confirmation(text),
+        ErrorReply(text, text),
+        HelpReply((HelpEntry(text, text, text),), intro=text),
+    ]
+
+
 def reservoir_brief(n: int = 0) -> DigestItem:
     url = f"https://water.example.net/stories/reservoir-{n}"
     brief = Brief(

@@ -242,3 +242,32 @@ async def subscribe_and_schedule(stack: Stack, bot: Bot, s: Story, at: str) -> N
     assert "Daily digest set" in done.content
     await stack.scheduler.poll_once()
     assert await stack.store.articles.count("briefed") == 1
+
+
+async def test_a_mention_or_command_with_a_lone_surrogate_is_answered(
+    tmp_path: Path, local_backend: Any
+) -> None:
+    # "\ud800" is legal in Discord's JSON; what it decodes to cannot be encoded anywhere.
+    async with real_stack(tmp_path, local_backend) as stack, running(stack.service) as bot:
+        s = story(3)
+        await stack.ingestor.ingest_url(stack.publish(s))
+        answer = await slash(bot, "ask", question="what does the plan aim to do? \udfff")
+        assert "went wrong" not in shown(answer)
+        assert goal(s) in shown(answer)
+        asked = await bot.fake.say(
+            f"<@{bot.fake.bot_id}> what does the plan aim to do? \ud800",
+            channel_id=CHANNEL,
+            guild_id=GUILD,
+            mentions_bot=True,
+        )
+        [reply] = await bot.fake.wait_for(
+            lambda: [
+                m
+                for m in bot.fake.channel_messages(CHANNEL)
+                if m.message_reference and int(m.message_reference["message_id"]) == asked
+            ],
+            timeout=30,
+            what="the answer",
+        )
+        assert "went wrong" not in shown(reply)
+        assert goal(s) in shown(reply)

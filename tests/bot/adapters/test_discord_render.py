@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -34,7 +35,7 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
-from tests.fakes.chat_service import brief_reply, digest_reply
+from tests.fakes.chat_service import brief_reply, digest_reply, every_reply_of
 from tests.fakes.discord import FakeDiscord
 
 MENTIONS = "@everyone @here <@123456789012345678> <@!1234> <@&987654321098765432> <#555> </brief url:1> <t:0>"
@@ -245,3 +246,12 @@ def test_each_reply_kind_has_a_rendering() -> None:
     assert field.name == "/brief subscribe \\<url\\> (admins)"
     assert field.value == "Follow a feed\nExample: subscribe https://x"
     assert render(DigestReply("Digest", ()))[0].content == "**Digest**\nNothing new since the last digest."
+
+
+def test_lone_surrogates_in_any_field_render_as_replacement_characters() -> None:
+    # A lone surrogate ("\ud800" in JSON) cannot be encoded; Discord must get U+FFFD instead.
+    for reply in every_reply_of("Ferry \ud800 trial \udfff"):
+        for message in render(reply):
+            assert FakeDiscord.message_problems(payload(message)) == {}
+            sent = json.dumps(payload(message), ensure_ascii=False).encode().decode()
+            assert "Ferry \ufffd trial \ufffd" in sent

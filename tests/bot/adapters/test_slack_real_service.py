@@ -220,3 +220,24 @@ async def subscribe_and_schedule(stack: Stack, bot: Harness, s: Any, at: str) ->
     await channel_message(bot, lambda m: "Daily digest set" in m.text)
     await stack.scheduler.poll_once()
     assert await stack.store.articles.count("briefed") == 1
+
+
+async def test_a_mention_with_a_lone_surrogate_is_answered(tmp_path: Path, local_backend: Any) -> None:
+    # "\ud800" is legal in Slack's JSON; what it decodes to cannot be encoded anywhere.
+    async with real_stack(tmp_path, local_backend) as stack, slack_bot("http", stack.service) as bot:
+        s = story(3)
+        await stack.ingestor.ingest_url(stack.publish(s))
+        ts = next_ts()
+        event = {
+            "type": "app_mention",
+            "user": "U1",
+            "text": f"<@{BOT_USER_ID}> what does the plan aim to do? \ud800",
+            "ts": ts,
+            "channel": "C1",
+            "event_ts": ts,
+        }
+        status, _ = await bot.http.event(event, event_id="EvSurrogate")
+        assert status == 200
+        answer = await channel_message(bot, lambda m: m.thread_ts == ts, timeout=30)
+        assert "went wrong" not in answer.text
+        assert goal(s) in shown(answer)

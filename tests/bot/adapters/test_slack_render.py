@@ -36,7 +36,7 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
-from tests.fakes.chat_service import HELP, ferry_brief, reservoir_brief
+from tests.fakes.chat_service import HELP, every_reply_of, ferry_brief, reservoir_brief
 from tests.fakes.slack import validate_message
 
 PINGS = re.compile(r"<[!@#]|@(here|channel|everyone)\b", re.IGNORECASE)
@@ -240,3 +240,13 @@ def test_public_replies_are_content_and_changes_private_ones_are_help_and_errors
     assert is_public(Confirmation("ok"))
     assert not is_public(ErrorReply("no"))
     assert not is_public(HELP)
+
+
+def test_lone_surrogates_in_any_field_render_as_replacement_characters() -> None:
+    # A lone surrogate ("\ud800" in JSON) cannot be encoded; Slack must get U+FFFD instead.
+    for reply in every_reply_of("Ferry \ud800 trial \udfff"):
+        for payload in assert_valid(reply):
+            sent = json.dumps(payload, ensure_ascii=False).encode().decode()
+            assert "Ferry \ufffd trial \ufffd" in sent
+    working = render_working("brief \ud800", "Ann \udc00")
+    json.dumps({"text": working.text, "blocks": working.blocks}, ensure_ascii=False).encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import signal
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.fakes.web import FakeWeb, NewsSite, Resource, article_page, story
+from tests.fakes.web import FakeWeb, NewsSite, Resource, article_page, rss, story
 
 
 def write_config(tmp_path: Path, allow_private: bool = True, extra: str = "") -> Path:
@@ -202,3 +203,46 @@ async def test_kill_mid_ingest_then_resume_stores_and_briefs_everything_once(
     assert query(db, "SELECT COUNT(*), COUNT(DISTINCT article_id) FROM briefs") == [(40, 40)]
     stored_urls = {row[0] for row in query(db, "SELECT canonical_url FROM articles")}
     assert stored_urls == {web.url(f"/news/{s.slug}") for s in site.stories}
+
+
+async def test_a_lone_surrogate_costs_neither_the_import_nor_the_feed_that_carries_it(
+    tmp_path: Path, web: FakeWeb
+) -> None:
+    config = write_config(tmp_path)
+    db = tmp_path / "data" / "b.db"
+    # "\ud800" is legal JSON, and what it decodes to cannot be stored as UTF-8.
+    rows = [{"id": f"s-{n}", "title": story(n).title, "text": story(n).text} for n in (80, 81, 82)]
+    rows[1]["title"] += " \ud800"
+    jsonl = tmp_path / "articles.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="ascii")
+    code, out, err = await briefbot("ingest", str(jsonl), "--config", str(config))
+    assert code == 0, err
+    assert out.strip() == "stored 3 articles (3 new, 0 already stored); briefed 3"
+    assert query(db, "SELECT COUNT(*) FROM briefs") == [(3,)]
+
+    # A JSON Feed and an RSS feed whose items carry one; neither feed may fail its polls.
+    s, t = story(83), story(84)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Surrogate \ud800 news",
+        "items": [
+            {"id": "j1", "title": s.title + " \udfff", "content_text": s.text + " \ud800"},
+            {"id": "j2", "title": t.title, "content_text": t.text},
+        ],
+    }
+    web.feed("/feed.json", json.dumps(feed), content_type="application/feed+json")
+    u = story(85)
+    broken_rss = rss([u], link=None).replace(html.escape(u.title), "Harbour &#xD800; &#55296; works")
+    web.feed("/rss.xml", broken_rss)
+    for path in ("/feed.json", "/rss.xml"):
+        code, out, err = await briefbot("feeds", "add", web.url(path), "--config", str(config))
+        assert code == 0, err
+    for _ in range(2):  # every poll, not only the first
+        code, out, err = await briefbot("ingest", "--all", "--config", str(config))
+        assert code == 0, err
+        assert "0 failed" in out
+    assert query(db, "SELECT failures, last_error FROM feeds") == [(0, None), (0, None)]
+    titles = [t for (t,) in query(db, "SELECT title FROM articles")]
+    assert f"{s.title} \ufffd" in titles
+    assert "Harbour \ufffd \ufffd works" in titles
+    assert query(db, "SELECT COUNT(*) FROM briefs") == [(6,)]

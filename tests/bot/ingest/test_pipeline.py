@@ -352,3 +352,26 @@ async def test_an_import_gives_a_queued_feed_item_its_text(rig: Rig, web: FakeWe
     assert stored is not None
     assert (stored.state, stored.text) == ("briefed", s.text)
     assert await rig.store.articles.count() == 1
+
+
+async def test_page_text_is_read_as_text_whatever_its_encoding(rig: Rig, web: FakeWeb) -> None:
+    s = story(90)
+    # Plain text without a charset, in Latin-1, with control characters; and an HTML page with a
+    # character reference to a surrogate.
+    plain = f"{s.title} at Café Quay\n\n{s.text}\x00\x1b[2J".encode("latin-1")
+    web.add("/plain", Resource(body=plain, content_type="text/plain"))
+    page = article_page(story(91)).replace("<h1>", "<h1>&#xD800; ")
+    web.page("/page", page)
+    for path in ("/plain", "/page"):
+        result = await rig.ingestor.ingest_url(web.url(path))
+        stored = await rig.store.articles.get(result.article_id)
+        assert stored is not None
+        assert not any(ord(c) < 32 and c not in "\n\t" for c in stored.text)
+        assert "\ud800" not in stored.text + stored.title
+    stored = await rig.store.articles.find_url(web.url("/plain"))
+    assert stored is not None
+    assert "at Café Quay" in stored.text
+
+    web.add("/noise", Resource(body=bytes(range(256)) * 40, content_type="text/plain"))
+    with pytest.raises(ExtractError, match="binary data, not text"):
+        await rig.ingestor.ingest_url(web.url("/noise"))

@@ -21,6 +21,7 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
+from tests.fakes.chat_service import every_reply_of
 
 HOSTILE = (
     "@everyone @here @channel <!channel> <!here> <@U024BE7LH> <@!80351110224678912> <@&123> <#C123> "
@@ -201,3 +202,9 @@ def test_split_message_prefers_paragraphs_then_lines_then_words() -> None:
     words = split_message("alpha beta gamma delta", 11)
     assert words == ["alpha beta", "gamma delta"]
     assert split_message("", 10) == []
+
+
+def test_lone_surrogates_in_any_field_render_as_replacement_characters() -> None:
+    for reply in every_reply_of("Ferry \ud800 trial \udfff"):
+        shown = render(reply).encode().decode()  # a terminal writes UTF-8
+        assert "Ferry \ufffd trial \ufffd" in shown
