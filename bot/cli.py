@@ -22,8 +22,10 @@ from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
 from bot.render.text import render_brief
 from bot.settings import Settings, load_settings, parse_duration
+from bot.textio import LineTooLong, bounded_lines, peekable, text_stream
 from summarizer.answer import Answer
 from summarizer.brief import Article, Brief
+from summarizer.clean import load_json
 from summarizer.errors import BriefbotError, ConfigError, SummarizeError
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("briefbot")
 
 BATCH = 64  # articles parsed per nlp.pipe call: keeps memory flat on huge JSONL files
+ASK_LINE_MAX = 1_000_000  # a line of stdin (one question); a longer one is refused, not split
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -402,7 +405,10 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 scope = AskScope(thread_key=args.conversation, article_id=args.thread)
                 _print_answer(await qa.ask(args.question, scope), args.json, sys.stdout)
                 return 0
-            for line in sys.stdin:
+            for line in bounded_lines(text_stream(peekable(_stdin())), ASK_LINE_MAX):
+                if isinstance(line, LineTooLong):
+                    _print_ask_error(str(line), args.json, sys.stdout)
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -424,9 +430,9 @@ def _ask_line(line: str, args: argparse.Namespace) -> tuple[str, AskScope]:
     if not text.startswith("{"):
         return text, AskScope(thread_key=args.conversation, article_id=args.thread)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not a JSON object: {exc.msg}") from exc
+        data = load_json(text)
+    except ValueError as exc:
+        raise ValueError(f"not a JSON object: {getattr(exc, 'msg', exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("question"), str):
         raise ValueError('each line needs {"question": "…"} (and optionally "thread")')
     thread = data.get("thread", args.thread)

@@ -162,3 +162,16 @@ def test_latin1_bytes_on_stdin_are_read_as_latin1() -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     brief = json.loads(proc.stdout)
     assert brief["title"] == "Harbour Authority Approves Night Ferry Trial at Café Quay"
+
+
+def test_a_deeply_nested_jsonl_line_gets_an_error_and_the_other_lines_their_briefs(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text(
+        '{"id": "deep", "text": ' + "[" * 100_000 + "\n" + json.dumps({"id": "ok", "text": ARTICLE}) + "\n"
+    )
+    proc = briefbot("brief", "--json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (brief,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert brief["id"] == "ok"
+    assert "deep.jsonl:1: not valid JSON (nested too deeply)" in proc.stderr

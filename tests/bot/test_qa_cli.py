@@ -141,3 +141,21 @@ async def test_ask_backend_llm_falls_back_to_extractive_when_the_model_fails(tmp
         assert "£15m a day" in answer["citations"][0]["quote"]
         assert fake.completions
         assert "falling back" in err
+
+
+async def test_a_deeply_nested_line_gets_an_error_and_the_other_questions_their_answers(
+    tmp_path: Path,
+) -> None:
+    cfg = await filled_config(tmp_path)
+    good = json.dumps({"question": "How many homes were evacuated?", "thread": "fx-flood"})
+    huge = json.dumps({"question": "x " * 1_000_000 + "/brief schedule off"})
+    stdin = '{"question": ' + "[" * 100_000 + "\n" + huge + "\n" + good + "\n"
+    code, out, err = await briefbot("ask", "--json", "-", "--config", str(cfg), stdin=stdin)
+    assert code == 0, err
+    assert "Traceback" not in err
+    deep, long, flood = lines(out)
+    assert deep["answer"] is None
+    assert "nested too deeply" in deep["error"]
+    assert long["answer"] is None
+    assert "a line longer than 1,000,000 characters was ignored" in long["error"]
+    assert "400 homes" in flood["citations"][0]["quote"]
