@@ -21,7 +21,7 @@ from bot.ingest.canonical import is_web_url
 from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
 from bot.render.text import render_brief
-from bot.settings import Settings, load_settings, parse_duration
+from bot.settings import INT_MAX, Settings, load_settings, parse_duration
 from bot.textio import LineTooLong, bounded_lines, peekable, text_stream
 from summarizer.answer import Answer
 from summarizer.brief import Article, Brief
@@ -92,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--interval", type=_interval, help="poll interval, e.g. 15m or 1h (default [feeds])")
     actions.add_parser("list", parents=[common], help="show feeds, their state and failures")
     remove = actions.add_parser("remove", parents=[common], help="unsubscribe (stored articles stay)")
-    remove.add_argument("id", type=int, metavar="ID")
+    remove.add_argument("id", type=_feed_id, metavar="ID")
     enable = actions.add_parser("enable", parents=[common], help="re-enable a disabled feed")
-    enable.add_argument("id", type=int, metavar="ID")
+    enable.add_argument("id", type=_feed_id, metavar="ID")
     feeds.set_defaults(handler=cmd_feeds)
     ask = commands.add_parser(
         "ask",
@@ -152,6 +152,13 @@ def _interval(text: str) -> int:
     if seconds < 60:
         raise argparse.ArgumentTypeError("the interval must be at least 1m")
     return int(seconds)
+
+
+def _feed_id(text: str) -> int:
+    """A feed id as ``feeds list`` shows it: ASCII digits, within what the store can hold."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19) or not 0 < int(text) <= INT_MAX:
+        raise argparse.ArgumentTypeError(f"{text[:40]} is not a feed id (see `briefbot feeds list`)")
+    return int(text)
 
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ Secrets never live in the file: only the *names* of environment variables do.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -27,10 +28,13 @@ CONFIG_ENV = "BRIEFBOT_CONFIG"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _ADMIN = re.compile(r"^(?:slack:[A-Za-z0-9]+|discord:\d+|console:\S+)$", re.IGNORECASE)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+MAX_DURATION = timedelta(days=365)
+INT_MAX = 2**63 - 1  # what SQLite (and a C ssize_t) holds
 
 
 def parse_duration(value: object) -> timedelta:
-    """``"15m"``, ``"6h"``, ``"30s"``, ``"250ms"``, ``"1d"`` or a number of seconds."""
+    """``"15m"``, ``"6h"``, ``"30s"``, ``"250ms"``, ``"1d"`` or a number of seconds, at most
+    ``MAX_DURATION`` (a larger one is a typo, and past ``timedelta``'s range an overflow)."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '15m'")
     if isinstance(value, int | float):
@@ -39,8 +43,12 @@ def parse_duration(value: object) -> timedelta:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     else:
         raise ValueError(f"expected a duration such as '15m' or '6h', got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError("expected a finite duration such as '15m'")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"too long a duration (at most {MAX_DURATION.days}d)")
     return timedelta(seconds=seconds)
 
 
@@ -210,6 +218,8 @@ def _coerce(hint: Any, raw: Any) -> Any:
     if hint is int:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise TypeError("expected an integer")
+        if abs(raw) > INT_MAX:
+            raise ValueError("too large a number")
         return raw
     if hint is float:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -222,6 +232,7 @@ def _coerce(hint: Any, raw: Any) -> Any:
     raise TypeError(f"unsupported setting type {hint!r}")
 
 
+MAX_FETCH_BYTES = 1_000_000_000  # no page or feed is larger; a cap beyond it is no cap
 _POSITIVE = {
     ("llm", "max_concurrency"),
     ("llm", "max_input_tokens"),
@@ -239,6 +250,8 @@ def _check(section: Any, name: str, where: str) -> None:
         value = getattr(section, f.name)
         if (name, f.name) in _POSITIVE and value < 1:
             raise ConfigError(f"{where}: [{name}] {f.name} = {value}: must be at least 1")
+    if name == "fetch" and section.max_bytes > MAX_FETCH_BYTES:
+        raise ConfigError(f"{where}: [fetch] max_bytes = {section.max_bytes}: at most {MAX_FETCH_BYTES}")
     if name == "fetch" and not 0 <= section.max_redirects <= 20:
         raise ConfigError(f"{where}: [fetch] max_redirects = {section.max_redirects}: must be 0..20")
     if name == "slack" and not 0 <= section.port <= 65535:

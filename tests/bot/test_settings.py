@@ -67,3 +67,33 @@ def test_durations(raw: object, seconds: float) -> None:
 def test_bad_durations(raw: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(raw)
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ('[llm]\ntimeout = "99999999999999999999d"\n', "[llm] timeout"),
+        ("[llm]\ntimeout = inf\n", "[llm] timeout"),
+        ("[fetch]\ntimeout = 1e300\n", "[fetch] timeout"),
+        ("[schedule]\ndigest_grace = nan\n", "[schedule] digest_grace"),
+        ('[feeds]\ndefault_interval = "400d"\n', "[feeds] default_interval"),
+        ("[chat]\ndigest_max_items = 99999999999999999999\n", "[chat] digest_max_items"),
+        ("[feeds]\nmax_failures = 9223372036854775808\n", "[feeds] max_failures"),
+        ("[discord]\nguild_ids = [99999999999999999999]\n", "[discord] guild_ids"),
+        ("[fetch]\nmax_bytes = 9223372036854775807\n", "[fetch] max_bytes"),
+    ],
+)
+def test_numbers_too_large_to_use_are_config_errors_naming_the_key(
+    tmp_path: Path, toml: str, named: str
+) -> None:
+    cfg = tmp_path / "huge.toml"
+    cfg.write_text(toml)
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")) as caught:
+        load_settings(cfg, env={})
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["99999999999999999999d", float("inf"), float("nan"), 1e300, "366d"])
+def test_durations_beyond_a_year_or_not_finite_are_refused(raw: object) -> None:
+    with pytest.raises(ValueError, match=r"duration"):
+        parse_duration(raw)

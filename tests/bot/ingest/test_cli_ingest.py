@@ -246,3 +246,34 @@ async def test_a_lone_surrogate_costs_neither_the_import_nor_the_feed_that_carri
     assert f"{s.title} \ufffd" in titles
     assert "Harbour \ufffd \ufffd works" in titles
     assert query(db, "SELECT COUNT(*) FROM briefs") == [(6,)]
+
+
+async def test_numbers_too_large_to_use_get_an_error_naming_the_argument_or_key(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    code, _, err = await briefbot(
+        "feeds",
+        "add",
+        "http://127.0.0.1:9/rss",
+        "--interval",
+        "99999999999999999999d",
+        "--config",
+        str(config),
+    )
+    assert code == 2
+    assert "argument --interval: too long a duration (at most 365d)" in err
+    for action in ("remove", "enable"):
+        code, _, err = await briefbot("feeds", action, "99999999999999999999999", "--config", str(config))
+        assert code == 2
+        assert "argument ID: 99999999999999999999999 is not a feed id" in err
+    for toml in (
+        '[llm]\ntimeout = "99999999999999999999d"\n',
+        "[llm]\ntimeout = inf\n",
+        "[fetch]\ntimeout = 1e300\n",
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(toml)
+        code, _, err = await briefbot("doctor", "--config", str(bad))
+        assert code == 2
+        assert "timeout" in err
+        assert "Traceback" not in err
+        assert len(err.splitlines()) == 1
