@@ -104,10 +104,14 @@ def looks_binary(text: str) -> bool:
 def read_capped(stream: BinaryIO, limit: int) -> bytes:
     """All of ``stream`` when it holds at most ``limit`` bytes; else ``TooLarge`` (having read
     ``limit + 1`` bytes, however much more there is)."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit and (chunk := stream.read(min(65536, limit + 1 - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
         raise TooLarge(f"more than {_size(limit)}")
-    return data
+    return b"".join(chunks)
 
 
 def peekable(stream: BinaryIO) -> io.BufferedReader:

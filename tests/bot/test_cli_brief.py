@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -175,3 +177,38 @@ def test_a_deeply_nested_jsonl_line_gets_an_error_and_the_other_lines_their_brie
     (brief,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert brief["id"] == "ok"
     assert "deep.jsonl:1: not valid JSON (nested too deeply)" in proc.stderr
+
+
+def test_an_endless_pipe_into_brief_is_capped_with_a_clear_message() -> None:
+    offered = 200_000_000  # "endless": forty times what one article may be
+    written = 0
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "brief", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as proc:
+        stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+        assert stdin is not None
+        assert stdout is not None
+        assert stderr is not None
+
+        def feed() -> None:
+            nonlocal written
+            chunk = ARTICLE.encode() * 200
+            with contextlib.suppress(OSError, ValueError):  # the reader went away: the point
+                while written < offered:
+                    stdin.write(chunk)
+                    written += len(chunk)
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out, err = stdout.read(), stderr.read()  # both end when the process does
+        proc.wait(timeout=60)
+        writer.join(timeout=60)
+    assert proc.returncode == 1
+    assert out == b""
+    assert b"stdin: more than 5,000,000 bytes, the most Briefbot reads of one article" in err
+    assert b"Traceback" not in err
+    assert written < offered / 4  # it stopped reading at the cap
