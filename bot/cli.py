@@ -223,7 +223,7 @@ async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
                     _print_brief(result, args.json, out)
                 else:
                     failed += 1
-                    key = None if isinstance(item, InputError) else item.id
+                    key = item.key if isinstance(item, InputError) else item.id
                     _print_error(key, result, args.json, out)
             out.flush()
     if failed:
@@ -290,38 +290,37 @@ async def _import(paths: list[str], settings: Settings) -> int:
 
     files = [p for p in paths if not is_web_url(p)]
     urls = [p for p in paths if is_web_url(p)]
-    stored = new = briefed = 0
-    problems = 0
+    stored = new = failed = 0
     async with open_ingestor(settings) as ingestor:
         for chunk in _chunks(read_inputs(files, _stdin(), settings.fetch.max_bytes), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await ingestor.import_articles(articles))
             for item in chunk:
                 if isinstance(item, InputError):
-                    problems += 1
+                    failed += 1
                     print(f"briefbot: {item}", file=sys.stderr)
                     continue
                 result = next(results)
                 if isinstance(result, BriefbotError):
-                    # Still stored (unless empty): it can be asked about, it just has no brief.
+                    # Stored (unless empty), so it can be asked about; but it is no success, and
+                    # whether it was there before is not known: it is counted as failed only.
+                    failed += 1
                     print(f"briefbot: {item.id}: not briefed: {result}", file=sys.stderr)
-                    stored += 1 if item.text.strip() else 0
                     continue
                 stored += 1
                 new += result.created
-                briefed += 1
         for url in urls:
             try:
                 outcome = await ingestor.ingest_url(url)
             except BriefbotError as exc:
-                problems += 1
+                failed += 1
                 print(f"briefbot: {exc}", file=sys.stderr)
                 continue
             stored += 1
             new += outcome.created
-            briefed += 1
-    print(f"stored {stored} articles ({new} new, {stored - new} already stored); briefed {briefed}")
-    return 1 if problems else 0
+    summary = f"stored {stored} articles ({new} new, {stored - new} already stored); briefed {stored}"
+    print(summary + (f"; {failed} failed" if failed else ""))
+    return 1 if failed else 0
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:

@@ -212,3 +212,36 @@ def test_an_endless_pipe_into_brief_is_capped_with_a_clear_message() -> None:
     assert b"stdin: more than 5,000,000 bytes, the most Briefbot reads of one article" in err
     assert b"Traceback" not in err
     assert written < offered / 4  # it stopped reading at the cap
+
+
+BAD_ROWS: list[object] = [
+    {"id": "good", "text": ARTICLE},
+    {"id": "no-text", "title": "Ferry"},
+    {"id": "list-title", "title": ["Ferry", "trial"], "text": ARTICLE},
+    {"id": "dict-url", "url": {"href": "https://news.example/x"}, "text": ARTICLE},
+    {"id": ["not", "an", "id"], "text": ARTICLE},
+    {"id": True, "text": ARTICLE},
+    {"id": "number-text", "text": 42},
+    {"id": "too-short", "text": "Too short."},
+]
+
+
+def test_each_line_that_cannot_be_briefed_gets_its_id_and_error_and_non_strings_are_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in BAD_ROWS) + "\n")
+    proc = briefbot("brief", "--json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    # One line per article whose id can be read, in order; a caller can tell which failed.
+    assert [o["id"] for o in out] == ["good", "no-text", "list-title", "dict-url", "number-text", "too-short"]
+    assert "who" in out[0]
+    assert all(set(o) == {"id", "error"} for o in out[1:]), out
+    assert 'missing "text"' in out[1]["error"]
+    assert '"title" must be a string' in out[2]["error"]
+    assert '"url" must be a string' in out[3]["error"]
+    assert '"text" must be a string' in out[4]["error"]
+    assert 'batch.jsonl:5: "id" must be a string' in proc.stderr
+    assert 'batch.jsonl:6: "id" must be a string' in proc.stderr
+    assert "['" not in proc.stdout  # nothing became a Python repr

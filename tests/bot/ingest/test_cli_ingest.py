@@ -277,3 +277,28 @@ async def test_numbers_too_large_to_use_get_an_error_naming_the_argument_or_key(
         assert "timeout" in err
         assert "Traceback" not in err
         assert len(err.splitlines()) == 1
+
+
+async def test_an_import_names_what_failed_and_never_counts_it_as_already_stored(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    db = tmp_path / "data" / "b.db"
+    good = [{"id": f"ok-{n}", "title": story(n).title, "text": story(n).text} for n in (86, 87)]
+    bad = [
+        {"id": "list-title", "title": ["a", "b"], "text": story(88).text},
+        {
+            "id": "german",
+            "text": "Die Hafenbehörde hat am Dienstag einen sechsmonatigen Versuch mit Nachtfähren "
+            "genehmigt, nachdem Pendler und Hotelbesitzer monatelang Druck gemacht hatten. Die Stadt "
+            "prüft die Ergebnisse im Frühjahr und entscheidet dann über einen dauerhaften Betrieb.",
+        },
+    ]
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("\n".join(json.dumps(x) for x in good[:1] + bad) + "\n")
+    await briefbot("ingest", str(jsonl), "--config", str(config))
+    jsonl.write_text("\n".join(json.dumps(x) for x in good + bad) + "\n")
+    code, out, err = await briefbot("ingest", str(jsonl), "--config", str(config))
+    assert code == 1
+    assert out.strip() == "stored 2 articles (1 new, 1 already stored); briefed 2; 2 failed"
+    assert 'a.jsonl:3: "title" must be a string' in err
+    assert "german: not briefed" in err
+    assert query(db, "SELECT id FROM articles WHERE title LIKE '[%'") == []
