@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import os
 import sys
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from bot.ingest.canonical import is_web_url
 from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
+from bot.render.escape import json_line, terminal
 from bot.render.text import render_brief
 from bot.settings import INT_MAX, Settings, load_settings, parse_duration
 from bot.textio import LineTooLong, bounded_lines, peekable, text_stream
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(getattr(args, "config", None))
     except BriefbotError as exc:
-        print(f"briefbot: {exc}", file=sys.stderr)
+        _warn(str(exc))
         return 2
     setup_logging(settings.logging.level)
     try:
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.replace("summarizer", backend=args.backend)
         code: int = args.handler(args, settings)
     except BriefbotError as exc:
-        print(f"briefbot: {exc}", file=sys.stderr)
+        _warn(str(exc))
         return 1
     except KeyboardInterrupt:
         return 130
@@ -188,11 +188,9 @@ async def _brief_mixed(args: argparse.Namespace, settings: Settings) -> int:
                     result = await ingestor.ingest_url(url)
                 except BriefbotError as exc:
                     fetch_failed = True
-                    print(f"briefbot: {exc}", file=sys.stderr)  # the message names the URL
+                    _warn(str(exc))  # the message names the URL
                     if args.json:
-                        sys.stdout.write(
-                            json.dumps({"url": url, "error": str(exc)}, ensure_ascii=False) + "\n"
-                        )
+                        sys.stdout.write(json_line({"url": url, "error": str(exc)}) + "\n")
                     continue
                 _print_brief(result.brief, args.json, sys.stdout)
                 sys.stdout.flush()
@@ -236,19 +234,34 @@ def _stdin() -> BinaryIO:
     return sys.stdin.buffer
 
 
+def _warn(message: str) -> None:
+    """One line on stderr. Messages quote what users and the web supplied (ids, titles, URLs):
+    through the terminal sanitiser, so none can move the cursor or start a line of its own."""
+    print(f"briefbot: {terminal(message, one_line=True)}", file=sys.stderr)
+
+
+def _show(text: str, out: TextIO | None = None) -> None:
+    """Our own lines on stdout (their layout kept), through the terminal sanitiser."""
+    (out or sys.stdout).write(terminal(text) + "\n")
+
+
+def _field(text: str) -> str:
+    """One untrusted value inside one of our lines."""
+    return terminal(text, one_line=True)
+
+
 def _print_brief(brief: Brief, as_json: bool, out: TextIO) -> None:
     if as_json:
-        out.write(brief.to_json() + "\n")
+        out.write(json_line(brief.to_dict()) + "\n")
     else:
-        out.write(render_brief(brief) + "\n\n")
+        _show(render_brief(brief) + "\n", out)
 
 
 def _print_error(key: str | None, error: BriefbotError, as_json: bool, out: TextIO) -> None:
-    label = f"{key}: " if key else ""
-    print(f"briefbot: {label}{error}", file=sys.stderr)
+    _warn(f"{key}: {error}" if key else str(error))
     if as_json and key is not None:
         # Keep one line out per article in, so batch consumers can align results by id.
-        out.write(json.dumps({"id": key, "error": str(error)}, ensure_ascii=False) + "\n")
+        out.write(json_line({"id": key, "error": str(error)}) + "\n")
 
 
 def _chunks(items: Iterable[Article | InputError], size: int) -> Iterable[list[Article | InputError]]:
@@ -271,12 +284,12 @@ async def _poll(settings: Settings, only_due: bool) -> int:
     try:
         async with open_ingestor(settings, progress=bar) as ingestor:
             if not await ingestor.has_feeds():
-                print("no feeds yet: add one with `briefbot feeds add URL`", file=sys.stderr)
+                _warn("no feeds yet: add one with `briefbot feeds add URL`")
             report = await ingestor.poll_feeds(only_due=only_due)
     finally:
         bar.close()
     for line in report.errors:
-        print(f"briefbot: {line}", file=sys.stderr)
+        _warn(line)
     print(
         f"polled {report.feeds_polled} feeds ({report.unchanged} unchanged, {report.feeds_failed} failed); "
         f"{report.new_articles} new articles; briefed {report.briefed}, failed {report.failed}"
@@ -298,14 +311,14 @@ async def _import(paths: list[str], settings: Settings) -> int:
             for item in chunk:
                 if isinstance(item, InputError):
                     failed += 1
-                    print(f"briefbot: {item}", file=sys.stderr)
+                    _warn(str(item))
                     continue
                 result = next(results)
                 if isinstance(result, BriefbotError):
                     # Stored (unless empty), so it can be asked about; but it is no success, and
                     # whether it was there before is not known: it is counted as failed only.
                     failed += 1
-                    print(f"briefbot: {item.id}: not briefed: {result}", file=sys.stderr)
+                    _warn(f"{item.id}: not briefed: {result}")
                     continue
                 stored += 1
                 new += result.created
@@ -314,7 +327,7 @@ async def _import(paths: list[str], settings: Settings) -> int:
                 outcome = await ingestor.ingest_url(url)
             except BriefbotError as exc:
                 failed += 1
-                print(f"briefbot: {exc}", file=sys.stderr)
+                _warn(str(exc))
                 continue
             stored += 1
             new += outcome.created
@@ -335,9 +348,8 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         async with open_ingestor(settings) as ingestor:
             feed, created = await ingestor.add_feed(args.url, args.interval, local_files=True)
         what = "added" if created else "already subscribed:"
-        print(
-            f"{what} feed {feed.id}: {feed.title or '(untitled)'} <{feed.url}> every {_span(feed.interval_s)}"
-        )
+        title, url = _field(feed.title or "(untitled)"), _field(feed.url)
+        _show(f"{what} feed {feed.id}: {title} <{url}> every {_span(feed.interval_s)}")
         return 0
     store = await Store.open(settings.store.path)
     try:
@@ -353,7 +365,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         elif await store.feeds.remove(args.id):
             print(f"removed feed {args.id}")
             return 0
-        print(f"briefbot: no feed with id {args.id} (see `briefbot feeds list`)", file=sys.stderr)
+        _warn(f"no feed with id {args.id} (see `briefbot feeds list`)")
         return 1
     finally:
         await store.close()
@@ -367,14 +379,14 @@ def _print_feeds(feeds: Sequence[Feed]) -> None:
     for f in feeds:
         polled = _when(f.last_polled_at)
         status = "disabled" if f.disabled else ("failing" if f.failures else "ok")
-        print(
+        _show(
             f"{f.id:>4}  {_span(f.interval_s):<6} {polled:<17} {f.failures:>5}  {status:<8} "
-            f"{f.title or '(untitled)'} <{f.url}>"
+            f"{_field(f.title or '(untitled)')} <{_field(f.url)}>"
         )
         if f.disabled:
-            print(f"{'':>6}disabled: {f.disabled_reason or 'by hand'}")
+            _show(f"{'':>6}disabled: {_field(f.disabled_reason or 'by hand')}")
         elif f.last_error:
-            print(f"{'':>6}last error: {f.last_error}")
+            _show(f"{'':>6}last error: {_field(f.last_error)}")
 
 
 def _when(stamp: float | None) -> str:
@@ -453,23 +465,25 @@ def _ask_line(line: str, args: argparse.Namespace) -> tuple[str, AskScope]:
 
 def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
     if as_json:
-        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json_line(answer.to_dict()) + "\n")
     elif answer.answer is None:
         out.write("I don't know: nothing I have read answers that.\n\n")
     else:
+        # Article text, all of it: quotes, titles and URLs each kept to one line; the whole
+        # through the sanitiser (an answer of several paragraphs keeps them).
         lines = [answer.answer]
         for c in answer.citations:
-            where = ", ".join(x for x in (c.title or c.id, c.url) if x)
-            quoted = "" if c.quote in answer.answer else f'"{c.quote}" '
+            where = ", ".join(_field(x) for x in (c.title or c.id, c.url) if x)
+            quoted = "" if c.quote in answer.answer else f'"{_field(c.quote)}" '
             lines.append(f"  — {quoted}({where})")
-        out.write("\n".join(lines) + "\n\n")
+        _show("\n".join(lines) + "\n", out)
     out.flush()
 
 
 def _print_ask_error(message: str, as_json: bool, out: TextIO) -> None:
-    print(f"briefbot: {message}", file=sys.stderr)
+    _warn(message)
     if as_json:  # keep one line out per question in
-        out.write(json.dumps({"answer": None, "citations": [], "confidence": 0.0, "error": message}) + "\n")
+        out.write(json_line({"answer": None, "citations": [], "confidence": 0.0, "error": message}) + "\n")
         out.flush()
 
 
@@ -482,12 +496,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import make_local_backend
 
-    print(f"config: {settings.source or '(embedded defaults)'}")
-    print(f"python: {sys.version.split()[0]}")
+    _show(f"config: {settings.source or '(embedded defaults)'}")
+    _show(f"python: {sys.version.split()[0]}")
     try:
-        print(f"summarizer: {make_local_backend(settings).name}")
+        _show(f"summarizer: {make_local_backend(settings).name}")
     except SummarizeError as exc:
-        print(f"summarizer: ERROR {exc}")
+        _show(f"summarizer: ERROR {exc}")
         return 1
     return _doctor_llm(settings)
 
@@ -519,13 +533,13 @@ def _doctor_llm(settings: Settings) -> int:
     llm = settings.llm
     active = settings.summarizer.backend == "llm"
     key = "set" if os.environ.get(llm.api_key_env) else "not set"
-    print(
+    _show(
         f"llm: {'active' if active else 'inactive'} base_url={llm.base_url or '(none)'} "
         f"model={llm.model or '(none)'} api_key_env={llm.api_key_env} ({key}) "
         f"timeout={llm.timeout.total_seconds():g}s max_concurrency={llm.max_concurrency}"
     )
     for model, usage in sorted(_recorded_llm_usage(settings).items()):
-        print(
+        _show(
             f"llm usage: model={model} requests={usage.requests} prompt_tokens={usage.prompt_tokens} "
             f"completion_tokens={usage.completion_tokens} total_tokens={usage.total_tokens}"
         )
@@ -538,9 +552,9 @@ def _doctor_llm(settings: Settings) -> int:
         return "reachable" if llm.model in models else f"reachable, but it does not list {llm.model!r}"
 
     try:
-        print(f"llm server: {asyncio.run(check())}")
+        _show(f"llm server: {asyncio.run(check())}")
     except BriefbotError as exc:
-        print(f"llm server: ERROR {exc}")
+        _show(f"llm server: ERROR {exc}")
         return 1
     return 0
 

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.render.escape import terminal
 from bot.render.text import render
 from bot.replies import BriefReply, ChannelRef, ChatService, Platform, Reply, Request, Requester
 
@@ -51,7 +52,8 @@ class ConsoleOutput:
 
     def write(self, text: str, *, unprompted: bool = False) -> None:
         lead = "\n" if unprompted and self._interactive else ""
-        self._out.write(f"{lead}{text}\n\n")
+        # Renderers sanitise each field; this is the terminal's own last line of defence.
+        self._out.write(f"{lead}{terminal(text)}\n\n")
         if unprompted and self._interactive:
             self._out.write(PROMPT)
         self._out.flush()

@@ -8,7 +8,9 @@ Article text is data. Whatever it contains, a rendering of it must not:
   ``@`` or ``<`` breaks every one of these forms, on every platform, while the text still reads
   the same;
 - drive a terminal: control characters (ANSI escape sequences start with ESC) and bidirectional
-  overrides that make text display differently from what it is are removed;
+  overrides that make text display differently from what it is are removed. Every text that
+  reaches a terminal or a log (command-line output, error lines, the terminal chat, log
+  records) passes ``terminal``; JSON output ``json_line``;
 - link anywhere but the web: only http(s) URLs with a host, and nothing in them that could end
   link markup early or hide what they are;
 - swamp a message: single-line fields are collapsed and shortened at a word boundary.
@@ -19,6 +21,7 @@ markdown) and count lengths their platform's way; these rules are the part every
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, urlsplit
@@ -38,6 +41,9 @@ _BROADCAST = re.compile(r"@(?=everyone|here|(?:channel|group|all)\b)", re.IGNORE
 # <!here>, <!channel>, <!subteam^…>, <@U123>, <@!123>, <@&123>, <#C123>, </command:1>,
 # <:emoji:1>, <a:emoji:1>, <t:0>: platform mention and tag syntax.
 _MENTION_SYNTAX = re.compile(r"<(?=[!@#/:]|a:|t:)")
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on; lone surrogates too
+# (their escape is valid JSON, their raw form cannot be written).
+_JSON_INERT = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _FULLWIDTH_AT = re.compile("[\uff20\ufe6b]")  # ＠, ﹫: some clients fold them to "@"
 _SPACE = re.compile(r"\s+")
 _SPACE_BUT_NEWLINE = re.compile(r"[^\S\n]+")
@@ -72,6 +78,22 @@ def strip_controls(text: str) -> str:
     """Remove control characters and bidi overrides, replace lone surrogates (which no encoder
     takes) by U+FFFD; \\r\\n and \\r become \\n."""
     return _CONTROLS.sub("", clean_text(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def terminal(text: str, *, one_line: bool = False) -> str:
+    """The one sanitiser for text bound for a terminal or a log: no control character but newline
+    and tab (so no ANSI escape sequence, bell or C1 control), no bidi override, no lone surrogate.
+    ``one_line``: line breaks are shown as ``\\n``, so the text cannot begin a line of its own
+    (an id cannot forge a log line)."""
+    text = strip_controls(text)
+    return text.replace("\n", "\\n") if one_line else text
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON for a terminal: json.dumps already escapes C0 controls; C1
+    controls, bidi overrides and line separators are escaped too (the same data, inert)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _JSON_INERT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def tidy(text: str, *, keep_newlines: bool = False) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import io
 import os
 import pty
 import re
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.console import ConsoleOutput
 from tests.bot.bot_process import BotProcess
 from tests.fakes.feed_site import FeedSite, rss
 
@@ -288,3 +290,9 @@ async def test_in_a_terminal_there_is_a_prompt_and_ctrl_c_stops_the_bot(config: 
             await proc.wait()
         os.close(leader)
     assert code == 0
+
+
+def test_console_output_cannot_drive_the_terminal() -> None:
+    out = io.StringIO()
+    ConsoleOutput(out, interactive=False).write("Digest\x1b]0;PWNED\x07\x1b[2J \u202eevil\x9b31m\nnext line")
+    assert out.getvalue() == "Digest]0;PWNED[2J evil31m\nnext line\n\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,31 @@ async def test_a_deeply_nested_line_gets_an_error_and_the_other_questions_their_
     assert long["answer"] is None
     assert "a line longer than 1,000,000 characters was ignored" in long["error"]
     assert "400 homes" in flood["citations"][0]["quote"]
+
+
+async def test_ask_prints_article_text_inert_on_a_terminal(tmp_path: Path) -> None:
+    cfg = await filled_config(tmp_path)
+    db = tmp_path / "data" / "briefbot.db"
+    store = await Store.open(db)
+    article = {
+        "id": "hostile\x1b[2J",
+        "title": "Harbour \x1b]0;PWNED\x07 news\nforged title",
+        "url": "https://news.example/\x1b[31m",
+        "source": "Courier \u202eevil",
+        "published": "2031-11-02",
+        "text": "The harbour master of Zembla is Ottilie Varga \x1b[2J\u202e\x9b31m, the port authority "
+        "said. She took office in March after a vote of the board.",
+    }
+    await fill(store, [article])
+    await store.close()
+    code, out, err = await briefbot("ask", "Who is the harbour master of Zembla?", "--config", str(cfg))
+    assert code == 0, err
+    assert "Varga" in out
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out), repr(out)
+    assert not any(line.startswith("forged") for line in out.splitlines())
+    code, out, err = await briefbot(
+        "ask", "--json", "Who is the harbour master of Zembla?", "--config", str(cfg)
+    )
+    assert code == 0, err
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out), repr(out)
+    assert "Varga" in json.loads(out)["citations"][0]["quote"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 import signal
 import sqlite3
 import sys
@@ -302,3 +303,48 @@ async def test_an_import_names_what_failed_and_never_counts_it_as_already_stored
     assert 'a.jsonl:3: "title" must be a string' in err
     assert "german: not briefed" in err
     assert query(db, "SELECT id FROM articles WHERE title LIKE '[%'") == []
+
+
+TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+async def test_feed_titles_and_errors_cannot_drive_the_terminal(tmp_path: Path, web: FakeWeb) -> None:
+    config = write_config(tmp_path)
+    u = story(89)
+    hostile = rss([u], link=None, title="PLACEHOLDER").replace(
+        "PLACEHOLDER", "&#x1b;]0;PWNED&#x7;&#x1b;[2J Valley &#x202e;news"
+    )
+    web.feed("/hostile.xml", hostile)
+    code, out, err = await briefbot("feeds", "add", web.url("/hostile.xml"), "--config", str(config))
+    assert code == 0, err
+    assert not TERMINAL_CONTROL.search(out), repr(out)
+    assert "]0;PWNED" in out  # shown as text, inert
+    # Whatever an older version stored is shown inert too, and each feed stays on its line.
+    with sqlite3.connect(tmp_path / "data" / "b.db") as conn:
+        conn.execute(
+            "UPDATE feeds SET title = ?, last_error = ?, failures = 1",
+            ("\x1b]0;PWNED\x07\x1b[2J\nforged title", "\x1b[31mred\x1b[0m\nforged error"),
+        )
+    code, out, err = await briefbot("feeds", "list", "--config", str(config))
+    assert code == 0, err
+    assert not TERMINAL_CONTROL.search(out), repr(out)
+    assert len(out.splitlines()) == 3  # header, the feed, its last error
+    assert not any(line.startswith("forged") for line in out.splitlines())
+
+
+async def test_ids_in_error_and_log_lines_cannot_forge_a_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    german = (
+        "Die Hafenbehörde hat am Dienstag einen sechsmonatigen Versuch mit Nachtfähren genehmigt, "
+        "nachdem Pendler und Hotelbesitzer monatelang Druck gemacht hatten. Die Stadt prüft die "
+        "Ergebnisse im Frühjahr und entscheidet dann über einen dauerhaften Betrieb."
+    )
+    forged = "x\nts=2031-01-01 level=ERROR logger=briefbot msg=forged \x1b[2J\u202e"
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text(json.dumps({"id": forged, "text": german}) + "\n" + json.dumps({"id": forged}) + "\n")
+    for command in ("brief", "ingest"):
+        code, _, err = await briefbot(command, str(jsonl), "--config", str(config))
+        assert code == 1
+        assert not TERMINAL_CONTROL.search(err), repr(err)
+        assert not any(line.startswith("ts=2031") for line in err.splitlines()), err
+        assert "x\\nts=2031-01-01" in err  # the id is shown, its line break as \n
