@@ -10,8 +10,10 @@ Two connections, chosen by ``[slack] mode``, both inside the caller's running ev
 * ``socket`` (default): Socket Mode over a websocket; needs ``SLACK_BOT_TOKEN`` and
   ``SLACK_APP_TOKEN``, no public URL. The SDK reconnects after a dropped connection.
 * ``http``: the Events API at ``http://host:port/slack/events`` (plus ``/healthz``); needs
-  ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``. Bolt verifies every request's signature and
-  refuses stale ones.
+  ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``. The port is open to anyone, so until a
+  connection has sent a correctly signed request it gets little (``HttpLimits``): its request
+  head and body must arrive in time, only so many such connections stay open (the oldest is
+  closed), and an unsigned body is never parsed. Bolt then verifies every request again.
 
 Slack wants an answer to a command within 3 seconds, so commands are acknowledged first and
 worked on afterwards in tracked tasks. Events are answered once even when Slack retries them.
@@ -30,7 +32,8 @@ from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from aiohttp.web_protocol import RequestHandler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -38,6 +41,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.slack import SlackMessage, from_slack, is_content, is_public, render, render_working
@@ -117,6 +121,47 @@ def make_web_client(
 
 
 # --------------------------------------------------------------------------- small parts
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """What HTTP mode grants a connection that has not (yet) sent a correctly signed request."""
+
+    header_timeout: float = 10.0  # to send a request head, after connecting or after an answer
+    body_timeout: float = 10.0  # to send the body, once the head is in
+    max_strangers: int = 256  # such connections open at once; beyond, the oldest is closed
+
+
+class _GuardedServer(web.Server):
+    """aiohttp's low-level server, keeping the connections not yet trusted ("strangers") in the
+    order they came: beyond ``max_strangers`` the oldest is closed, so a flood of idle or slow
+    connections cannot exhaust file descriptors, and a new connection (Slack's) always gets in."""
+
+    def __init__(
+        self,
+        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+        *,
+        max_strangers: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(handler, **kwargs)
+        self._strangers: OrderedDict[RequestHandler, None] = OrderedDict()
+        self._max_strangers = max_strangers
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        self._strangers[handler] = None
+        while len(self._strangers) > self._max_strangers:
+            oldest, _ = self._strangers.popitem(last=False)
+            oldest.force_close()
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        self._strangers.pop(handler, None)
+        super().connection_lost(handler, exc)
+
+    def trust(self, handler: RequestHandler) -> None:
+        """The connection sent a correctly signed request: it is Slack's, and stays."""
+        self._strangers.pop(handler, None)
 
 
 class _Seen:
@@ -276,6 +321,7 @@ class SlackAdapter:
         dedupe_size: int = 10_000,
         max_busy: int = 8,
         clock: Callable[[], float] = time.monotonic,
+        http_limits: HttpLimits | None = None,
     ) -> None:
         self._settings = settings
         self._tokens = tokens
@@ -290,7 +336,9 @@ class SlackAdapter:
         self._busy = asyncio.Semaphore(max_busy)
         self._bot_user_id: str | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
+        self._server: _GuardedServer | None = None
+        self._limits = http_limits or HttpLimits()
         self.poster = SlackPoster(client)
 
         http = settings.mode == "http"
@@ -299,6 +347,7 @@ class SlackAdapter:
             raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
         if not http and not tokens.app_token:
             raise ConfigError("[slack] mode = 'socket' needs SLACK_APP_TOKEN in the environment")
+        self._verifier = SignatureVerifier(tokens.signing_secret) if http else None
         bolt_log = logging.getLogger("slack_bolt")
         if not any(isinstance(f, _SameTokenNotice) for f in bolt_log.filters):
             bolt_log.addFilter(_SameTokenNotice())
@@ -369,10 +418,16 @@ class SlackAdapter:
         log.info("slack socket mode connected")
 
     async def _start_http(self) -> None:
-        app = web.Application()
-        app.router.add_post(EVENTS_PATH, self._http_events)
-        app.router.add_get(HEALTH_PATH, self._http_health)
-        runner = web.AppRunner(app, access_log=None)
+        server = _GuardedServer(
+            self._http,
+            max_strangers=self._limits.max_strangers,
+            # aiohttp closes a connection that has sent no complete request head this long after
+            # connecting (or after its last answer); no lingering over unread bodies.
+            keepalive_timeout=self._limits.header_timeout,
+            lingering_time=0,
+            access_log=None,
+        )
+        runner = web.ServerRunner(server)
         await runner.setup()
         site = web.TCPSite(runner, self._settings.host, self._settings.port)
         try:
@@ -382,7 +437,7 @@ class SlackAdapter:
             raise ConfigError(
                 f"[slack] cannot listen on {self._settings.host}:{self._settings.port}: {exc.strerror}"
             ) from None
-        self._runner = runner
+        self._runner, self._server = runner, server
         log.info("slack http mode listening port=%s path=%s", self.http_port, EVENTS_PATH)
 
     async def stop(self, drain: float = 5.0) -> None:
@@ -392,7 +447,7 @@ class SlackAdapter:
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
-            self._runner = None
+            self._runner = self._server = None
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=drain)
             for task in pending:
@@ -400,12 +455,38 @@ class SlackAdapter:
             if pending:
                 await asyncio.wait(pending)
 
-    async def _http_events(self, request: web.Request) -> web.Response:
-        bolt_response = await self._app.async_dispatch(await to_bolt_request(request))
+    async def _http(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return web.json_response({"ok": True})
+        if request.path != EVENTS_PATH:
+            return web.json_response({"error": "not found"}, status=404)
+        if request.method != "POST":
+            return web.json_response({"error": "method not allowed"}, status=405, headers={"Allow": "POST"})
+        return await self._http_events(request)
+
+    async def _http_events(self, request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            async with asyncio.timeout(self._limits.body_timeout):
+                body = (await request.read()).decode("utf-8", "replace")
+        except TimeoutError:
+            request.protocol.force_close()
+            return web.json_response({"error": "request body too slow"}, status=408)
+        if not self._signed(request, body):
+            return web.json_response({"error": "invalid request"}, status=401)
+        if self._server is not None:
+            self._server.trust(request.protocol)
+        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        bolt_response = await self._app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    async def _http_health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+    def _signed(self, request: web.BaseRequest, body: str) -> bool:
+        """Slack's signature, checked before bolt parses anything: a timestamp that is not a
+        number is refused here (bolt would raise on it), and an unsigned body is never parsed."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        return self._verifier is not None and self._verifier.is_valid(body, timestamp, signature)
 
     def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         task = asyncio.create_task(self._bounded(work), name=f"slack-{what}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.adapters.slack_app import HttpLimits
 from bot.replies import BriefReply, ChannelRef, Request, Requester, Source
 from summarizer.brief import Actor, Brief, Place
 from summarizer.errors import FetchError
@@ -379,3 +381,99 @@ async def test_a_burst_of_commands_is_acked_at_once_and_worked_through_a_few_at_
         service.gate.set()  # type: ignore[union-attr]
         await bot.slack.wait_until(lambda: len(service.remembered) == 6)
         assert len(bot.slack.bot_messages("C1")) == 6
+
+
+# --------------------------------------------------------------------------- hostile clients
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "１２３", "9" * 5000, "-60", "1e9"])
+async def test_an_unsigned_request_with_a_bad_timestamp_is_refused_with_401(
+    timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with slack_bot("http") as bot:
+        status, _ = await bot.http.post(
+            "text=help", "application/x-www-form-urlencoded", extra={"X-Slack-Request-Timestamp": timestamp}
+        )
+        assert status == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_unsigned_body_is_never_parsed() -> None:
+    async with slack_bot("http") as bot:
+        deep = '{"type": ' + "[" * 100_000
+        status, _ = await bot.http.post(deep, "application/json", signature="v0=" + "0" * 64)
+        assert status == 401
+        headers = {"Content-Type": "application/json", **bot.http.headers("x"), "X-Slack-Signature": "v0=0"}
+        async with bot.http.session.post(bot.http.url, data=b'{"\xff\xfe": 1}', headers=headers) as response:
+            assert response.status == 401  # not even UTF-8: refused, never a 500
+
+
+async def open_half_sent(port: int, payload: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    if payload:
+        writer.write(payload)
+        await writer.drain()
+    return reader, writer
+
+
+async def closed(reader: asyncio.StreamReader, within: float) -> bool:
+    """Whether the server closes this connection within ``within`` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while await reader.read(4096):
+                pass
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        pass
+    return True
+
+
+HALF_HEAD = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slack-Signature: v0="
+HALF_BODY = (
+    b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 1000\r\n\r\n{"type": '
+)
+
+
+async def test_slow_clients_are_closed_within_the_bounds_while_slack_is_answered() -> None:
+    limits = HttpLimits()  # the defaults: 10 s for a request head, 10 s for its body
+    async with slack_bot("http") as bot:
+        port = bot.adapter.http_port
+        assert port is not None
+        slow = [await open_half_sent(port, p) for p in [HALF_HEAD] * 20 + [HALF_BODY] * 5 + [b""] * 5]
+        status, body = await bot.http.command(
+            "help", user="U1", channel="C1", response_url=bot.slack.response_url("r1")
+        )
+        assert (status, body) == (200, "")
+        bound = limits.header_timeout + limits.body_timeout + 10  # generous
+        results = await asyncio.gather(*(closed(reader, within=bound) for reader, _ in slow))
+        assert all(results), f"{results.count(False)} of {len(results)} still open"
+        for _, writer in slow:
+            writer.close()
+        await bot.slack.wait_until(lambda: bot.slack.responses_to("r1"))
+
+
+async def test_a_flood_of_unauthenticated_connections_is_capped_and_does_not_block_slack() -> None:
+    # Long timeouts: here only the cap on unauthenticated connections may close them.
+    async with slack_bot(
+        "http", http_limits=HttpLimits(header_timeout=60.0, body_timeout=60.0, max_strangers=20)
+    ) as bot:
+        port = bot.adapter.http_port
+        assert port is not None
+        flood = [await open_half_sent(port, HALF_HEAD) for _ in range(120)]
+        results = await asyncio.gather(*(closed(reader, within=10) for reader, _ in flood[:100]))
+        assert all(results)  # the oldest beyond the cap were closed at once…
+        status, body = await bot.http.command(
+            "help", user="U1", channel="C1", response_url=bot.slack.response_url("r1")
+        )
+        assert (status, body) == (200, "")  # …so Slack still gets through
+        await bot.slack.wait_until(lambda: bot.slack.responses_to("r1"))
+        # The signed request's connection is trusted: more strangers do not close it.
+        more = [await open_half_sent(port, HALF_HEAD) for _ in range(40)]
+        status, _ = await bot.http.command(
+            "help", user="U1", channel="C1", response_url=bot.slack.response_url("r2")
+        )
+        assert status == 200
+        for _, writer in flood + more:
+            writer.close()
