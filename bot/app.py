@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ from bot.scheduler import Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
+from bot.textio import terminal_input
 from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
@@ -153,7 +155,11 @@ async def open_ingestor(settings: Settings, progress: Progress | None = None) ->
 
 def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM (or ``quit`` in the terminal)."""
-    return asyncio.run(serve(settings, sys.stdin, sys.stdout))
+    # Bytes, decoded by us: a Latin-1 byte is read as such, not the end of the input. Unbuffered
+    # and not closing fd 0: the reader thread may still be blocked in a read at exit, and a
+    # buffered reader's lock held there would abort the interpreter's shutdown.
+    stdin = io.FileIO(sys.stdin.fileno(), "rb", closefd=False)
+    return asyncio.run(serve(settings, terminal_input(stdin), sys.stdout))
 
 
 async def serve(

@@ -5,8 +5,10 @@
     quit                     stop the bot
 
 Input is read line by line from standard input, also when it is a pipe or a file, so scripts
-can drive the bot (``printf '/brief subscribe sample\\n' | briefbot run``). At the end of the
-input the bot keeps running (digests keep arriving) until it is stopped by a signal.
+can drive the bot (``printf '/brief subscribe sample\\n' | briefbot run``). A line longer than
+``LINE_MAX`` is refused whole: cut into pieces, its tail would run as a command of its own.
+At the end of the input the bot keeps running (digests keep arriving) until it is stopped by a
+signal.
 Digests and each-mode briefs are printed as they are posted: the console is a ``Poster``.
 """
 
@@ -24,6 +26,7 @@ from typing import TextIO
 from bot.render.escape import terminal
 from bot.render.text import render
 from bot.replies import BriefReply, ChannelRef, ChatService, Platform, Reply, Request, Requester
+from bot.textio import LineTooLong, bounded_lines
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +113,18 @@ class ConsoleChat:
 
     async def run(self) -> None:
         """Answer each input line in turn until the input ends (or ``quit``)."""
-        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        lines: asyncio.Queue[str | LineTooLong | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
         def read() -> None:
             # A daemon thread: a read blocked on a terminal must never keep the process alive.
             try:
-                while True:
-                    line = self._stdin.readline(LINE_MAX)
-                    loop.call_soon_threadsafe(lines.put_nowait, line or None)
-                    if not line:
-                        return
+                for line in bounded_lines(self._stdin, LINE_MAX):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
             except (OSError, ValueError, RuntimeError, UnicodeDecodeError) as exc:
                 log.warning("console input ended error=%s", exc)
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(lines.put_nowait, None)
+            with contextlib.suppress(RuntimeError):  # the loop may be gone at shutdown
+                loop.call_soon_threadsafe(lines.put_nowait, None)
 
         threading.Thread(target=read, name="console-input", daemon=True).start()
         self._output.prompt()
@@ -135,7 +135,10 @@ class ConsoleChat:
                 if self._interactive:
                     self._output.write("(input closed: the bot keeps running; Ctrl-C stops it)")
                 return
-            if not await self.handle_line(line):
+            if isinstance(line, LineTooLong):
+                log.warning("console line refused length_over=%d", line.limit)
+                self.say(f"{str(line).capitalize()}; none of it was run.")
+            elif not await self.handle_line(line):
                 return
             self._output.prompt()
 

@@ -245,3 +245,16 @@ def test_each_line_that_cannot_be_briefed_gets_its_id_and_error_and_non_strings_
     assert 'batch.jsonl:5: "id" must be a string' in proc.stderr
     assert 'batch.jsonl:6: "id" must be a string' in proc.stderr
     assert "['" not in proc.stdout  # nothing became a Python repr
+
+
+def test_an_over_long_jsonl_line_is_refused_whole_and_the_next_line_read(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[fetch]\nmax_bytes = 100000\n")  # one article, and so one line, at most this
+    # Past the limit, the line's tail is a record of its own: it must not be read as one.
+    long = " " * 100_000 + json.dumps({"id": "forged", "text": ARTICLE})
+    path = tmp_path / "x.jsonl"
+    path.write_text(long + "\n" + json.dumps({"id": "after", "text": ARTICLE}) + "\n")
+    proc = briefbot("brief", "--json", "--config", str(cfg), str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["after"]
+    assert "x.jsonl:1: a line longer than 100,000 characters was ignored" in proc.stderr

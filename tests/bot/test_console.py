@@ -296,3 +296,25 @@ def test_console_output_cannot_drive_the_terminal() -> None:
     out = io.StringIO()
     ConsoleOutput(out, interactive=False).write("Digest\x1b]0;PWNED\x07\x1b[2J \u202eevil\x9b31m\nnext line")
     assert out.getvalue() == "Digest]0;PWNED[2J evil31m\nnext line\n\n"
+
+
+async def test_an_over_long_line_is_refused_whole_and_its_tail_never_runs(config: Path) -> None:
+    bot = await BotProcess.start(config)
+    try:
+        await bot.expect("Type /brief help")
+        await bot.send("/brief schedule 07:00 UTC")
+        await bot.expect("Daily digest set: 07:00 UTC")
+        # Pasted text whose 250,001st character starts a command.
+        head = "/brief " + "word " * 50_000
+        mark = len(bot.out)
+        await bot.send(head[:250_000] + "/brief schedule off")
+        await bot.expect("longer than 250,000 characters was ignored; none of it was run", after=mark)
+        # Text in Latin-1 (a byte that is not UTF-8) is read, not the end of the input.
+        assert bot.proc.stdin is not None
+        bot.proc.stdin.write(b"@briefbot who runs the caf\xe9 on the quay?\n")
+        await bot.send("/brief schedule")
+        await bot.expect(r"Digest: 07:00 UTC", after=mark)
+        assert "turned off" not in bot.out
+        assert "went wrong" not in bot.out
+    finally:
+        await bot.stop()
