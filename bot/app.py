@@ -30,7 +30,7 @@ from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
 from summarizer.errors import ConfigError
 from summarizer.llm import BriefCache, LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig
-from summarizer.local import LocalBackend, auto_workers
+from summarizer.local import LocalBackend, auto_workers, usable_cores
 from summarizer.qa import ExtractiveAnswerBackend
 
 if TYPE_CHECKING:  # imported where used: `briefbot brief` need not load the chat SDKs
@@ -42,6 +42,14 @@ log = logging.getLogger(__name__)
 
 def make_local_backend(settings: Settings) -> LocalBackend:
     workers = settings.summarizer.workers or auto_workers()
+    cores = usable_cores()
+    if workers > cores:
+        # Bounded, not refused: the same settings may serve a larger machine. Past the cores,
+        # each worker only adds a model's memory (~220 MB).
+        log.warning(
+            "[summarizer] workers = %d is more than the %d CPU cores here; using %d", workers, cores, cores
+        )
+        workers = cores
     return LocalBackend(model=settings.summarizer.spacy_model, workers=workers)
 
 

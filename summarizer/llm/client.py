@@ -4,7 +4,9 @@ It speaks the one call Briefbot needs, to any server that implements it (OpenAI,
 llama.cpp server, LM Studio …), and takes care of what such servers do to callers: rate limits
 (429 with ``Retry-After``), transient 5xx errors, slow answers, and uneven support for structured
 output. The ``httpx.AsyncClient`` is passed in (built once by the bot); this class adds the
-concurrency limit, retries, the structured-output fallback ladder and token accounting.
+concurrency limit, retries, the structured-output fallback ladder, token accounting, and a cap
+on what it reads: an answer is read at most ``max_response_bytes`` (after decompression, so a
+gzip bomb costs no more), and its JSON is parsed with its strings cleaned and its depth bounded.
 
 Errors::
 
@@ -29,6 +31,7 @@ from typing import Any, Literal
 
 import httpx
 
+from summarizer.clean import load_json
 from summarizer.errors import SummarizeError
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,8 @@ class LLMConfig:
     # a dead Ollama must not cost every article of a digest its full retry schedule.
     failures_to_pause: int = 3
     cooldown: float = 30.0
+    # A chat completion or a model list is a few kB; anything near this is not one.
+    max_response_bytes: int = 2_000_000
 
 
 class LLMClient:
@@ -210,7 +215,7 @@ class LLMClient:
         timeout = self.config.timeout
         try:
             async with asyncio.timeout(timeout):
-                response = await self._http.post(self._url, json=body, headers=self._headers())
+                response = await self._request("POST", self._url, body)
         except (TimeoutError, httpx.TimeoutException):
             # Not retried: a model that needed longer than the timeout will need it again.
             raise LLMUnavailable(f"the language model did not answer within {timeout:g} s") from None
@@ -221,7 +226,7 @@ class LLMClient:
                 ) from None
             log.warning("llm connection failed model=%s error=%s; retrying", self.model, type(exc).__name__)
             return self._backoff(attempt)
-        status = response.status_code
+        status = response.status
         if status == 429 or status >= 500:
             if last:
                 raise LLMUnavailable(f"the language model server answered HTTP {status}", status)
@@ -237,7 +242,24 @@ class LLMClient:
     def _backoff(self, attempt: int) -> float:
         return backoff_delay(attempt, self.config.backoff_base, self.config.backoff_max)
 
-    def _completion(self, response: httpx.Response, fmt: OutputFormat) -> Completion:
+    async def _request(self, method: str, url: str, payload: Any = None) -> _Response:
+        """One request, its body read up to ``max_response_bytes`` (counted after decoding)."""
+        cap = self.config.max_response_bytes
+        async with self._http.stream(method, url, json=payload, headers=self._headers()) as response:
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > cap:
+                    raise LLMUnavailable(
+                        f"the language model server sent an answer larger than the {cap / 1e6:g} MB "
+                        "Briefbot reads",
+                        response.status_code,
+                    )
+                chunks.append(chunk)
+            return _Response(response.status_code, response.headers, b"".join(chunks))
+
+    def _completion(self, response: _Response, fmt: OutputFormat) -> Completion:
         try:
             data = response.json()
             choice = data["choices"][0]
@@ -258,18 +280,31 @@ class LLMClient:
         url = self.config.base_url.rstrip("/") + "/models"
         try:
             async with asyncio.timeout(min(self.config.timeout, 10.0)):
-                response = await self._http.get(url, headers=self._headers())
+                response = await self._request("GET", url)
         except (TimeoutError, httpx.TimeoutException):
             raise LLMUnavailable("the language model server did not answer") from None
         except httpx.TransportError as exc:
             raise LLMUnavailable(f"cannot reach the language model server ({type(exc).__name__})") from None
-        if response.status_code >= 400:
-            raise LLMRejected(_rejection(response.status_code, response), response.status_code)
+        if response.status >= 400:
+            raise LLMRejected(_rejection(response.status, response), response.status)
         try:
             items = response.json()["data"]
             return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
         except (ValueError, KeyError, TypeError):
             raise LLMUnavailable("the language model server sent a malformed model list") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    """What was read of an HTTP response: status, headers and the (capped) body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON, strings cleaned; ``ValueError`` when it is not JSON (too deep too)."""
+        return load_json(self.body)
 
 
 def backoff_delay(retry: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -313,7 +348,7 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def _rejection(status: int, response: httpx.Response) -> str:
+def _rejection(status: int, response: _Response) -> str:
     if status == 401:
         return "the language model server refused the API key (HTTP 401); check [llm] api_key_env"
     if status == 403:
@@ -324,7 +359,7 @@ def _rejection(status: int, response: httpx.Response) -> str:
     return f"the language model server refused the request (HTTP {status}{': ' + detail if detail else ''})"
 
 
-def _error_message(response: httpx.Response) -> str:
+def _error_message(response: _Response) -> str:
     """The server's own one-line reason, shortened: useful in logs, never contains our key."""
     try:
         data = response.json()

@@ -13,9 +13,9 @@ from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
 from summarizer.local.batch import brief_batch
 from summarizer.local.pipeline import installed_label, load_model
-from summarizer.local.workers import WorkerPool, WorkersUnavailable, auto_workers
+from summarizer.local.workers import WorkerPool, WorkersUnavailable, auto_workers, usable_cores
 
-__all__ = ["LocalBackend", "auto_workers"]
+__all__ = ["LocalBackend", "auto_workers", "usable_cores"]
 
 log = logging.getLogger(__name__)
 

@@ -36,11 +36,16 @@ def auto_workers() -> int:
     this process) on one or two cores. Measured on 2 cores (bench/ingest.py, 1,000 articles): in
     this process 45 articles/s and 204 MB, on two workers 39/s and 448 MB; the parent's own work
     and the pickling then compete with the workers for the same two cores."""
+    return max(1, min(MAX_WORKERS_AUTO, usable_cores() - 1))
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on: more workers than these only compete for them, each
+    with its own model in memory."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS_AUTO, cores - 1))
+        return os.cpu_count() or 1
 
 
 def split(items: Sequence[Article], parts: int) -> list[list[Article]]:

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 ARTICLE = """Harbour Authority Approves Night Ferry Trial
@@ -258,3 +260,25 @@ def test_an_over_long_jsonl_line_is_refused_whole_and_the_next_line_read(tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["after"]
     assert "x.jsonl:1: a line longer than 100,000 characters was ignored" in proc.stderr
+
+
+def test_more_workers_than_cores_are_bounded_by_the_cores_with_a_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import make_local_backend
+    from bot.settings import Settings
+    from summarizer.local.workers import usable_cores
+
+    backend = make_local_backend(Settings().replace("summarizer", workers=1000))
+    try:
+        assert backend.workers == usable_cores()
+    finally:
+        backend.close()
+    assert f"[summarizer] workers = 1000 is more than the {usable_cores()} CPU cores" in caplog.text
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[summarizer]\nworkers = 1000\n")
+    proc = briefbot("brief", "--json", "-", "--config", str(cfg), stdin=ARTICLE)
+    assert proc.returncode == 0, proc.stderr
+    assert "[summarizer] workers = 1000 is more than the" in proc.stderr
+    assert json.loads(proc.stdout)["who"]

@@ -24,6 +24,7 @@ import inspect
 import json
 import re
 import time
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Reply:
     content: str | None = None  # the completion text of a 200 reply
     body: Any = None  # a JSON body instead (errors, odd shapes)
     raw: str | None = None  # a raw text body instead (malformed responses)
+    encoded: bytes | None = None  # bytes sent as they are (with ``headers``), e.g. a gzip bomb
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     usage: tuple[int, int] | None = None  # (prompt, completion) tokens; default: chars/4
@@ -56,6 +58,21 @@ def error(
 ) -> Reply:
     body = {"error": {"message": message, "type": "fake_error", "code": status}}
     return Reply(status=status, body=body, headers=dict(headers or {}), delay=delay)
+
+
+def gzip_bomb(unpacked: int) -> Reply:
+    """A completion whose body, gzip-encoded, unpacks to ``unpacked`` bytes (about a thousandth
+    of that on the wire): valid JSON, so only a size cap stops a client from reading it all."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    head = b'{"choices": [{"message": {"role": "assistant", "content": "'
+    tail = b'"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}'
+    chunk = b" " * 1_000_000
+    parts = [packer.compress(head)]
+    for _ in range(max(0, unpacked - len(head) - len(tail)) // len(chunk)):
+        parts.append(packer.compress(chunk))
+    parts += [packer.compress(tail), packer.flush()]
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    return Reply(encoded=b"".join(parts), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,7 @@ class FakeOpenAI:
         api_key: str | None = None,
         delay: float = 0.0,
         models: tuple[str, ...] = ("fake-model",),
+        models_reply: Reply | None = None,
         responder: Responder | None = None,
     ) -> None:
         self.json_schema = json_schema
@@ -113,6 +131,7 @@ class FakeOpenAI:
         self.api_key = api_key
         self.delay = delay
         self.models = models
+        self.models_reply = models_reply  # GET /models answered with this instead of ``models``
         self.responder = responder
         self.requests: list[Recorded] = []
         self.in_flight = 0
@@ -160,6 +179,8 @@ class FakeOpenAI:
     async def _models(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _json(error(401, "invalid api key"))
+        if self.models_reply is not None:
+            return _json(self.models_reply)
         data = [{"id": m, "object": "model"} for m in self.models]
         return web.json_response({"object": "list", "data": data})
 
@@ -203,6 +224,8 @@ class FakeOpenAI:
 
 def _json(reply: Reply) -> web.Response:
     headers = dict(reply.headers)
+    if reply.encoded is not None:
+        return web.Response(status=reply.status, body=reply.encoded, headers=headers)
     if reply.raw is not None:
         return web.Response(
             status=reply.status, text=reply.raw, headers=headers, content_type="application/json"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.fakes.openai_server import FakeOpenAI, content, error
+from tests.fakes.openai_server import FakeOpenAI, content, error, gzip_bomb
 from tests.summarizer.llm.articles import BRIDGE_TEXT, BRIDGE_TITLE, bridge_brief
 
 KEY_ENV = "BRIEFBOT_TEST_LLM_KEY"
@@ -129,3 +129,17 @@ async def test_doctor_reports_an_unreachable_server(tmp_path: Path) -> None:
     assert code == 1
     assert "llm: active" in out
     assert "llm server: ERROR cannot reach the language model server" in out
+
+
+async def test_a_gzip_bomb_from_the_model_server_is_refused_while_it_is_read(tmp_path: Path) -> None:
+    bomb = gzip_bomb(64_000_000)  # bench/llm_bomb.py sends a 1 GiB one and prints peak memory
+    async with FakeOpenAI(models_reply=bomb, responder=lambda _: bomb) as fake:
+        cfg = config(tmp_path, fake.base_url, backend="llm")
+        code, out, err = await briefbot("brief", "--json", str(article_file(tmp_path)), "--config", str(cfg))
+        assert code == 0, err
+        assert json.loads(out)["backend"].startswith("local:")  # the local backend took over
+        assert "larger than the 2 MB Briefbot reads" in err
+        assert len(fake.completions) == 1  # not asked again for the same
+        code, out, _ = await briefbot("doctor", "--config", str(cfg))
+        assert code == 1
+        assert "llm server: ERROR the language model server sent an answer larger than the 2 MB" in out

@@ -12,7 +12,7 @@ import pytest
 
 from summarizer.llm import LLMRejected, LLMUnavailable, Usage
 from summarizer.llm.client import backoff_delay, parse_retry_after
-from tests.fakes.openai_server import FakeOpenAI, Reply, content, error
+from tests.fakes.openai_server import FakeOpenAI, Reply, content, error, gzip_bomb
 from tests.summarizer.llm.conftest import make_client
 
 HELLO = [{"role": "user", "content": "Say hello."}]
@@ -200,3 +200,15 @@ def test_backoff_grows_and_is_capped() -> None:
     assert delays[0] < delays[2] < delays[4]
     assert all(0.375 <= d <= 8.0 for d in delays)
     assert delays[-1] > 6
+
+
+async def test_an_answer_too_large_is_refused_while_it_is_read_not_after(http: httpx.AsyncClient) -> None:
+    # 64 MB once unpacked (a 1 GiB one is what bench/llm_bomb.py sends): valid JSON, and big.
+    async with FakeOpenAI(models_reply=gzip_bomb(64_000_000)) as fake:
+        fake.script(gzip_bomb(64_000_000))
+        client = make_client(http, fake, max_response_bytes=2_000_000)
+        with pytest.raises(LLMUnavailable, match="larger than the 2 MB"):
+            await client.chat(HELLO)
+        assert len(fake.requests) == 1  # not retried: it would be as large again
+        with pytest.raises(LLMUnavailable, match="larger than the 2 MB"):
+            await client.list_models()
