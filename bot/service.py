@@ -58,7 +58,7 @@ from summarizer.errors import BriefbotError, FetchError
 log = logging.getLogger(__name__)
 
 URL_MAX = 2048
-TEXT_MAX = 200_000  # pasted article text
+TEXT_MAX = 200_000  # pasted article text, in characters (what a chat's own limits count)
 QUESTION_MAX = 1000
 MIN_TEXT_WORDS = 8  # fewer words than this, not a known command: a typo, not an article
 
@@ -415,7 +415,7 @@ class Service:
                     hint="Try /brief help. To brief an article, give its link or paste its whole text.",
                 )
             if len(target) > TEXT_MAX:
-                return ErrorReply(f"That text is too long to brief (at most {TEXT_MAX // 1000} KB).")
+                return ErrorReply(f"That text is too long to brief (at most {TEXT_MAX:,} characters).")
             result = await self._ingest.ingest_text(target)
         stored = await self._store.articles.get(result.article_id)
         brief = result.brief

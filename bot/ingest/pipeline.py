@@ -506,12 +506,18 @@ def feed_location(url: str, local_files: bool = False) -> str:
     text = url.strip()
     if is_web_url(text):
         return canonical_url(text)
-    scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # "http://[": an unclosed IPv6 address
+        raise FetchError(f"{shown_url(text)} is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower() if "://" in text else ""
+    if scheme in ("http", "https"):
+        return canonical_url(text)  # not a web URL after all: it says what is wrong ("no host")
     if scheme not in ("", "file"):
         raise FetchError(f"{shown_url(text)} is not a web address; only http:// and https:// feeds are read")
     if not local_files:
         raise FetchError(f"{shown_url(text)} is not a web address; only http:// and https:// feeds are read")
-    path = Path(unquote(urlsplit(text).path)) if scheme == "file" else Path(text)
+    path = Path(unquote(parts.path)) if scheme == "file" else Path(text)
     path = path.expanduser().resolve()
     if not path.is_file():
         raise FetchError(f"no feed file at {path} (for a web feed, give its http:// or https:// URL)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import subprocess
 import sys
 import threading
@@ -282,3 +283,27 @@ def test_more_workers_than_cores_are_bounded_by_the_cores_with_a_log_line(
     assert proc.returncode == 0, proc.stderr
     assert "[summarizer] workers = 1000 is more than the" in proc.stderr
     assert json.loads(proc.stdout)["who"]
+
+
+def test_random_bytes_and_file_urls_are_refused_plainly(tmp_path: Path) -> None:
+    noise = random.Random(14).randbytes(20_000)
+    (tmp_path / "noise.txt").write_bytes(noise)
+    proc = briefbot_bytes(
+        "brief",
+        "--json",
+        "-",
+        str(tmp_path / "noise.txt"),
+        "file:///etc/passwd",
+        "ftp://x.example/a.txt",
+        stdin=noise,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == b""
+    err = proc.stderr.decode()
+    assert "briefbot: stdin: this is binary data, not text" in err
+    assert f"briefbot: {tmp_path / 'noise.txt'}: this is binary data, not text" in err
+    assert "briefbot: file:///etc/passwd: file:// URLs are not read; give the file's path instead" in err
+    assert (
+        "briefbot: ftp://x.example/a.txt: not a file, and only http:// and https:// URLs are fetched" in err
+    )
+    assert "Polish" not in err

@@ -139,6 +139,15 @@ async def test_pasted_text_is_briefed_and_stored_once(env: Env) -> None:
     assert await env.store.articles.count() == 1
 
 
+async def test_the_length_limit_of_pasted_text_says_what_it_counts(env: Env) -> None:
+    # 150,000 characters of 2 bytes each: 300 KB, fewer characters than the limit counts.
+    accepted = await env.service.handle(request(), "brief " + FERRY + " Ünïcödé" * 18_000)
+    assert not isinstance(accepted, ErrorReply) or "too long" not in accepted.text
+    refused = await env.service.handle(request(), "brief " + FERRY + " word" * 50_000)
+    assert isinstance(refused, ErrorReply)
+    assert refused.text == "That text is too long to brief (at most 200,000 characters)."
+
+
 async def test_a_url_is_fetched_briefed_and_deduplicated(env: Env) -> None:
     body = "".join(f"<p>{p}</p>" for p in FERRY.split("\n\n")[1:])
     url = env.site.add(

@@ -348,3 +348,14 @@ async def test_ids_in_error_and_log_lines_cannot_forge_a_line(tmp_path: Path) ->
         assert not TERMINAL_CONTROL.search(err), repr(err)
         assert not any(line.startswith("ts=2031") for line in err.splitlines()), err
         assert "x\\nts=2031-01-01" in err  # the id is shown, its line break as \n
+
+
+async def test_a_feed_address_without_a_host_says_so(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    for url in ("http://", "https://"):
+        code, _, err = await briefbot("feeds", "add", url, "--config", str(config))
+        assert code == 1
+        assert stderr_lines(err) == [f"briefbot: {url} has no host name"]
+    code, _, err = await briefbot("feeds", "add", "http://[", "--config", str(config))
+    assert code == 1
+    assert stderr_lines(err) == ["briefbot: http://[ is not a valid URL (Invalid IPv6 URL)"]
