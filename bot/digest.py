@@ -302,7 +302,10 @@ def build_digest(
     title: str,
     period: str = "",
 ) -> DigestReply:
-    """The digest of ``candidates``: filtered, grouped by story, ranked and capped."""
-    kept = apply_filters(candidates, filters)
-    stories = rank_stories(group_stories(kept))[:max_items]
+    """The digest of ``candidates``: filtered, grouped by story, ranked and capped. An article
+    that several subscribed feeds carry is in it once if any of their filters lets it through."""
+    kept: dict[str, Candidate] = {}
+    for c in apply_filters(candidates, filters):
+        kept.setdefault(c.article_id, c)
+    stories = rank_stories(group_stories(list(kept.values())))[:max_items]
     return DigestReply(title=title, items=tuple(digest_item(s) for s in stories), period=period)

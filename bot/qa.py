@@ -222,11 +222,12 @@ class QuestionAnswerer:
         return count
 
 
-# Articles of the given feeds (their "?" placeholders replace "?*"), or fetched on request.
+# Articles any of the given feeds carried (their "?" placeholders replace "?*"), or fetched on
+# request.
 _IN_FEEDS = (
     "SELECT f.rowid AS rowid, -bm25(articles_fts, 3.0, 1.0, 1.5) AS score FROM articles_fts f "
     "JOIN articles a ON a.rowid = f.rowid WHERE articles_fts MATCH ? "
-    "AND (a.feed_id IN (?*) OR a.feed_id IS NULL)"
+    "AND (a.feed_id IS NULL OR a.id IN (SELECT article_id FROM article_feeds WHERE feed_id IN (?*)))"
 )
 _COLUMNS = (
     "rowid, id, title, url, source, published, created_at, COALESCE(NULLIF(text, ''), summary, '') AS text"

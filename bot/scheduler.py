@@ -597,9 +597,14 @@ class Scheduler:
     async def post_new_briefs(self) -> int:
         """Post new briefs to each/both-mode channels, each once. Returns how many were posted."""
         posted = 0
-        pending = await self._store.channels.pending_briefs(list(self._posters), limit=EACH_BATCH)
+        # An article that two of a channel's feeds carry comes once per feed: it is posted
+        # once, if the filters of either subscription let it through.
+        pending: dict[tuple[str, str], tuple[StoredCandidate, list[Filter]]] = {}
+        for key, stored in await self._store.channels.pending_briefs(list(self._posters), limit=EACH_BATCH):
+            _, filters = pending.setdefault((key, stored.article_id), (stored, []))
+            filters.append(Filter(stored.keywords, stored.pattern))
         channels: dict[str, Channel | None] = {}
-        for key, stored in pending:
+        for (key, _), (stored, filters) in pending.items():
             if self._stopping:
                 break
             if key not in channels:
@@ -609,7 +614,7 @@ class Scheduler:
             if channel is None or channel.disabled or candidate is None:
                 continue
             now = time.time()
-            if not passes(candidate, Filter(stored.keywords, stored.pattern)):
+            if not any(passes(candidate, f) for f in filters):
                 await self._store.channels.skip_brief(key, candidate.article_id, "filtered out", now)
                 continue
             if not await self._store.channels.claim_brief(key, candidate.article_id, now):

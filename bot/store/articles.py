@@ -125,6 +125,7 @@ class ArticleRepo:
         found = await _find(tx, new.id, new.canonical_url, new.feed_id, new.guid, digest)
         if found is not None:
             await _remember(tx, found, new.id, new.canonical_url, new.feed_id, new.guid)
+            await _carried(tx, found, new.feed_id, now)
             return found, False
         await tx.execute(
             "INSERT INTO articles (id, url, canonical_url, feed_id, guid, title, source, author, "
@@ -148,6 +149,7 @@ class ArticleRepo:
                 now,
             ),
         )
+        await _carried(tx, new.id, new.feed_id, now)
         return new.id, True
 
     # -- reading -------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class ArticleRepo:
                 )
                 if row is not None:
                     survivor = str(row["id"])
-                    await _merge(tx, article_id, survivor)
+                    await _merge(tx, article_id, survivor, now)
                     return survivor
             await tx.execute(
                 "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "
@@ -322,17 +324,33 @@ async def _remember(
             (kind, key, survivor),
         )
     if feed_id is not None and own is not None and own["feed_id"] is None:
-        # Briefed from a pasted link first, now announced by a feed: it becomes that feed's
-        # article, so the feed's subscribers get it (digests and each-mode posts go by feed).
+        # Briefed from a pasted link first, now announced by a feed: that feed becomes its
+        # origin, so the feed's GUIDs find it.
         await tx.execute(
             "UPDATE articles SET feed_id = ? WHERE id = ? AND feed_id IS NULL", (feed_id, survivor)
         )
 
 
-async def _merge(tx: Transaction, duplicate: str, survivor: str) -> None:
-    """Fold a duplicate into the survivor: its keys lead to the survivor, its row goes."""
+async def _carried(tx: Transaction, article_id: str, feed_id: int | None, now: float) -> None:
+    """The article belongs to this feed from now on (unless it already did): digests and
+    each-mode posts reach the feed's subscribers through this membership."""
+    if feed_id is not None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, added_at) VALUES (?, ?, ?)",
+            (article_id, feed_id, now),
+        )
+
+
+async def _merge(tx: Transaction, duplicate: str, survivor: str, now: float) -> None:
+    """Fold a duplicate into the survivor: its keys lead to the survivor, its feeds carry the
+    survivor from now on (a subscriber of those feeds has not seen it yet), its row goes."""
     row = await tx.fetchone("SELECT canonical_url, feed_id, guid FROM articles WHERE id = ?", (duplicate,))
     await tx.execute("UPDATE article_keys SET article_id = ? WHERE article_id = ?", (survivor, duplicate))
+    await tx.execute(
+        "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, added_at) "
+        "SELECT ?, feed_id, ? FROM article_feeds WHERE article_id = ?",
+        (survivor, now, duplicate),
+    )
     await tx.execute("DELETE FROM articles WHERE id = ?", (duplicate,))
     if row is not None:
         await _remember(tx, survivor, duplicate, row["canonical_url"], row["feed_id"], row["guid"])

@@ -145,18 +145,31 @@ class StoredCandidate:
     """A briefed article from one of a channel's subscribed feeds (the digest's raw material)."""
 
     article_id: str
-    feed_id: int
+    feed_id: int  # the subscribed feed that carries it
     title: str
     url: str | None
     source: str | None
     feed_title: str | None
     published: str | None
-    briefed_at: float
+    briefed_at: float  # when it became news for that feed: briefed, or brought by it later
     brief_json: str
     text: str
     keywords: tuple[str, ...] = ()  # the subscription's filters
     pattern: str | None = None
 
+
+# A channel's candidates: the briefed articles its subscribed feeds carry. An article is news
+# for a feed's subscribers from when it was briefed or when that feed brought it, the later.
+_NEWS_AT = "MAX(b.created_at, af.added_at)"
+_CANDIDATE_COLUMNS = (
+    "a.id, af.feed_id, a.title, a.url, a.source, a.published, f.title AS feed_title, "
+    f"{_NEWS_AT} AS briefed_at, b.json, s.keywords, s.pattern, "
+    "CASE WHEN s.keywords IS NULL AND s.pattern IS NULL THEN '' ELSE a.text END AS text"
+)
+_CANDIDATE_JOINS = (
+    "JOIN article_feeds af ON af.feed_id = s.feed_id JOIN articles a ON a.id = af.article_id "
+    "JOIN briefs b ON b.article_id = a.id LEFT JOIN feeds f ON f.id = af.feed_id "
+)
 
 _SUBSCRIPTION_SELECT = (
     "SELECT s.*, f.url AS feed_url, f.title AS feed_title, f.disabled AS feed_disabled, "
@@ -346,16 +359,14 @@ class ChannelRepo:
         )
 
     async def candidates(self, key: str, since: float, until: float) -> list[StoredCandidate]:
-        """Briefed articles of the channel's subscribed feeds, briefed in (since, until], each
-        with its subscription's filters (and its text only when there are filters)."""
+        """Briefed articles of the channel's subscribed feeds that became news for the channel
+        in (since, until] — briefed then, or brought then by a subscribed feed when briefed
+        before — each with its subscription's filters (and its text only when there are
+        filters). An article two subscribed feeds carry comes once per feed."""
         rows = await self._db.fetchall(
-            "SELECT a.id, a.feed_id, a.title, a.url, a.source, a.published, f.title AS feed_title, "
-            "b.created_at AS briefed_at, b.json, s.keywords, s.pattern, "
-            "CASE WHEN s.keywords IS NULL AND s.pattern IS NULL THEN '' ELSE a.text END AS text "
-            "FROM subscriptions s JOIN articles a ON a.feed_id = s.feed_id "
-            "JOIN briefs b ON b.article_id = a.id LEFT JOIN feeds f ON f.id = a.feed_id "
-            "WHERE s.channel_key = ? AND b.created_at > ? AND b.created_at <= ? "
-            "ORDER BY b.created_at, a.rowid",
+            f"SELECT {_CANDIDATE_COLUMNS} FROM subscriptions s {_CANDIDATE_JOINS}"  # noqa: S608
+            f"WHERE s.channel_key = ? AND {_NEWS_AT} > ? AND {_NEWS_AT} <= ? "
+            "ORDER BY briefed_at, a.rowid",
             (key, since, until),
         )
         return [_candidate(r) for r in rows]
@@ -369,17 +380,13 @@ class ChannelRepo:
         platforms (channels of a platform not running now wait for it)."""
         marks = ",".join("?" * len(platforms)) or "NULL"
         rows = await self._db.fetchall(
-            "SELECT c.key AS channel_key, a.id, a.feed_id, a.title, a.url, a.source, a.published, "  # noqa: S608
-            "f.title AS feed_title, b.created_at AS briefed_at, b.json, s.keywords, s.pattern, "
-            "CASE WHEN s.keywords IS NULL AND s.pattern IS NULL THEN '' ELSE a.text END AS text "
-            "FROM channels c JOIN subscriptions s ON s.channel_key = c.key "
-            "JOIN articles a ON a.feed_id = s.feed_id JOIN briefs b ON b.article_id = a.id "
-            "LEFT JOIN feeds f ON f.id = a.feed_id "
+            f"SELECT c.key AS channel_key, {_CANDIDATE_COLUMNS} "  # noqa: S608
+            f"FROM channels c JOIN subscriptions s ON s.channel_key = c.key {_CANDIDATE_JOINS}"
             f"WHERE c.mode IN ('each', 'both') AND c.disabled = 0 AND c.platform IN ({marks}) "
-            "AND b.created_at >= c.each_since "
+            f"AND {_NEWS_AT} >= c.each_since "
             "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel_key = c.key "
             "  AND d.kind = 'brief' AND d.ref = a.id) "
-            "ORDER BY b.created_at, a.rowid LIMIT ?",
+            "ORDER BY briefed_at, a.rowid LIMIT ?",
             (*platforms, limit),
         )
         return [(str(r["channel_key"]), _candidate(r)) for r in rows]

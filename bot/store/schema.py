@@ -179,4 +179,25 @@ MIGRATIONS: list[str] = [
         updated_at        REAL NOT NULL
     );
     """,
+    # 3: which feeds carried each article, and since when. Articles are deduplicated across
+    #    feeds, so a story two feeds carry is stored once; it must still reach the subscribers
+    #    of both, each from the time its own feed brought it. Existing articles belong to the
+    #    feed they came from and to any other feed they were remembered under (a GUID key),
+    #    since they were stored: nothing old is delivered again.
+    """
+    CREATE TABLE article_feeds (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE ON UPDATE CASCADE,
+        feed_id    INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        added_at   REAL NOT NULL,
+        PRIMARY KEY (article_id, feed_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_feeds_feed ON article_feeds(feed_id, added_at);
+    INSERT INTO article_feeds (article_id, feed_id, added_at)
+        SELECT id, feed_id, created_at FROM articles WHERE feed_id IS NOT NULL;
+    INSERT OR IGNORE INTO article_feeds (article_id, feed_id, added_at)
+        SELECT k.article_id, f.id, a.created_at FROM article_keys k
+        JOIN articles a ON a.id = k.article_id
+        JOIN feeds f ON f.id = CAST(substr(k.key, 1, instr(k.key, char(31)) - 1) AS INTEGER)
+        WHERE k.kind = 'guid';
+    """,
 ]
