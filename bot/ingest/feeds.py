@@ -87,9 +87,9 @@ def _gunzip(body: bytes, max_bytes: int) -> bytes:
 def _xml_feed(body: bytes, url: str, content_type: str) -> ParsedFeed:
     import feedparser  # lazy: only polling needs it
 
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # No Content-Location: feedparser would resolve GUIDs against it, and a GUID is an id
+    # (links are resolved by ``_link``).
+    headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(
         io.BytesIO(_SURROGATE_REF.sub(b"&#xFFFD;", body)),
         response_headers=headers,
@@ -133,7 +133,13 @@ _SURROGATE_REF = re.compile(
 
 
 def _xml_item(entry: dict[str, Any], base: str) -> FeedItem:
-    link = _link(entry.get("link"), base)
+    raw_link = entry.get("link")
+    from_guid = entry.get("guidislink") and not entry.get("links")
+    if from_guid and not str(raw_link or "").lower().startswith(("http://", "https://")):
+        # feedparser takes the <guid> of an item without <link> for its link (RSS says a GUID
+        # is a permalink unless marked otherwise); "item-66" is an id, not an address to visit.
+        raw_link = None
+    link = _link(raw_link, base)
     contents = entry.get("content") or []
     content_html = "\n".join(str(c.get("value") or "") for c in contents if isinstance(c, Mapping))
     author = entry.get("author")

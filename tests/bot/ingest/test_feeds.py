@@ -166,3 +166,18 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert delays[:4] == [900, 1800, 3600, 7200]
     assert max(delays) == 24 * 3600
     assert backoff_until(100.0, 2 * 86400, 5) == 100.0 + 2 * 86400  # never sooner than the interval
+
+
+def test_a_guid_is_taken_for_a_link_only_when_it_is_a_web_address() -> None:
+    items = (
+        "<item><title>Id only</title><guid>item-66</guid><description>One.</description></item>"
+        "<item><title>Permalink</title><guid>https://courier.example/news/67</guid></item>"
+        '<item><title>Marked</title><guid isPermaLink="false">https://courier.example/68</guid></item>'
+    )
+    xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    parsed = parse_feed(xml.encode(), BASE)
+    assert [(i.guid, i.link) for i in parsed.items] == [
+        ("item-66", None),
+        ("https://courier.example/news/67", "https://courier.example/news/67"),
+        ("https://courier.example/68", None),
+    ]

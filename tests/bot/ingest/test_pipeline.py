@@ -375,3 +375,21 @@ async def test_page_text_is_read_as_text_whatever_its_encoding(rig: Rig, web: Fa
     web.add("/noise", Resource(body=bytes(range(256)) * 40, content_type="text/plain"))
     with pytest.raises(ExtractError, match="binary data, not text"):
         await rig.ingestor.ingest_url(web.url("/noise"))
+
+
+async def test_an_item_without_a_link_gets_none_invented_from_its_guid(rig: Rig, web: FakeWeb) -> None:
+    s = story(66)
+    # isPermaLink defaults to true: a feed reader would take "item-66" for a link.
+    item = f"<item><title>{s.title}</title><guid>item-66</guid><description>{s.text}</description></item>"
+    web.feed(
+        "/rss", f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{item}</channel></rss>'
+    )
+    await rig.ingestor.add_feed(web.url("/rss"))
+    assert (await rig.ingestor.poll_feeds()).briefed == 1
+    (stored,) = await rig.store.articles.in_state("briefed")
+    assert stored.url is None
+    assert stored.text == s.text
+    assert web.hits("/item-66") == 0
+    brief = await rig.store.articles.get_brief(stored.id)
+    assert brief is not None
+    assert brief.url is None
