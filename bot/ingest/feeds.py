@@ -278,7 +278,11 @@ def item_article(
             canonical = canonical_url(item.link)
         except FetchError:
             canonical = None  # mailto:, javascript:, a local path: keep the item, not the link
-    key = canonical or f"{feed_url}\x1f{item.guid or item.title + (item.published or '')}"
+    # Without a link, the GUID and the title name the item (a broken feed may give different
+    # items one GUID), or without a GUID the title and date.
+    key = canonical or f"{feed_url}\x1f" + (
+        f"{item.guid}\x1f{item.title}" if item.guid else item.title + (item.published or "")
+    )
     fallback = item.fallback_text
     return NewArticle(
         id=derived_id(key),

@@ -122,7 +122,7 @@ class ArticleRepo:
 
     async def _add(self, tx: Transaction, new: NewArticle, now: float) -> tuple[str, bool]:
         digest = dedupe_hash(new.text)
-        found = await _find(tx, new.id, new.canonical_url, new.feed_id, new.guid, digest)
+        found = await _find(tx, new, digest)
         if found is not None:
             await _remember(tx, found, new.id, new.canonical_url, new.feed_id, new.guid)
             await _carried(tx, found, new.feed_id, now)
@@ -277,25 +277,33 @@ class ArticleRepo:
         return int(row[0]) if row else 0
 
 
-async def _find(
-    tx: Transaction,
-    article_id: str,
-    canonical_url: str | None,
-    feed_id: int | None,
-    guid: str | None,
-    digest: str | None,
-) -> str | None:
+async def _find(tx: Transaction, new: NewArticle, digest: str | None) -> str | None:
+    """The stored article ``new`` repeats: same id, canonical URL, content, or feed GUID.
+
+    A GUID counts only when the link or the title agrees as well: a feed that gives different
+    stories one GUID is broken, but its stories are real and must not become one article."""
+    params = {
+        "id": new.id,
+        "url": new.canonical_url,
+        "feed": new.feed_id,
+        "guid": new.guid,
+        "guid_key": _guid_key(new.feed_id, new.guid),
+        "title": new.title,
+        "hash": digest,
+    }
     row = await tx.fetchone(
-        "SELECT id FROM articles WHERE id = ? OR canonical_url = ? "
-        "OR (feed_id = ? AND guid = ?) OR content_hash = ? LIMIT 1",
-        (article_id, canonical_url, feed_id, guid, digest),
+        "SELECT id FROM articles WHERE id = :id OR canonical_url = :url OR content_hash = :hash "
+        "OR (feed_id = :feed AND guid = :guid AND title = :title) LIMIT 1",
+        params,
     )
     if row is not None:
         return str(row["id"])
     row = await tx.fetchone(
-        "SELECT article_id FROM article_keys WHERE (kind = 'id' AND key = ?) "
-        "OR (kind = 'url' AND key = ?) OR (kind = 'guid' AND key = ?) LIMIT 1",
-        (article_id, canonical_url, _guid_key(feed_id, guid)),
+        "SELECT k.article_id FROM article_keys k JOIN articles a ON a.id = k.article_id "
+        "WHERE (k.kind = 'id' AND k.key = :id) OR (k.kind = 'url' AND k.key = :url) "
+        "OR (k.kind = 'guid' AND k.key = :guid_key AND (a.title = :title OR a.canonical_url = :url)) "
+        "LIMIT 1",
+        params,
     )
     return str(row[0]) if row else None
 

@@ -200,4 +200,11 @@ MIGRATIONS: list[str] = [
         JOIN feeds f ON f.id = CAST(substr(k.key, 1, instr(k.key, char(31)) - 1) AS INTEGER)
         WHERE k.kind = 'guid';
     """,
+    # 4: a feed GUID no longer has to be unique within its feed: a broken feed that gives
+    #    different stories one GUID keeps them all (a GUID identifies an item only together
+    #    with its link or title).
+    """
+    DROP INDEX articles_feed_guid;
+    CREATE INDEX articles_feed_guid ON articles(feed_id, guid) WHERE guid IS NOT NULL;
+    """,
 ]

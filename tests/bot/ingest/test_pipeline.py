@@ -377,6 +377,24 @@ async def test_page_text_is_read_as_text_whatever_its_encoding(rig: Rig, web: Fa
         await rig.ingestor.ingest_url(web.url("/noise"))
 
 
+async def test_items_that_reuse_one_guid_are_all_kept(rig: Rig, web: FakeWeb) -> None:
+    """A broken feed gives five different stories the same GUID: they are five articles."""
+    linked = [story(n) for n in range(60, 65)]
+    bare = [story(n) for n in range(67, 70)]
+    web.feed("/linked", rss(linked, link=web.url("/news/{slug}"), guid="urn:same", full_text=True))
+    web.feed("/bare", rss(bare, link=None, guid="urn:same", full_text=True, title="Bare"))
+    for path in ("/linked", "/bare"):
+        await rig.ingestor.add_feed(web.url(path))
+    report = await rig.ingestor.poll_feeds()
+    assert (report.new_articles, report.briefed, report.failed) == (8, 8, 0)
+    titles = sorted(a.title for a in await rig.store.articles.in_state("briefed"))
+    assert titles == sorted(s.title for s in linked + bare)
+    # Polled again, the same documents store nothing twice.
+    rig.clock.advance(86400)
+    assert (await rig.ingestor.poll_feeds()).new_articles == 0
+    assert await rig.store.articles.count() == 8
+
+
 async def test_an_item_without_a_link_gets_none_invented_from_its_guid(rig: Rig, web: FakeWeb) -> None:
     s = story(66)
     # isPermaLink defaults to true: a feed reader would take "item-66" for a link.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.store import Store
+from bot.store import NewArticle, Store
 from bot.store.schema import MIGRATIONS
 
 BRIEF = (
@@ -61,9 +61,12 @@ async def test_version_2_upgrades_in_place_and_keeps_which_feeds_carried_what(tm
         assert sorted(c.article_id for c in found) == ["own", "shared"]
         assert all(c.briefed_at == 100.0 for c in found)
         assert await store.channels.candidates("console::x", 100.0, 200.0) == []
+        # A GUID the feed gives a different story too no longer has to be unique.
+        reused = NewArticle(id="other", canonical_url="https://two.example/other", feed_id=2, guid="own")
+        assert await store.articles.add(reused, 300.0) == ("other", True)
     finally:
         await store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         members = conn.execute("SELECT article_id, feed_id FROM article_feeds ORDER BY 1, 2").fetchall()
-    assert members == [("own", 2), ("shared", 1), ("shared", 2)]
+    assert members == [("other", 2), ("own", 2), ("shared", 1), ("shared", 2)]
