@@ -314,6 +314,10 @@ async def _import(paths: list[str], settings: Settings) -> int:
                     _warn(str(item))
                     continue
                 result = next(results)
+                if isinstance(result, InputError):  # not stored: its id names another article
+                    failed += 1
+                    _warn(f"{item.id}: {result}")
+                    continue
                 if isinstance(result, BriefbotError):
                     # Stored (unless empty), so it can be asked about; but it is no success, and
                     # whether it was there before is not known: it is counted as failed only.

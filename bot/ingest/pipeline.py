@@ -28,9 +28,10 @@ from bot.ingest.canonical import canonical_url, is_web_url, shown_url
 from bot.ingest.extract import Extracted, extract_html
 from bot.ingest.feeds import FeedError, ParsedFeed, backoff_until, item_article, parse_feed
 from bot.ingest.fetch import Fetched, Fetcher
+from bot.ingest.files import InputError
 from bot.settings import Settings
 from bot.store import Feed, NewArticle, Store, StoredArticle
-from bot.store.articles import content_hash, derived_id
+from bot.store.articles import IdTaken, content_hash, derived_id
 from bot.textio import NotText, decode_text
 from summarizer.backend import BriefBackend
 from summarizer.brief import Article, Brief
@@ -135,7 +136,8 @@ class Ingestor:
 
     async def import_articles(self, articles: Sequence[Article]) -> list[IngestResult | BriefbotError]:
         """Store articles read from files (each keeps its ``id`` as its key) and brief those not
-        briefed yet; one result per article, in order. Empty articles are not stored."""
+        briefed yet; one result per article, in order. Empty articles are not stored, nor
+        those whose id already names a different article (an ``InputError``)."""
         empty = SummarizeError("the article is empty")
         keep = [a for a in articles if a.text.strip()]
         news = [
@@ -150,11 +152,11 @@ class Ingestor:
             )
             for a in keep
         ]
-        added = iter(await self._store.articles.add_many(news, self._clock()))
+        added = iter(await self._store.articles.import_many(news, self._clock()))
         pairs = [next(added) if a.text.strip() else None for a in articles]
         stored: dict[str, StoredArticle] = {}
         for article, pair in zip(articles, pairs, strict=True):
-            if pair is None or pair[0] in stored:
+            if pair is None or isinstance(pair, IdTaken) or pair[0] in stored:
                 continue
             row = await self._store.articles.get(pair[0])
             if row is not None and not row.text.strip():
@@ -180,6 +182,11 @@ class Ingestor:
         for pair in pairs:
             if pair is None:
                 results.append(empty)
+                continue
+            if isinstance(pair, IdTaken):
+                # Not merged, and not stored under an invented key either: the id is how its
+                # owner finds the article (ask --thread ID), so the line fails by its id.
+                results.append(InputError("this id already names a different article; not stored"))
                 continue
             article_id, created = pair
             outcome = briefs.get(article_id, SummarizeError("the article could not be stored"))

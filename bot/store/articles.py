@@ -58,6 +58,14 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class IdTaken:
+    """An import's ``id`` already names the stored article ``holder``, whose text differs."""
+
+    id: str
+    holder: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoredArticle:
     rowid: int
     id: str
@@ -119,6 +127,29 @@ class ArticleRepo:
         """``add`` for many articles in one transaction (a feed's items)."""
         async with self._db.transaction() as tx:
             return [await self._add(tx, new, now) for new in news]
+
+    async def import_many(self, news: Sequence[NewArticle], now: float) -> list[tuple[str, bool] | IdTaken]:
+        """``add_many`` for articles whose ids are their owners' keys (an archive import): an
+        id that already names an article with a different text is ``IdTaken``, not merged —
+        the owner would otherwise find the other article under it."""
+        async with self._db.transaction() as tx:
+            results: list[tuple[str, bool] | IdTaken] = []
+            for new in news:
+                holder = await tx.fetchone(
+                    "SELECT id, text FROM articles WHERE id = ? UNION ALL SELECT a.id, a.text "
+                    "FROM article_keys k JOIN articles a ON a.id = k.article_id "
+                    "WHERE k.kind = 'id' AND k.key = ? LIMIT 1",
+                    (new.id, new.id),
+                )
+                if (
+                    holder is not None
+                    and holder["text"]
+                    and content_hash(holder["text"]) != content_hash(new.text)
+                ):
+                    results.append(IdTaken(new.id, str(holder["id"])))
+                else:
+                    results.append(await self._add(tx, new, now))
+            return results
 
     async def _add(self, tx: Transaction, new: NewArticle, now: float) -> tuple[str, bool]:
         digest = dedupe_hash(new.text)

@@ -134,6 +134,32 @@ async def test_archive_import_keeps_jsonl_ids(tmp_path: Path) -> None:
     assert "cannot read" in err
 
 
+async def test_an_id_reused_for_a_different_article_fails_that_line_by_name(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"id": "case-7", "title": story(70).title, "text": story(70).text}) + "\n")
+    assert (await briefbot("ingest", str(first), "--config", str(config)))[0] == 0
+    second = tmp_path / "second.jsonl"
+    lines = [
+        {"id": "case-7", "title": story(71).title, "text": story(71).text},  # another story, same id
+        {"id": "case-8", "title": story(72).title, "text": story(72).text},
+        {"id": "case-7", "title": story(70).title, "text": story(70).text.upper()},  # the same one
+    ]
+    second.write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+    code, out, err = await briefbot("ingest", str(second), "--config", str(config))
+    assert code == 1
+    (problem,) = [line for line in stderr_lines(err) if "case-7" in line]
+    assert "different article" in problem
+    assert out.strip() == "stored 2 articles (1 new, 1 already stored); briefed 2; 1 failed"
+    db = tmp_path / "data" / "b.db"
+    # The id still names the article first stored under it; the other story is not merged in.
+    assert query(db, "SELECT id, title FROM articles ORDER BY id") == [
+        ("case-7", story(70).title),
+        ("case-8", story(72).title),
+    ]
+
+
 async def test_brief_url_fetches_stores_and_briefs(tmp_path: Path, web: FakeWeb) -> None:
     config = write_config(tmp_path)
     s = story(70)
