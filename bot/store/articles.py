@@ -17,6 +17,10 @@ ArticleState = Literal["new", "fetched", "briefed", "failed"]
 _SPACE = re.compile(r"\s+")
 
 
+# Articles added per write transaction, and looked up per read, when a feed's items are stored.
+WRITE_BATCH = 200
+READ_BATCH = 500
+
 # Texts shorter than this are not deduplicated by content: feeds often give every item the
 # same stock blurb ("Read the full story on our website."), and two articles must not become one
 # because of it. Real articles are far longer.
@@ -124,9 +128,54 @@ class ArticleRepo:
             return await self._add(tx, new, now)
 
     async def add_many(self, news: Sequence[NewArticle], now: float) -> list[tuple[str, bool]]:
-        """``add`` for many articles in one transaction (a feed's items)."""
-        async with self._db.transaction() as tx:
-            return [await self._add(tx, new, now) for new in news]
+        """``add`` for many articles (a feed's items), ``WRITE_BATCH`` per transaction, so that
+        another writer (a chat command, ``briefbot feeds add``) waits for one batch at most,
+        never for a whole feed. Items stored before and unchanged cost a read, no write."""
+        results: dict[int, tuple[str, bool]] = {}
+        for start in range(0, len(news), READ_BATCH):
+            chunk = news[start : start + READ_BATCH]
+            for i in await self._unchanged(chunk):
+                results[start + i] = (chunk[i].id, False)
+        todo = [i for i in range(len(news)) if i not in results]
+        for start in range(0, len(todo), WRITE_BATCH):
+            async with self._db.transaction() as tx:
+                for i in todo[start : start + WRITE_BATCH]:
+                    results[i] = await self._add(tx, news[i], now)
+        return [results[i] for i in range(len(news))]
+
+    async def _unchanged(self, news: Sequence[NewArticle]) -> list[int]:
+        """Positions of the items ``add`` would find stored under their own id, already
+        carried by their feed and known by their GUID: adding them again changes nothing."""
+        ids = sorted({n.id for n in news if n.feed_id is not None})
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._db.fetchall(
+            "SELECT a.id, a.feed_id AS origin, a.guid, af.feed_id FROM articles a "  # noqa: S608
+            f"JOIN article_feeds af ON af.article_id = a.id WHERE a.id IN ({marks})",
+            ids,
+        )
+        carried = {(r["id"], r["feed_id"]) for r in rows}
+        own_guids = {r["id"]: _guid_key(r["origin"], r["guid"]) for r in rows}
+        guids = sorted({k for n in news if (k := _guid_key(n.feed_id, n.guid))})
+        known_guids: set[tuple[str, str]] = set()
+        if guids:
+            marks = ",".join("?" * len(guids))
+            keys = await self._db.fetchall(
+                f"SELECT key, article_id FROM article_keys WHERE kind = 'guid' AND key IN ({marks})",  # noqa: S608
+                guids,
+            )
+            known_guids = {(r["article_id"], r["key"]) for r in keys}
+        return [
+            i
+            for i, n in enumerate(news)
+            if (n.id, n.feed_id) in carried
+            and (
+                (guid := _guid_key(n.feed_id, n.guid)) is None
+                or own_guids.get(n.id) == guid
+                or (n.id, guid) in known_guids
+            )
+        ]
 
     async def import_many(self, news: Sequence[NewArticle], now: float) -> list[tuple[str, bool] | IdTaken]:
         """``add_many`` for articles whose ids are their owners' keys (an archive import): an

@@ -18,11 +18,25 @@ from typing import Any
 import aiosqlite
 
 from bot.store.schema import MIGRATIONS
-from summarizer.errors import ConfigError
+from summarizer.errors import BriefbotError, ConfigError
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+
+LOCK_WAIT_S = 10  # how long a writer waits for another (`briefbot ingest` beside `briefbot run`)
+
+
+class StoreError(BriefbotError):
+    """The database cannot be used (busy beyond the wait, say)."""
+
+
+def describe(exc: sqlite3.Error) -> str:
+    """What a SQLite error means for whoever runs Briefbot, in a few words."""
+    text = str(exc)
+    if "locked" in text.lower() or "busy" in text.lower():
+        return f"it is busy: another process kept it locked for over {LOCK_WAIT_S} s; try again"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +48,9 @@ class Changed:
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str = "") -> None:
         self._conn = conn
+        self._path = path
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -52,7 +67,7 @@ class Database:
         except sqlite3.Error as exc:
             raise ConfigError(f"[store] path = {target!r}: cannot open the database: {exc}") from exc
         conn.row_factory = sqlite3.Row
-        db = cls(conn)
+        db = cls(conn, target)
         try:
             await db._setup()
         except sqlite3.DatabaseError as exc:
@@ -68,7 +83,7 @@ class Database:
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",  # durable across process crashes in WAL mode
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=10000",  # `briefbot ingest` may run beside `briefbot run`
+            f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}",  # `briefbot ingest` may run beside `briefbot run`
         ):
             await self._conn.execute(pragma)
         await self._migrate()
@@ -97,28 +112,22 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> Changed:
         """Run one statement on its own (autocommit)."""
-        async with self._lock:
+        async with self._lock, self._errors():
             return await _execute(self._conn, sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                await self._conn.executemany(sql, rows)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+        async with self.transaction():
+            await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._lock:
+        async with self._lock, self._errors():
             cursor = await self._conn.execute(sql, params)
             rows = await cursor.fetchall()
             await cursor.close()
             return list(rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._lock:
+        async with self._lock, self._errors():
             cursor = await self._conn.execute(sql, params)
             row = await cursor.fetchone()
             await cursor.close()
@@ -126,8 +135,9 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Several statements, all or nothing (``BEGIN IMMEDIATE``: the write lock up front)."""
-        async with self._lock:
+        """Several statements, all or nothing (``BEGIN IMMEDIATE``: the write lock up front,
+        waiting up to ``LOCK_WAIT_S`` for another process that holds it)."""
+        async with self._lock, self._errors():
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Transaction(self._conn)
@@ -135,6 +145,20 @@ class Database:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        """SQLite's errors as a ``StoreError`` naming the database and what to do. A broken
+        constraint and a full-text query FTS5 cannot parse stay as they are: they are about
+        the caller's statement, not the database."""
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            if str(exc).startswith("fts5:"):
+                raise
+            raise StoreError(f"the database {self._path}: {describe(exc)}") from exc
 
 
 class Transaction:

@@ -160,6 +160,27 @@ async def test_an_id_reused_for_a_different_article_fails_that_line_by_name(tmp_
     ]
 
 
+async def test_a_database_locked_too_long_is_said_in_one_line(tmp_path: Path) -> None:
+    """Another process holding the write lock beyond the wait costs a clear message, not a
+    traceback."""
+    config = write_config(tmp_path)
+    assert (await briefbot("feeds", "list", "--config", str(config)))[0] == 0  # creates the database
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([story(90)], link=None, full_text=True))
+    holder = sqlite3.connect(tmp_path / "data" / "b.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding the lock
+    try:
+        code, _, err = await briefbot("feeds", "add", str(feed), "--config", str(config))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1
+    assert "Traceback" not in err
+    (line,) = stderr_lines(err)
+    assert "busy" in line
+    assert "b.db" in line
+
+
 async def test_brief_url_fetches_stores_and_briefs(tmp_path: Path, web: FakeWeb) -> None:
     config = write_config(tmp_path)
     s = story(70)

@@ -411,3 +411,47 @@ async def test_an_item_without_a_link_gets_none_invented_from_its_guid(rig: Rig,
     brief = await rig.store.articles.get_brief(stored.id)
     assert brief is not None
     assert brief.url is None
+
+
+class WriteLocks:
+    """Records how many statements each write transaction of a connection held the lock for."""
+
+    def __init__(self) -> None:
+        self.held: list[int] = []  # statements inside each BEGIN IMMEDIATE … COMMIT
+        self._inside: int | None = None
+
+    def __call__(self, sql: str) -> None:
+        if sql.startswith("BEGIN IMMEDIATE"):
+            self._inside = 0
+        elif sql in ("COMMIT", "ROLLBACK"):
+            if self._inside is not None:
+                self.held.append(self._inside)
+            self._inside = None
+        elif self._inside is not None:
+            self._inside += 1
+
+
+async def test_a_large_feed_is_stored_in_short_write_transactions(rig: Rig, web: FakeWeb) -> None:
+    """Other writers (a chat command, `briefbot feeds add`) wait for one short batch at most:
+    a 3,000-item feed is not stored in one transaction, and polling it again unchanged holds
+    the write lock for no item at all."""
+    items = "".join(
+        f"<item><title>Notice {n}</title><guid>notice-{n}</guid><description>Notice {n} of the "
+        f"harbour office.</description></item>"
+        for n in range(3000)
+    )
+    web.feed(
+        "/big", f'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title>{items}</channel></rss>'
+    )
+    await rig.ingestor.add_feed(web.url("/big"))
+    locks = WriteLocks()
+    await rig.store.db._conn.set_trace_callback(locks)  # observes the statements, changes nothing
+    assert (await rig.ingestor.poll_feeds()).new_articles == 3000
+    assert await rig.store.articles.count() == 3000
+    assert max(locks.held) < 3000  # on main: one transaction of ~4 statements per item
+
+    locks.held.clear()
+    rig.clock.advance(86400)
+    report = await rig.ingestor.poll_feeds()  # no ETag: parsed again, every item known
+    assert (report.feeds_polled, report.new_articles) == (1, 0)
+    assert sum(locks.held) <= 10, locks.held
