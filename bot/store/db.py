@@ -28,15 +28,25 @@ LOCK_WAIT_S = 10  # how long a writer waits for another (`briefbot ingest` besid
 
 
 class StoreError(BriefbotError):
-    """The database cannot be used (busy beyond the wait, say)."""
+    """The database cannot be used: busy beyond the wait, damaged, unwritable or full."""
 
 
 def describe(exc: sqlite3.Error) -> str:
     """What a SQLite error means for whoever runs Briefbot, in a few words."""
     text = str(exc)
-    if "locked" in text.lower() or "busy" in text.lower():
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
         return f"it is busy: another process kept it locked for over {LOCK_WAIT_S} s; try again"
-    return text
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return (
+            "cannot write there (is the file or its directory read-only? SQLite also needs to create "
+            f"files beside the database) ({text})"
+        )
+    if "full" in lowered:
+        return f"no space left for it ({text})"
+    if isinstance(exc, sqlite3.OperationalError) and "decode" not in lowered:
+        return text
+    return f"it is damaged ({text}); restore it from a backup, or move it away to start afresh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +67,24 @@ class Database:
     async def open(cls, path: str | Path) -> Database:
         """Open (creating file and directory) and bring the schema up to date."""
         target = str(path)
+        where = f"[store] path = {target!r}"
         if target != ":memory:":
-            try:
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"[store] path = {target!r}: cannot create its directory: {exc}") from exc
+            # Tried first without aiosqlite: when its connection fails, its worker thread
+            # outlives the event loop and prints "Event loop is closed" tracebacks.
+            await asyncio.to_thread(_try_open, target, where)
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:
-            raise ConfigError(f"[store] path = {target!r}: cannot open the database: {exc}") from exc
+            raise ConfigError(f"{where}: cannot open the database: {describe(exc)}") from exc
         conn.row_factory = sqlite3.Row
         db = cls(conn, target)
         try:
             await db._setup()
         except sqlite3.DatabaseError as exc:
             await conn.close()
-            raise ConfigError(f"[store] path = {target!r}: not a usable SQLite database: {exc}") from exc
+            if isinstance(exc, sqlite3.OperationalError):
+                raise ConfigError(f"{where}: cannot use the database: {describe(exc)}") from exc
+            raise ConfigError(f"{where}: not a usable SQLite database: {exc}") from exc
         except BaseException:
             await conn.close()  # its worker thread would otherwise keep the process alive
             raise
@@ -181,6 +193,21 @@ class Transaction:
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
+
+
+def _try_open(target: str, where: str) -> None:
+    """Create the database's directory and open the file once; ``ConfigError`` saying why not."""
+    path = Path(target)
+    if path.is_dir():
+        raise ConfigError(f"{where} is a directory; name a database file, e.g. {target}/briefbot.db")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot create its directory: {exc}") from exc
+    try:
+        sqlite3.connect(target).close()
+    except sqlite3.Error as exc:
+        raise ConfigError(f"{where}: cannot open the database: {describe(exc)}") from exc
 
 
 async def _execute(conn: aiosqlite.Connection, sql: str, params: Params) -> Changed:
