@@ -263,6 +263,11 @@ def _check(section: Any, name: str, where: str) -> None:
                     f"{where}: [chat] admins entry {entry!r} is not 'platform:user_id', "
                     "e.g. 'slack:U012AB3CD' or 'discord:80351110224678912'"
                 )
+    if name == "store" and not section.path.strip():
+        # SQLite takes "" for a temporary database that vanishes with the process.
+        raise ConfigError(
+            f"{where}: [store] path is empty; name the database file, e.g. './data/briefbot.db'"
+        )
     if name == "summarizer" and section.workers < 0:
         raise ConfigError(f"{where}: [summarizer] workers = {section.workers}: cannot be negative")
     if name == "llm" and section.max_retries < 0:

@@ -73,6 +73,17 @@ def test_a_store_path_naming_a_directory_is_one_line(tmp_path: Path) -> None:
     ]
 
 
+def test_an_empty_store_path_stops_start_up_naming_the_key(tmp_path: Path) -> None:
+    """SQLite would take "" for a temporary database that vanishes with the process."""
+    for path in ("", "  "):
+        done = briefbot("ingest", "--config", str(config(tmp_path, path)))
+        assert done.returncode == 2
+        (line,) = user_lines(done.stderr)
+        assert "[store] path" in line
+        assert "empty" in line
+    assert not list(tmp_path.glob("*.db"))
+
+
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A directory another user can enter (pytest's own tmp_path is private to us)."""
