@@ -21,9 +21,23 @@ ActorKind = Literal["person", "organization"]
 ACTOR_KINDS: tuple[ActorKind, ...] = ("person", "organization")
 
 
+# A headline is a line. A "title" of a million characters (a broken feed, a hostile JSONL
+# line) would make the model refuse the whole batch; cut, it costs nothing.
+MAX_TITLE_CHARS = 1000
+
+
+def clip_title(title: str) -> str:
+    """``title``, cut at a word to at most ``MAX_TITLE_CHARS`` characters (with "…") if longer."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title.rfind(" ", 0, MAX_TITLE_CHARS)
+    return title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
-    """Text in: what every backend briefs. ``id`` is the key the article is stored under."""
+    """Text in: what every backend briefs. ``id`` is the key the article is stored under.
+    The title is capped (``clip_title``) as the article is made, so that no backend sees more."""
 
     id: str
     text: str
@@ -31,6 +45,10 @@ class Article:
     url: str | None = None
     published: str | None = None
     source: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.title) > MAX_TITLE_CHARS:
+            object.__setattr__(self, "title", clip_title(self.title))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import sqlite3
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.store.db import Database, Transaction
-from summarizer.brief import Article, Brief
+from summarizer.brief import MAX_TITLE_CHARS, Article, Brief, clip_title
 
 ArticleState = Literal["new", "fetched", "briefed", "failed"]
 
@@ -201,6 +202,8 @@ class ArticleRepo:
             return results
 
     async def _add(self, tx: Transaction, new: NewArticle, now: float) -> tuple[str, bool]:
+        if len(new.title) > MAX_TITLE_CHARS:  # stored as the summarizer sees it
+            new = dataclasses.replace(new, title=clip_title(new.title))
         digest = dedupe_hash(new.text)
         found = await _find(tx, new, digest)
         if found is not None:
@@ -300,7 +303,7 @@ class ArticleRepo:
                 "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "
                 "author = COALESCE(author, ?), published = COALESCE(published, ?), state = 'fetched', "
                 "error = NULL, updated_at = ? WHERE id = ?",
-                (text, digest, title, author, published, now, article_id),
+                (text, digest, clip_title(title or ""), author, published, now, article_id),
             )
         return None
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
-from summarizer.local.engine import build_brief, prepare
+from summarizer.local.engine import Prepared, build_brief, prepare
 from summarizer.local.language import check_briefable
 from summarizer.local.pipeline import load_model, model_label
 
@@ -44,10 +45,29 @@ def brief_batch(
         batch_size=batch_size,
         component_cfg={"tok2vec": {"batch_size": min(batch_size, TOK2VEC_BATCH)}},
     )
-    for (i, article), ready, doc in zip(good, prepared, docs, strict=True):
-        try:
-            results[i] = build_brief(doc, article, name, ready)
-        except Exception as exc:  # a rule bug must cost one brief, not the batch
-            log.exception("brief failed id=%s", article.id)
-            results[i] = SummarizeError(f"could not brief this article ({type(exc).__name__})")
+    done = 0
+    try:
+        for (i, article), ready, doc in zip(good, prepared, docs, strict=True):
+            results[i] = _build(doc, article, name, ready)
+            done += 1
+    except Exception as exc:
+        # The model refused a document of the batch, and a batch does not say which: the rest
+        # are parsed one by one, so that only the article it cannot parse fails.
+        log.warning("brief batch failed (%s); briefing its articles one by one", type(exc).__name__)
+        for (i, article), ready in zip(good[done:], prepared[done:], strict=True):
+            try:
+                doc = nlp(ready.parsed)
+            except Exception as one:
+                log.warning("brief failed id=%s error=%s", article.id, str(one)[:200])
+                results[i] = SummarizeError(f"could not brief this article ({type(one).__name__})")
+                continue
+            results[i] = _build(doc, article, name, ready)
     return results
+
+
+def _build(doc: Any, article: Article, name: str, ready: Prepared) -> Brief | SummarizeError:
+    try:
+        return build_brief(doc, article, name, ready)
+    except Exception as exc:  # a rule bug must cost one brief, not the batch
+        log.exception("brief failed id=%s", article.id)
+        return SummarizeError(f"could not brief this article ({type(exc).__name__})")

@@ -307,3 +307,23 @@ def test_random_bytes_and_file_urls_are_refused_plainly(tmp_path: Path) -> None:
         "briefbot: ftp://x.example/a.txt: not a file, and only http:// and https:// URLs are fetched" in err
     )
     assert "Polish" not in err
+
+
+def test_a_poisoned_title_costs_nothing_but_its_length(tmp_path: Path) -> None:
+    """A JSONL line whose title is over a million characters is briefed with the title cut,
+    and the lines around it as usual."""
+    body = ARTICLE.split("\n", 2)[2]
+    lines = [
+        {"id": "before", "title": "Ferry trial", "text": body},
+        {"id": "poisoned", "title": "Ferry " * 200_000, "text": body},
+        {"id": "after", "title": "Ferry trial again", "text": body.replace("Tuesday", "Wednesday")},
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    proc = briefbot("brief", "--json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    briefs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [b["id"] for b in briefs] == ["before", "poisoned", "after"]
+    assert all(b["who"] for b in briefs)
+    assert len(briefs[1]["title"]) <= 1000

@@ -87,3 +87,31 @@ def test_a_book_length_text_is_briefed_from_its_beginning(backend: LocalBackend)
     text = (FISHING_TALKS + "\n") * 400  # about 450,000 characters, beyond the model's own limit
     brief = backend.brief_sync(Article(id="long", text=text))
     assert brief.who[0].name == "Ingrid Solberg"
+
+
+def test_a_title_of_a_million_characters_is_capped_not_fatal(backend: LocalBackend) -> None:
+    """spaCy refuses texts over nlp.max_length (E088): the title is capped as the text is."""
+    huge = "Harbour " * 140_000  # 1.12 million characters
+    results = backend.brief_batch(
+        [Article(id="a", text=FISHING_TALKS), Article(id="big", title=huge, text=HARBOUR_VOTE)]
+    )
+    assert [type(r) for r in results] == [Brief, Brief]
+    assert isinstance(results[1], Brief)
+    assert 0 < len(results[1].title) <= 1000
+    assert results[1].title.startswith("Harbour Harbour")
+
+
+def test_an_article_the_model_cannot_parse_costs_only_itself(
+    backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever makes the model raise on one document (here its length limit, lowered so that
+    # one article of the batch exceeds it), the others of its batch are briefed.
+    monkeypatch.setattr(backend.nlp, "max_length", len(FISHING_TALKS) + 100)
+    articles = [
+        Article(id="a", text=FISHING_TALKS),
+        Article(id="long", text=HARBOUR_VOTE + "\n\n" + FISHING_TALKS),
+        Article(id="c", text=FISHING_TALKS.replace("Norwegian", "Icelandic")),
+    ]
+    results = backend.brief_batch(articles)
+    assert [type(r) for r in results] == [Brief, SummarizeError, Brief]
+    assert "could not brief" in str(results[1])

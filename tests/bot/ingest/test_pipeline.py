@@ -455,3 +455,17 @@ async def test_a_large_feed_is_stored_in_short_write_transactions(rig: Rig, web:
     report = await rig.ingestor.poll_feeds()  # no ETag: parsed again, every item known
     assert (report.feeds_polled, report.new_articles) == (1, 0)
     assert sum(locks.held) <= 10, locks.held
+
+
+async def test_a_poisoned_title_fails_no_article_of_its_batch(rig: Rig, web: FakeWeb) -> None:
+    """One item of a 16-item feed has a title of over a million characters: all 16 are
+    briefed (the title cut), none left failed."""
+    stories = [story(n) for n in range(100, 116)]
+    xml = rss(stories, link=None, full_text=True)
+    xml = xml.replace(stories[5].title, "Flood " * 200_000, 1)
+    web.feed("/rss", xml)
+    await rig.ingestor.add_feed(web.url("/rss"))
+    report = await rig.ingestor.poll_feeds()
+    assert (report.new_articles, report.briefed, report.failed) == (16, 16, 0)
+    stored = await rig.store.articles.in_state("briefed")
+    assert max(len(a.title) for a in stored) <= 1000
