@@ -48,7 +48,7 @@ from bot.replies import (
 )
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.channels import Channel, DigestClaim, DigestSchedule, StoredCandidate
+from bot.store.channels import Channel, DigestClaim, DigestSchedule, PostRetry, StoredCandidate
 from summarizer.brief import Brief
 from summarizer.errors import SummarizeError
 
@@ -77,6 +77,11 @@ _DAY_GROUPS = {
 }
 MAX_RETRIES = 3  # failed digest posts retried (within the grace period)
 EACH_BATCH = 200  # each-mode briefs looked at per poll
+# Each-mode posts: a failed one is tried again after a minute, then 2, 4 and 8; a claim left
+# pending by a process that stopped while posting is taken over after 10 minutes (longer than
+# any platform call with its own retries takes).
+EACH_RETRY = PostRetry(max_attempts=5, lease_s=600.0)
+EACH_RETRY_DELAY_S = 60.0
 BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
 
 
@@ -595,16 +600,28 @@ class Scheduler:
                 log.exception("posting new briefs failed")
 
     async def post_new_briefs(self) -> int:
-        """Post new briefs to each/both-mode channels, each once. Returns how many were posted."""
+        """Post new briefs to each/both-mode channels. Returns how many were posted.
+
+        A post that fails is tried again with growing delays (``EACH_RETRY``). A claim left
+        pending by a process that stopped while posting is taken over once it has expired:
+        at least once, unlike digests (whose promise is "once per period"). The post may have
+        reached the channel in the moment before the process died, so it may appear twice: one
+        small message, said in the log. Not posting it again would lose the brief silently and
+        for good.
+        """
         posted = 0
+        now = self._clock().timestamp()
         # An article that two of a channel's feeds carry comes once per feed: it is posted
         # once, if the filters of either subscription let it through.
         pending: dict[tuple[str, str], tuple[StoredCandidate, list[Filter]]] = {}
-        for key, stored in await self._store.channels.pending_briefs(list(self._posters), limit=EACH_BATCH):
+        found = await self._store.channels.pending_briefs(
+            list(self._posters), now, EACH_RETRY, limit=EACH_BATCH
+        )
+        for key, stored in found:
             _, filters = pending.setdefault((key, stored.article_id), (stored, []))
             filters.append(Filter(stored.keywords, stored.pattern))
         channels: dict[str, Channel | None] = {}
-        for (key, _), (stored, filters) in pending.items():
+        for (key, article_id), (stored, filters) in pending.items():
             if self._stopping:
                 break
             if key not in channels:
@@ -613,34 +630,48 @@ class Scheduler:
             candidate = to_candidate(stored)
             if channel is None or channel.disabled or candidate is None:
                 continue
-            now = time.time()
             if not any(passes(candidate, f) for f in filters):
-                await self._store.channels.skip_brief(key, candidate.article_id, "filtered out", now)
+                await self._store.channels.skip_brief(key, article_id, "filtered out", now)
                 continue
-            if not await self._store.channels.claim_brief(key, candidate.article_id, now):
+            claim = await self._store.channels.claim_brief(key, article_id, now, EACH_RETRY)
+            if claim is None:
                 continue
+            if claim.taken_over:
+                log.warning(
+                    "brief posted again: the run that was posting it stopped, so it may be posted "
+                    "twice channel=%s article=%s attempt=%d",
+                    key,
+                    article_id,
+                    claim.attempt,
+                )
             reply = BriefReply(
                 brief=candidate.brief,
-                article_id=candidate.article_id,
+                article_id=article_id,
                 source=Source(candidate.title, candidate.url, candidate.outlet, candidate.published),
             )
             try:
                 ids = await self._posters[channel.platform].post(channel.ref, reply)
             except ChannelGone as exc:
                 await self._channel_gone(channel, exc)
-                await self._store.channels.finish(
-                    key, "brief", candidate.article_id, "failed", now, "channel gone"
-                )
+                await self._store.channels.fail_brief(key, article_id, "channel gone", retry_at=None)
                 channels[key] = None
                 continue
             except Exception as exc:
-                log.exception("posting a brief failed channel=%s article=%s", key, candidate.article_id)
-                await self._store.channels.finish(
-                    key, "brief", candidate.article_id, "failed", now, f"{type(exc).__name__}"
-                )
+                log.exception("posting a brief failed channel=%s article=%s", key, article_id)
+                retry_at = None
+                if claim.attempt < EACH_RETRY.max_attempts:
+                    retry_at = now + EACH_RETRY_DELAY_S * 2 ** (claim.attempt - 1)
+                else:
+                    log.warning(
+                        "brief not posted, giving up channel=%s article=%s attempts=%d",
+                        key,
+                        article_id,
+                        claim.attempt,
+                    )
+                await self._store.channels.fail_brief(key, article_id, type(exc).__name__, retry_at)
                 continue
-            await self._store.channels.finish(key, "brief", candidate.article_id, "posted", time.time())
-            await self._store.channels.remember_posts(key, ids, candidate.article_id, time.time())
+            await self._store.channels.finish(key, "brief", article_id, "posted", time.time())
+            await self._store.channels.remember_posts(key, ids, article_id, time.time())
             posted += 1
         return posted
 

@@ -1,10 +1,11 @@
 """Chat channels: their subscriptions, digest schedule and mode, what was delivered to them,
 and which posted messages carried which article.
 
-Deliveries are the exactly-once ledger. A digest (or an each-mode brief) is *claimed* with a
-``pending`` row before anything is posted and marked ``posted`` after; the claim is one
+Deliveries are the ledger of what was posted. A digest (or an each-mode brief) is *claimed*
+with a ``pending`` row before anything is posted and marked ``posted`` after; the claim is one
 ``BEGIN IMMEDIATE`` transaction, so two runs (two tasks, or two processes on one database)
-can never both win it.
+can never both win it. A digest left ``pending`` by a crash is never posted again (at most
+once); an each-mode brief is, once its claim has expired (at least once: see the scheduler).
 """
 
 from __future__ import annotations
@@ -131,6 +132,25 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class PostRetry:
+    """When an each-mode post that did not happen is tried again: a failed one at its
+    ``retry_at``, one left pending (its process stopped while posting) after ``lease_s``;
+    at most ``max_attempts`` tries in all."""
+
+    max_attempts: int
+    lease_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class BriefClaim:
+    """A won claim on an each-mode post: its ``attempt`` (1 the first time); ``taken_over``
+    when it was left pending by a process that stopped while posting it."""
+
+    attempt: int
+    taken_over: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DigestClaim:
     """A won claim: post the digest of briefs made in (since, until]."""
 
@@ -169,6 +189,12 @@ _CANDIDATE_COLUMNS = (
 _CANDIDATE_JOINS = (
     "JOIN article_feeds af ON af.feed_id = s.feed_id JOIN articles a ON a.id = af.article_id "
     "JOIN briefs b ON b.article_id = a.id LEFT JOIN feeds f ON f.id = af.feed_id "
+)
+
+# A tried each-mode post that may be tried again (parameters: max attempts, now, now - lease).
+_RETRYABLE = (
+    "d.attempts < ? AND ((d.state = 'failed' AND d.retry_at <= ?) "
+    "OR (d.state = 'pending' AND d.claimed_at <= ?))"
 )
 
 _SUBSCRIPTION_SELECT = (
@@ -374,10 +400,11 @@ class ChannelRepo:
     # -- each-mode briefs -------------------------------------------------------------------
 
     async def pending_briefs(
-        self, platforms: Sequence[str], limit: int = 200
+        self, platforms: Sequence[str], now: float, retry: PostRetry, limit: int = 200
     ) -> list[tuple[str, StoredCandidate]]:
-        """(channel key, article) pairs still to be posted to each/both-mode channels on these
-        platforms (channels of a platform not running now wait for it)."""
+        """(channel key, article) pairs to be posted to each/both-mode channels on these
+        platforms (channels of a platform not running now wait for it): never tried, or
+        tried and due for another try (``retry``)."""
         marks = ",".join("?" * len(platforms)) or "NULL"
         rows = await self._db.fetchall(
             f"SELECT c.key AS channel_key, {_CANDIDATE_COLUMNS} "  # noqa: S608
@@ -385,25 +412,53 @@ class ChannelRepo:
             f"WHERE c.mode IN ('each', 'both') AND c.disabled = 0 AND c.platform IN ({marks}) "
             f"AND {_NEWS_AT} >= c.each_since "
             "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel_key = c.key "
-            "  AND d.kind = 'brief' AND d.ref = a.id) "
+            f"  AND d.kind = 'brief' AND d.ref = a.id AND NOT ({_RETRYABLE})) "
             "ORDER BY briefed_at, a.rowid LIMIT ?",
-            (*platforms, limit),
+            (*platforms, retry.max_attempts, now, now - retry.lease_s, limit),
         )
         return [(str(r["channel_key"]), _candidate(r)) for r in rows]
 
-    async def claim_brief(self, key: str, article_id: str, now: float) -> bool:
-        changed = await self._db.execute(
-            "INSERT INTO deliveries (channel_key, kind, ref, state, created_at) "
-            "VALUES (?, 'brief', ?, 'pending', ?) ON CONFLICT DO NOTHING",
-            (key, article_id, now),
+    async def claim_brief(self, key: str, article_id: str, now: float, retry: PostRetry) -> BriefClaim | None:
+        """Claim an each-mode brief for posting: the first time, or again when its last try
+        failed and its ``retry_at`` has come, or when it was left pending longer than
+        ``retry.lease_s`` (the process posting it stopped). None when it is not to be posted
+        now. Atomic across processes (one write transaction)."""
+        async with self._db.transaction() as tx:
+            first = await tx.execute(
+                "INSERT INTO deliveries (channel_key, kind, ref, state, created_at, claimed_at) "
+                "VALUES (?, 'brief', ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
+                (key, article_id, now, now),
+            )
+            if first.rowcount == 1:
+                return BriefClaim(attempt=1, taken_over=False)
+            row = await tx.fetchone(
+                "SELECT d.state, d.attempts FROM deliveries d WHERE d.channel_key = ? "  # noqa: S608
+                f"AND d.kind = 'brief' AND d.ref = ? AND {_RETRYABLE}",
+                (key, article_id, retry.max_attempts, now, now - retry.lease_s),
+            )
+            if row is None:
+                return None
+            await tx.execute(
+                "UPDATE deliveries SET state = 'pending', detail = NULL, retry_at = NULL, claimed_at = ?, "
+                "attempts = attempts + 1 WHERE channel_key = ? AND kind = 'brief' AND ref = ?",
+                (now, key, article_id),
+            )
+            return BriefClaim(attempt=int(row["attempts"]) + 1, taken_over=row["state"] == "pending")
+
+    async def fail_brief(self, key: str, article_id: str, reason: str, retry_at: float | None) -> None:
+        """An each-mode post failed: try again from ``retry_at``, or (None) never."""
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'failed', detail = ?, retry_at = ? "
+            "WHERE channel_key = ? AND kind = 'brief' AND ref = ?",
+            (reason, retry_at, key, article_id),
         )
-        return changed.rowcount == 1
 
     async def skip_brief(self, key: str, article_id: str, reason: str, now: float) -> None:
         """Record an each-mode brief that the channel's filters leave out, so it is not looked at again."""
         await self._db.execute(
             "INSERT INTO deliveries (channel_key, kind, ref, state, detail, created_at) "
-            "VALUES (?, 'brief', ?, 'skipped', ?, ?) ON CONFLICT DO NOTHING",
+            "VALUES (?, 'brief', ?, 'skipped', ?, ?) ON CONFLICT DO UPDATE SET state = 'skipped', "
+            "detail = excluded.detail WHERE deliveries.state = 'failed'",
             (key, article_id, reason, now),
         )
 

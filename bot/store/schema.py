@@ -207,4 +207,11 @@ MIGRATIONS: list[str] = [
     DROP INDEX articles_feed_guid;
     CREATE INDEX articles_feed_guid ON articles(feed_id, guid) WHERE guid IS NOT NULL;
     """,
+    # 5: each-mode posts are retried: a failed one when retry_at has come (NULL: given up), a
+    #    pending one left by a process that died while posting once claimed_at is long past.
+    """
+    ALTER TABLE deliveries ADD COLUMN retry_at REAL;
+    ALTER TABLE deliveries ADD COLUMN claimed_at REAL;
+    UPDATE deliveries SET claimed_at = created_at;
+    """,
 ]

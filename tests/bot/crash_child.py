@@ -1,5 +1,6 @@
-"""Run by the scheduler tests as a separate process: it claims a channel's digest, starts
-posting it, and dies on the spot (``os._exit``), as a process killed mid-post would."""
+"""Run by the scheduler tests as a separate process: it claims a channel's digest (or, with
+``each``, its next each-mode brief), starts posting it, and dies on the spot (``os._exit``),
+as a process killed mid-post would."""
 
 from __future__ import annotations
 
@@ -26,16 +27,19 @@ class DyingPoster:
         os._exit(9)
 
 
-async def main(db: str, key: str, now: str) -> None:
+async def main(db: str, key: str, now: str, what: str = "digest") -> None:
     store = await Store.open(db)
     settings = Settings().replace("store", path=db)
     clock = datetime.fromisoformat(now)
     async with make_fetcher(settings) as fetcher:
         ingest = make_ingestor(settings, store, fetcher, LocalBackend())
         scheduler = Scheduler(store, ingest, settings, posters=[DyingPoster()], clock=lambda: clock)
-        await scheduler.run_digest(key)
+        if what == "each":
+            await scheduler.post_new_briefs()
+        else:
+            await scheduler.run_digest(key)
     print("not reached", flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:5]))

@@ -433,6 +433,93 @@ async def test_each_mode_posts_every_new_brief_once_and_respects_filters(
     assert (await scheduler.run_digest(HALL.key)).outcome == "not-due"
 
 
+async def each_mode_channel(store: Store, web: Web, *, briefs: int = 1) -> list[str]:
+    """HALL in each mode, following a feed with ``briefs`` new briefs; their article ids."""
+    t0 = time.time()
+    await store.channels.ensure(HALL, t0 - 100)
+    feed, _ = await store.feeds.add(web.feed("valley"), 900, t0 - 100)
+    await store.channels.subscribe(HALL.key, feed.id, now=t0 - 100)
+    await store.channels.set_mode(HALL.key, "each", t0 - 10)
+    ids = [f"each-{n}" for n in range(briefs)]
+    for n, article_id in enumerate(ids):
+        await add_briefed(store, feed.id, article_id, TOPICS[n], now=t0 - 5)
+    return ids
+
+
+async def test_an_each_mode_post_that_fails_is_retried_with_backoff_and_posted_once(
+    web: Web, store: Store, tmp_path: Path
+) -> None:
+    (article,) = await each_mode_channel(store, web)
+    clock = Clock(datetime.now(UTC))
+    poster = RecordingPoster(failures=1)  # the platform answers 503 once
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
+    assert await scheduler.post_new_briefs() == 0
+    delivery = await store.channels.delivery(HALL.key, "brief", article)
+    assert delivery is not None
+    assert (delivery.state, delivery.attempts) == ("failed", 1)
+    clock.now += timedelta(seconds=5)
+    assert await scheduler.post_new_briefs() == 0  # not at once: it waits a while first
+    clock.now += timedelta(minutes=5)
+    assert await scheduler.post_new_briefs() == 1
+    assert await scheduler.post_new_briefs() == 0
+    assert [r.article_id for r in poster.to(HALL) if isinstance(r, BriefReply)] == [article]
+    delivery = await store.channels.delivery(HALL.key, "brief", article)
+    assert delivery is not None
+    assert (delivery.state, delivery.attempts) == ("posted", 2)
+
+
+async def test_an_each_mode_post_that_keeps_failing_is_given_up_with_a_log_line(
+    web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (article,) = await each_mode_channel(store, web)
+    clock = Clock(datetime.now(UTC))
+    poster = RecordingPoster(failures=1000)
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        for _ in range(20):
+            await scheduler.post_new_briefs()
+            clock.now += timedelta(days=1)
+    tries = 1000 - poster.failures
+    delivery = await store.channels.delivery(HALL.key, "brief", article)
+    assert delivery is not None
+    assert (delivery.state, delivery.attempts) == ("failed", tries)
+    assert 2 <= tries <= 10
+    assert any("giving up" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_each_mode_post_cut_short_by_a_crash_is_posted_after_its_claim_expires(
+    web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At least once: a process that died while posting may or may not have reached the
+    channel; posting again risks a duplicate, not posting loses the brief for good."""
+    (article,) = await each_mode_channel(store, web)
+    now = datetime.now(UTC)
+    db = str(tmp_path / "briefbot.db")
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.bot.crash_child", db, HALL.key, now.isoformat(), "each"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 9, child.stderr
+    delivery = await store.channels.delivery(HALL.key, "brief", article)
+    assert delivery is not None
+    assert delivery.state == "pending"
+
+    clock = Clock(now + timedelta(seconds=30))
+    poster = RecordingPoster()
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster, clock)
+    assert await scheduler.post_new_briefs() == 0  # another process may still be posting it
+    clock.now = now + timedelta(minutes=30)
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        assert await scheduler.post_new_briefs() == 1
+    assert await scheduler.post_new_briefs() == 0
+    assert [r.article_id for r in poster.to(HALL) if isinstance(r, BriefReply)] == [article]
+    assert any("may be posted twice" in r.getMessage() for r in caplog.records)
+
+
 async def test_schedule_changes_reschedule_the_channels_job(web: Web, store: Store, tmp_path: Path) -> None:
     poster = RecordingPoster()
     scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
