@@ -309,10 +309,13 @@ class Scheduler:
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             # Our jobs decide for themselves what is late (digest_grace), so APScheduler runs
-            # every job however late, once (coalesce), never two of one job at a time.
+            # every job however late, once (coalesce). A job only launches its work and returns
+            # (see _launch): work still running is not started twice, and APScheduler never
+            # finds a job instance running (its "maximum number of running instances" warning).
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._running: set[str] = set()  # names of the jobs whose work is running now
         self._poll_lock = asyncio.Lock()
         self._claims: set[tuple[str, str]] = set()  # digests this process is posting now
         self._building = asyncio.Semaphore(BUILD_SLOTS)
@@ -342,7 +345,7 @@ class Scheduler:
         self._started = True
         log.info("scheduler started channels=%d", len(channels))
         # In the background: the bot answers commands while missed digests are caught up.
-        self._spawn(self.catch_up())
+        self._launch("catch-up", self.catch_up())
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop firing; let work in flight finish for up to ``grace_s`` seconds, then cancel it
@@ -375,25 +378,27 @@ class Scheduler:
         if not task.cancelled() and task.exception() is not None:
             log.error("scheduled work failed", exc_info=task.exception())
 
-    async def _track(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a job's work shielded from APScheduler's cancellation at shutdown: ``stop``
-        decides how long it may go on (so the job itself ends quietly when cancelled)."""
-        if self._stopping:
+    def _launch(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
+        """Start a job's work as a task that ``stop`` waits for (and decides how long it may go
+        on), unless the same job's work is still running: then this turn is skipped."""
+        if self._stopping or name in self._running:
             coro.close()
+            if not self._stopping:
+                log.debug("job still running, not started again job=%s", name)
             return
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(self._spawn(coro))
+        self._running.add(name)
+        self._spawn(coro).add_done_callback(lambda _: self._running.discard(name))
 
     # -- jobs -----------------------------------------------------------------------------------
 
     async def _digest_job(self, key: str) -> None:
-        await self._track(self.run_digest(key))
+        self._launch(f"digest:{key}", self.run_digest(key))
 
     async def _poll_job(self) -> None:
-        await self._track(self.poll_once())
+        self._launch("poll", self.poll_once())
 
     async def _retry_job(self) -> None:
-        await self._track(self.retry_failed())
+        self._launch("retry", self.retry_failed())
 
     def _schedule(self, channel: Channel) -> None:
         job_id = f"digest:{channel.key}"

@@ -39,6 +39,7 @@ from summarizer.local import LocalBackend
 from tests.bot.chat_helpers import add_briefed, settings_for
 from tests.fakes.feed_site import FeedSite, rss
 from tests.fakes.poster import RecordingPoster
+from tests.fakes.web import FakeWeb, Resource
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -560,6 +561,34 @@ MARKET = (
     "to cars on weekend evenings. Organiser Tomasz Reyes said forty traders had signed up. Residents "
     "of the square want the council to limit the noise after eleven o'clock.",
 )
+
+
+async def test_a_poll_slower_than_the_poll_interval_is_not_warned_about_again_and_again(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler's "maximum number of running instances reached" warning came every poll
+    interval while a long poll ran; a poll still running is simply not started again."""
+    settings = settings_for(tmp_path)
+    backend = LocalBackend()
+    async with FakeWeb() as slow_web, make_fetcher(settings) as fetcher:
+        slow_web.add("/slow.xml", Resource(body=rss("Slow", []).encode(), delay=1.5))
+        await store.feeds.add(slow_web.url("/slow.xml"), 900, time.time())
+        ingest = make_ingestor(settings, store, fetcher, backend)
+        scheduler = Scheduler(store, ingest, settings, posters=[RecordingPoster()], poll_every=0.1)
+        with caplog.at_level(logging.WARNING):
+            await scheduler.start()
+            try:
+                for _ in range(400):  # until the slow poll is done (about 15 poll intervals)
+                    (feed,) = await store.feeds.list_all()
+                    if feed.last_polled_at is not None:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await scheduler.stop()
+    backend.close()
+    assert feed.last_polled_at is not None
+    assert slow_web.hits("/slow.xml") == 1
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
 
 
 async def test_the_polling_job_briefs_new_feed_articles_and_resumes_what_a_stop_left(
