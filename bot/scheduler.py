@@ -328,24 +328,27 @@ class Scheduler:
         self._posters[poster.platform] = poster
 
     async def start(self) -> None:
-        """Schedule every channel's digest and the feed poller, then catch up missed digests."""
+        """Schedule every channel's digest and the feed poller; then, in the background, poll
+        the due feeds and catch up the digests missed while the bot was down."""
         channels = await self._store.channels.scheduled()
         for channel in channels:
             self._schedule(channel)
-        self._aps.add_job(
-            self._poll_job,
-            IntervalTrigger(seconds=self._poll_every, timezone=UTC),
-            id="poll",
-            next_run_time=datetime.now(UTC),
-        )
+        self._aps.add_job(self._poll_job, IntervalTrigger(seconds=self._poll_every, timezone=UTC), id="poll")
         self._aps.add_job(
             self._retry_job, IntervalTrigger(seconds=self._retry_every, timezone=UTC), id="retry"
         )
         self._aps.start()
         self._started = True
         log.info("scheduler started channels=%d", len(channels))
-        # In the background: the bot answers commands while missed digests are caught up.
-        self._launch("catch-up", self.catch_up())
+        # In the background: the bot answers commands meanwhile.
+        self._launch("start-up", self._start_up())
+
+    async def _start_up(self) -> None:
+        """First the feeds: what they published while the bot was down belongs in the digests
+        it missed. Then those digests, judged late or not as of now (not after the poll)."""
+        started = self._clock()
+        await self.poll_once()
+        await self.catch_up(as_of=started)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop firing; let work in flight finish for up to ``grace_s`` seconds, then cancel it
@@ -439,20 +442,21 @@ class Scheduler:
 
     # -- work -----------------------------------------------------------------------------------
 
-    async def catch_up(self) -> list[DigestRun]:
-        """Look at every scheduled channel's latest due digest: post what was missed within the
-        grace period (once), skip the rest with a log line."""
+    async def catch_up(self, as_of: datetime | None = None) -> list[DigestRun]:
+        """Look at every scheduled channel's latest digest due by ``as_of`` (default: now):
+        post what was missed within the grace period (once), skip the rest with a log line."""
         runs = []
         for channel in await self._store.channels.scheduled():
-            runs.append(await self.run_digest(channel.key))
+            runs.append(await self.run_digest(channel.key, as_of))
         return runs
 
     async def retry_failed(self) -> list[DigestRun]:
         """Try again the digests whose posting failed, while they are within the grace period."""
         return [await self.run_digest(key) for key in await self._store.channels.failed_digests(MAX_RETRIES)]
 
-    async def run_digest(self, key: str) -> DigestRun:
-        """Post the channel's latest due digest unless it is posted already, not due, or too late."""
+    async def run_digest(self, key: str, as_of: datetime | None = None) -> DigestRun:
+        """Post the channel's latest digest due by ``as_of`` (default: now) unless it is posted
+        already, not due, or was too late then. It covers the briefs made until now."""
         # Deciding and building take a few store round trips each. When a thousand digests
         # are due at once, a few at a time go through that part, so the first ones reach their
         # channels at once instead of all of them at the end; posting itself is not limited.
@@ -466,7 +470,7 @@ class Scheduler:
                 self._building.release()
 
         try:
-            decided = await self._decide(key)
+            decided = await self._decide(key, as_of)
             if isinstance(decided, DigestRun):
                 return decided
             channel, poster, claim, local = decided
@@ -478,15 +482,18 @@ class Scheduler:
         finally:
             built()
 
-    async def _decide(self, key: str) -> DigestRun | tuple[Channel, Poster, DigestClaim, datetime]:
+    async def _decide(
+        self, key: str, as_of: datetime | None
+    ) -> DigestRun | tuple[Channel, Poster, DigestClaim, datetime]:
         """Whether the channel's latest due digest is to be posted now; if so, the claim on it."""
         channel = await self._store.channels.get(key)
         schedule = channel.schedule if channel is not None else None
         if channel is None or schedule is None or channel.disabled or channel.mode == "each":
             return DigestRun("not-due")
         now = self._clock()
+        judged = as_of or now
         try:
-            fire = last_digest_time(schedule, now)
+            fire = last_digest_time(schedule, judged)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             log.warning("bad schedule channel=%s error=%s", key, exc)
             return DigestRun("not-due")
@@ -497,7 +504,7 @@ class Scheduler:
         ):
             return DigestRun("not-due")
         period = period_key(fire)
-        late = now - fire
+        late = judged - fire
         grace = self._settings.schedule.digest_grace
         if late > grace:
             if await self._store.channels.delivery(key, "digest", period) is None:

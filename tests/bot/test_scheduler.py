@@ -216,6 +216,40 @@ async def test_a_digest_missed_while_down_is_posted_once_at_start_within_grace(
     assert again.posts == []
 
 
+async def test_a_missed_digest_is_posted_at_start_after_its_feeds_were_polled(
+    web: Web, store: Store, tmp_path: Path
+) -> None:
+    """The bot was down when the digest was due and while the feed published two stories: at
+    start-up the feed is read first, so the late digest carries them."""
+    items = []
+    for slug, (title, text) in (("locks", LOCKS), ("market", MARKET)):
+        items.append({"title": title, "link": web.site.url(f"/valley/{slug}"), "text": f"<p>{text}</p>"})
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    day_ago = (now - timedelta(days=1)).timestamp()
+    await store.channels.ensure(HALL, day_ago)
+    feed, _ = await store.feeds.add(web.feed("valley", items), 900, day_ago)  # never polled yet
+    await store.channels.subscribe(HALL.key, feed.id, now=day_ago)
+    schedule = DigestSchedule(f"{now - timedelta(hours=1):%H:%M}", "UTC")  # due an hour ago
+    await store.channels.set_schedule(HALL.key, schedule, day_ago)
+    fire = last_digest_time(schedule, datetime.now(UTC))
+    assert fire is not None
+    poster = RecordingPoster()
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), poster)
+    await scheduler.start()
+    try:
+        for _ in range(1200):  # until the ledger says the digest was decided: posted or skipped
+            delivery = await store.channels.delivery(HALL.key, "digest", period_key(fire))
+            if delivery is not None and delivery.state != "pending":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+    assert delivery is not None
+    assert delivery.state == "posted"
+    (digest,) = digests(poster, HALL)
+    assert sorted(i.brief.title for i in digest.items) == sorted([LOCKS[0], MARKET[0]])
+
+
 async def test_a_digest_missed_beyond_grace_is_skipped_with_a_log_line_and_nothing_is_lost(
     web: Web, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
