@@ -312,6 +312,12 @@ class Fetcher:
                         raise FetchError(f"could not fetch {shown}: a redirect ({status}) without a target")
                     return str(urljoin(str(target), location))
                 if status == 304:
+                    if "If-None-Match" not in headers and "If-Modified-Since" not in headers:
+                        # Nothing was asked conditionally: there is nothing it could be unchanged from.
+                        raise FetchError(
+                            f"could not fetch {shown}: the server answered 304 Not Modified to a request "
+                            "that was not conditional"
+                        )
                     return Fetched(
                         url=str(target),
                         status=304,

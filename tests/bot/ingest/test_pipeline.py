@@ -469,3 +469,12 @@ async def test_a_poisoned_title_fails_no_article_of_its_batch(rig: Rig, web: Fak
     assert (report.new_articles, report.briefed, report.failed) == (16, 16, 0)
     stored = await rig.store.articles.in_state("briefed")
     assert max(len(a.title) for a in stored) <= 1000
+
+
+async def test_a_304_to_a_first_request_is_not_an_empty_feed(rig: Rig, web: FakeWeb) -> None:
+    """Nothing was asked conditionally, so "Not Modified" is the server's mistake, and says so."""
+    web.add("/rss", Resource(status=304))
+    with pytest.raises(FetchError, match="304") as refused:
+        await rig.ingestor.add_feed(web.url("/rss"))
+    assert "empty" not in str(refused.value)
+    assert await rig.store.feeds.list_all() == []
