@@ -7,6 +7,7 @@ Scheduled output (digests, briefs as they arrive) goes the other way through a `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -174,4 +175,10 @@ class ChatService(Protocol):
     async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
         """Record the platform ids of messages that carried ``reply``, so follow-ups in their
         threads (or replies to them) find the article they were about."""
+        ...
+
+    async def claim_event(self, keys: Sequence[str]) -> bool:
+        """Claim a platform event for handling: True the first time any of its ``keys`` (event
+        id, message id) is seen — also after a restart, or by another replica — so that an
+        event delivered twice is answered once."""
         ...

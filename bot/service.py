@@ -13,7 +13,7 @@ import logging
 import re
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -131,6 +131,7 @@ ALIASES = {
     "brief": "brief",
 }
 SLOW = {"ask", "digest", "subscribe", "brief"}
+EVENT_TTL_S = 3600.0  # platform events are remembered this long (Slack retries within minutes)
 SORRY = "Something went wrong on my side; it has been logged. Please try again later."
 _OFF = {"off", "none", "stop", "disable", "disabled", "never"}
 _OPTION = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?=\s|=|$)=?")
@@ -295,6 +296,13 @@ class Service:
         article = reply_article(reply)
         if article is not None and message_ids:
             await self._store.channels.remember_posts(channel.key, message_ids, article, self._clock())
+
+    async def claim_event(self, keys: Sequence[str]) -> bool:
+        try:
+            return await self._store.events.first_time(keys, self._clock(), EVENT_TTL_S)
+        except BriefbotError as exc:  # the store is unusable: answering twice beats not at all
+            log.warning("cannot record a platform event keys=%s error=%s", ",".join(keys), exc)
+            return True
 
     # -- dispatch -------------------------------------------------------------------------------
 

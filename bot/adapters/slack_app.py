@@ -164,24 +164,6 @@ class _GuardedServer(web.Server):
         self._strangers.pop(handler, None)
 
 
-class _Seen:
-    """A bounded memory of keys already handled (event ids, message ts): oldest forgotten first."""
-
-    def __init__(self, size: int) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-
-    def first_time(self, keys: Sequence[str]) -> bool:
-        """True, and remember ``keys``, unless any of them was seen before."""
-        if any(k in self._keys for k in keys):
-            return False
-        for key in keys:
-            self._keys[key] = None
-            if len(self._keys) > self._size:
-                self._keys.popitem(last=False)
-        return True
-
-
 class _SameTokenNotice(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that it is unused
     because we pass our client; that client holds the very same token, so the warning would
@@ -318,7 +300,6 @@ class SlackAdapter:
         client: AsyncWebClient,
         ping_interval: float = 10.0,
         admin_ttl: float = 600.0,
-        dedupe_size: int = 10_000,
         max_busy: int = 8,
         clock: Callable[[], float] = time.monotonic,
         http_limits: HttpLimits | None = None,
@@ -328,7 +309,6 @@ class SlackAdapter:
         self._service = service
         self._client = client
         self._ping_interval = ping_interval
-        self._seen = _Seen(dedupe_size)
         self._requesters = _Requesters(client, admin_ttl, clock)
         self._tasks: set[asyncio.Task[None]] = set()
         # Work after the ack runs at most ``max_busy`` at a time: a burst of commands then
@@ -514,8 +494,8 @@ class SlackAdapter:
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
     ) -> None:
-        if self._should_answer(body, event, request):
-            self._spawn(self._answer(body, event, always_thread=True), "mention")
+        if self._should_answer(event):
+            self._spawn(self._answer_once(body, event, request, always_thread=True), "mention")
 
     async def _on_message(
         self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
@@ -523,29 +503,35 @@ class SlackAdapter:
         # Only direct messages; edits, joins and other subtypes are not questions.
         if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share"):
             return
-        if self._should_answer(body, event, request):
-            self._spawn(self._answer(body, event, always_thread=False), "dm")
+        if self._should_answer(event):
+            self._spawn(self._answer_once(body, event, request, always_thread=False), "dm")
 
     async def _on_link_click(self, ack: AsyncAck) -> None:
         await ack()
 
-    def _should_answer(
-        self, body: Mapping[str, Any], event: Mapping[str, Any], request: AsyncBoltRequest
-    ) -> bool:
+    def _should_answer(self, event: Mapping[str, Any]) -> bool:
         if event.get("bot_id") or event.get("subtype") == "bot_message" or not event.get("user"):
             return False  # other bots (and our own posts): never a conversation between bots
-        if self._bot_user_id and event.get("user") == self._bot_user_id:
-            return False
-        # One answer per message: Slack retries (same event_id) and a DM that is also a
-        # mention (two events, same channel and ts) must not be answered twice.
-        keys = [f"msg:{event.get('channel')}:{event.get('ts')}"]
+        return not (self._bot_user_id and event.get("user") == self._bot_user_id)
+
+    async def _answer_once(
+        self,
+        body: Mapping[str, Any],
+        event: Mapping[str, Any],
+        request: AsyncBoltRequest,
+        always_thread: bool,
+    ) -> None:
+        # One answer per message: Slack retries (same event_id, also after our restart) and a
+        # DM that is also a mention (two events, same channel and ts) must not be answered
+        # twice. The service claims the event in the store.
+        keys = [f"slack:msg:{event.get('channel')}:{event.get('ts')}"]
         if body.get("event_id"):
-            keys.append(f"event:{body['event_id']}")
-        if self._seen.first_time(keys):
-            return True
+            keys.append(f"slack:event:{body['event_id']}")
+        if await self._service.claim_event(keys):
+            await self._answer(body, event, always_thread)
+            return
         retry = (request.headers.get("x-slack-retry-num") or [""])[0]
         log.info("slack duplicate event ignored event_id=%s retry=%s", body.get("event_id"), retry or "-")
-        return False
 
     # -- work after the ack
 

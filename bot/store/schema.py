@@ -214,4 +214,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE deliveries ADD COLUMN claimed_at REAL;
     UPDATE deliveries SET claimed_at = created_at;
     """,
+    # 6: platform events already handled, until they expire (see bot/store/events.py).
+    """
+    CREATE TABLE seen_events (
+        key        TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX seen_events_expiry ON seen_events(expires_at);
+    """,
 ]

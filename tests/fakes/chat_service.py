@@ -16,7 +16,7 @@ call) make the service fail.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -224,6 +224,7 @@ class FakeChatService:
     remembered: list[RememberCall] = field(default_factory=list)
     finished: int = 0  # calls whose work is done
     articles_by_message: dict[str, str] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)  # platform events seen (the store's record)
 
     def is_slow(self, text: str) -> bool:
         return command_word(text) in SLOW_COMMANDS
@@ -269,6 +270,12 @@ class FakeChatService:
         if article:
             for message_id in message_ids:
                 self.articles_by_message[message_id] = article
+
+    async def claim_event(self, keys: Sequence[str]) -> bool:
+        if any(k in self.claimed for k in keys):
+            return False
+        self.claimed.update(keys)
+        return True
 
     def _answer(self, req: Request, question: str) -> AnswerReply:
         """About the article whose post this question replies to, else "no answer"."""

@@ -241,3 +241,30 @@ async def test_a_mention_with_a_lone_surrogate_is_answered(tmp_path: Path, local
         answer = await channel_message(bot, lambda m: m.thread_ts == ts, timeout=30)
         assert "went wrong" not in answer.text
         assert goal(s) in shown(answer)
+
+
+async def test_a_retry_that_arrives_after_a_restart_is_not_answered_twice(
+    tmp_path: Path, local_backend: Any
+) -> None:
+    """Slack retries an event it saw no answer to in time, also when the bot has restarted
+    meanwhile: which events were handled is kept in the store, not in memory."""
+    ts = next_ts()
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER_ID}> who approved the plan?",
+        "ts": ts,
+        "channel": "C1",
+        "event_ts": ts,
+    }
+    async with real_stack(tmp_path, local_backend) as stack, slack_bot("http", stack.service) as bot:
+        assert (await bot.http.event(event, event_id="EvRestart"))[0] == 200
+        await channel_message(bot, lambda m: m.thread_ts == ts, timeout=30)
+
+    # Restarted on the same database; the retry comes, then a new question.
+    async with real_stack(tmp_path, local_backend) as stack, slack_bot("http", stack.service) as bot:
+        assert (await bot.http.event(event, event_id="EvRestart", retry_num=1))[0] == 200
+        later = next_ts()
+        await ask_in_thread(bot, "and who objected?", later)
+    # Leaving the block waited for the adapter's work in flight: the retry's too.
+    assert [m.thread_ts for m in bot.slack.bot_messages("C1")] == [later]

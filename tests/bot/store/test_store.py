@@ -183,3 +183,21 @@ async def test_removing_a_feed_keeps_its_articles(store: Store) -> None:
     assert not await store.feeds.remove(feed.id)
     kept = [await store.articles.get(f"r{n}") for n in range(2)]
     assert [a.feed_id for a in kept if a is not None] == [None, None]
+
+
+async def test_an_event_is_new_once_until_it_expires(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    one = await Store.open(path)
+    two = await Store.open(path)  # another process (or replica) on the same database
+    try:
+        assert await one.events.first_time(["event:Ev1", "msg:C1:1.1"], now=100.0, ttl_s=60.0)
+        assert not await two.events.first_time(["event:Ev1"], now=110.0, ttl_s=60.0)
+        # The same message delivered again under another event id (a DM that is a mention).
+        assert not await two.events.first_time(["event:Ev2", "msg:C1:1.1"], now=120.0, ttl_s=60.0)
+        assert await one.events.first_time(["event:Ev1"], now=161.0, ttl_s=60.0)  # expired: new again
+        rows = await one.db.fetchone("SELECT COUNT(*) FROM seen_events WHERE expires_at <= 161.0")
+        assert rows is not None
+        assert rows[0] == 0  # expired entries are dropped, the table does not grow for ever
+    finally:
+        await one.close()
+        await two.close()
