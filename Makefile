@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/repoll.py
+	$(BIN)/python bench/write_lock.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/scheduler.py

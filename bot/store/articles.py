@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import re
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,9 +20,11 @@ ArticleState = Literal["new", "fetched", "briefed", "failed"]
 _SPACE = re.compile(r"\s+")
 
 
-# Articles added per write transaction, and looked up per read, when a feed's items are stored.
+# Articles added per write transaction, and looked up per read, when a feed's items are stored;
+# between two write transactions the lock is left free for a quarter of the time it was held.
 WRITE_BATCH = 200
 READ_BATCH = 500
+MIN_WRITE_PAUSE_S = 0.01
 
 # Texts shorter than this are not deduplicated by content: feeds often give every item the
 # same stock blurb ("Read the full story on our website."), and two articles must not become one
@@ -138,10 +142,17 @@ class ArticleRepo:
             for i in await self._unchanged(chunk):
                 results[start + i] = (chunk[i].id, False)
         todo = [i for i in range(len(news)) if i not in results]
+        held = 0.0
         for start in range(0, len(todo), WRITE_BATCH):
+            if start:
+                # Another process waiting for the lock only looks now and then (SQLite's wait
+                # sleeps up to 100 ms between tries): taken again at once, it would starve.
+                await asyncio.sleep(max(MIN_WRITE_PAUSE_S, held / 4))
+            began = time.monotonic()
             async with self._db.transaction() as tx:
                 for i in todo[start : start + WRITE_BATCH]:
                     results[i] = await self._add(tx, news[i], now)
+            held = time.monotonic() - began
         return [results[i] for i in range(len(news))]
 
     async def _unchanged(self, news: Sequence[NewArticle]) -> list[int]:
