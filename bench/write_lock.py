@@ -25,32 +25,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.repoll import NoBriefs  # noqa: E402
 from bot.app import make_fetcher  # noqa: E402
 from bot.ingest.feeds import item_article, parse_feed  # noqa: E402
 from bot.ingest.pipeline import Ingestor  # noqa: E402
 from bot.settings import Settings, StoreSettings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from summarizer.brief import Article, Brief  # noqa: E402
-from summarizer.errors import SummarizeError  # noqa: E402
-
-
-class NoBriefs:
-    """Stands in for the backend: a title-only brief, instantly."""
-
-    name = "bench:none"
-
-    async def brief(self, article: Article) -> Brief:
-        return Brief(id=article.id, title=article.title, tldr=article.title, backend=self.name)
-
-    async def brief_many(self, articles: Sequence[Article]) -> list[Brief | SummarizeError]:
-        return [await self.brief(a) for a in articles]
 
 
 def feed_xml(items: int) -> bytes:

@@ -12,9 +12,12 @@ crash may or may not have reached the channel: it is never posted again (at most
 over at least once; a log line says so). A run stopped before it called the platform releases
 its claim, so the digest is caught up at the next start.
 
-Missed digests. At start-up each channel's latest due period is looked at: posted once if it
-is at most ``[schedule] digest_grace`` late, otherwise skipped with a log line. A digest whose
-posting failed (platform error) is retried the same way a few times.
+Missed digests. At start-up the due feeds are polled first (what they published while the bot
+was down belongs in those digests); then each channel's latest due period is looked at: posted
+once if it was at most ``[schedule] digest_grace`` late at start-up, otherwise skipped with a
+log line. A digest whose posting failed (platform error) is retried the same way a few times.
+
+Each-mode briefs are claimed in the same ledger, but at least once: see ``post_new_briefs``.
 """
 
 from __future__ import annotations

@@ -68,10 +68,9 @@ class NewArticle:
 
 @dataclass(frozen=True, slots=True)
 class IdTaken:
-    """An import's ``id`` already names the stored article ``holder``, whose text differs."""
+    """An import's ``id`` already names a stored article whose text differs."""
 
     id: str
-    holder: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +196,7 @@ class ArticleRepo:
             results: list[tuple[str, bool] | IdTaken] = []
             for new in news:
                 holder = await tx.fetchone(
-                    "SELECT id, text FROM articles WHERE id = ? UNION ALL SELECT a.id, a.text "
+                    "SELECT text FROM articles WHERE id = ? UNION ALL SELECT a.text "
                     "FROM article_keys k JOIN articles a ON a.id = k.article_id "
                     "WHERE k.kind = 'id' AND k.key = ? LIMIT 1",
                     (new.id, new.id),
@@ -207,7 +206,7 @@ class ArticleRepo:
                     and holder["text"]
                     and content_hash(holder["text"]) != content_hash(new.text)
                 ):
-                    results.append(IdTaken(new.id, str(holder["id"])))
+                    results.append(IdTaken(new.id))
                 else:
                     results.append(await self._add(tx, new, now))
             return results

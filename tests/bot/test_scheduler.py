@@ -122,6 +122,20 @@ def make_scheduler(
     return Scheduler(store, ingest, settings, posters=[poster], clock=clock)
 
 
+def crash_while_posting(db: Path, ref: ChannelRef, now: datetime, what: str = "digest") -> str:
+    """Run tests/bot/crash_child.py: a process that dies (exit 9) while posting; its output."""
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.bot.crash_child", str(db), ref.key, now.isoformat(), what],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 9, child.stderr
+    return child.stdout.strip()
+
+
 def digests(poster: RecordingPoster, ref: ChannelRef) -> list[DigestReply]:
     return [r for r in poster.to(ref) if isinstance(r, DigestReply)]
 
@@ -278,16 +292,7 @@ async def test_a_crash_between_record_and_post_never_posts_it_twice(
     db = tmp_path / "briefbot.db"
     await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
     now = utc(2026, 11, 30, 8, 0, 3)
-    child = subprocess.run(
-        [sys.executable, "-m", "tests.bot.crash_child", str(db), HALL.key, now.isoformat()],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert child.returncode == 9, child.stderr
-    assert child.stdout.strip() == "posting"
+    assert crash_while_posting(db, HALL, now) == "posting"
     delivery = await store.channels.delivery(HALL.key, "digest", "2026-11-30 08:00")
     assert delivery is not None
     assert delivery.state == "pending"
@@ -529,16 +534,7 @@ async def test_an_each_mode_post_cut_short_by_a_crash_is_posted_after_its_claim_
     channel; posting again risks a duplicate, not posting loses the brief for good."""
     (article,) = await each_mode_channel(store, web)
     now = datetime.now(UTC)
-    db = str(tmp_path / "briefbot.db")
-    child = subprocess.run(
-        [sys.executable, "-m", "tests.bot.crash_child", db, HALL.key, now.isoformat(), "each"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert child.returncode == 9, child.stderr
+    assert crash_while_posting(tmp_path / "briefbot.db", HALL, now, "each") == "posting"
     delivery = await store.channels.delivery(HALL.key, "brief", article)
     assert delivery is not None
     assert delivery.state == "pending"
