@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.store.db import Database, Transaction
 from summarizer.brief import MAX_TITLE_CHARS, Article, Brief, clip_title
+from summarizer.qa.search import SearchTerm
 
 ArticleState = Literal["new", "fetched", "briefed", "failed"]
 
@@ -108,6 +109,41 @@ class StoredArticle:
             published=self.published,
             source=self.source,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An article a search found, with its relevance (higher is better; comparable only
+    within one search)."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    created_at: float
+    text: str  # the fetched text, or the feed's summary when there is none
+    score: float
+
+
+# Full-text column weights: a word in the title says most about what an article is about, the
+# brief's names and phrases more than a word somewhere in the text.
+TITLE_WEIGHT, TEXT_WEIGHT, BRIEF_WEIGHT = 3.0, 1.0, 1.5
+_FOUND_COLUMNS = (
+    "id, title, url, source, published, created_at, COALESCE(NULLIF(text, ''), summary, '') AS text"
+)
+
+
+def fts_query(terms: Sequence[SearchTerm]) -> str:
+    """An FTS5 query matching any of the terms. Each is a quoted string (a name of several
+    words is a phrase), so nothing a user types (quotes, NEAR, *, column filters, SQL) is read as
+    query syntax."""
+    quoted: list[str] = []
+    for term in terms:
+        token = " ".join(term.text.replace('"', " ").split())
+        if token and f'"{token}"' not in quoted:
+            quoted.append(f'"{token}"')
+    return " OR ".join(quoted)
 
 
 def searchable(brief: Brief) -> str:
@@ -362,6 +398,74 @@ class ArticleRepo:
         row = await self._db.fetchone("SELECT json FROM briefs WHERE article_id = ?", (key,))
         return Brief.from_json(row["json"]) if row else None
 
+    # -- full-text search ----------------------------------------------------------------------
+    async def search(
+        self,
+        terms: Sequence[SearchTerm],
+        limit: int,
+        feed_ids: Sequence[int] | None = None,
+        exclude: str | None = None,
+    ) -> list[Found]:
+        """The ``limit`` articles matching most of ``terms`` best (FTS5 BM25 over title, text
+        and brief), best first; among equal scores the newer first. ``feed_ids`` keeps to
+        those feeds' articles (and those fetched on request); ``exclude`` leaves one out.
+        A query the index cannot read finds nothing rather than failing the question."""
+        query = fts_query(terms)
+        if not query or (feed_ids is not None and not feed_ids):
+            return []
+        rank = f"-bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, {BRIEF_WEIGHT})"
+        sql = f"SELECT f.rowid AS rowid, {rank} AS score FROM articles_fts f"  # noqa: S608 - constants
+        params: list[object] = []
+        if feed_ids is not None or exclude is not None:
+            sql += " JOIN articles a ON a.rowid = f.rowid"
+        sql += " WHERE articles_fts MATCH ?"
+        params.append(query)
+        if feed_ids is not None:
+            # Articles any of the feeds carried (a story can come by several), or fetched on request.
+            marks = ",".join("?" * len(feed_ids))
+            sql += (
+                " AND (a.feed_id IS NULL OR a.id IN "
+                f"(SELECT article_id FROM article_feeds WHERE feed_id IN ({marks})))"
+            )
+            params += list(feed_ids)
+        if exclude is not None:
+            sql += " AND a.id != ?"
+            params.append(exclude)
+        sql += " ORDER BY score DESC LIMIT ?"
+        params.append(limit)
+        try:
+            hits = await self._db.fetchall(sql, params)
+        except sqlite3.OperationalError:
+            return []
+        scores = {int(h["rowid"]): float(h["score"]) for h in hits}
+        if not scores:
+            return []
+        marks = ",".join("?" * len(scores))
+        sql = f"SELECT rowid, {_FOUND_COLUMNS} FROM articles WHERE rowid IN ({marks})"  # noqa: S608
+        rows = await self._db.fetchall(sql, list(scores))
+        found = [_found(r, scores[int(r["rowid"])]) for r in rows if r["text"]]
+        found.sort(key=lambda f: (f.published or "", f.created_at), reverse=True)  # newest first …
+        found.sort(key=lambda f: -f.score)  # … among equal scores (the sort is stable)
+        return found
+
+    async def found(self, article_id: str) -> Found | None:
+        """One article as a search would return it (score 0), by its id or a duplicate's."""
+        key = await self.resolve(article_id)
+        if key is None:
+            return None
+        row = await self._db.fetchone(f"SELECT {_FOUND_COLUMNS} FROM articles WHERE id = ?", (key,))  # noqa: S608
+        return _found(row, 0.0) if row is not None else None
+
+    async def document_frequency(self, term: SearchTerm) -> int:
+        """How many articles hold the term (what makes a word too common to search by)."""
+        try:
+            row = await self._db.fetchone(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query([term]),)
+            )
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0]) if row else 0
+
     async def count(self, state: ArticleState | None = None) -> int:
         if state is None:
             row = await self._db.fetchone("SELECT COUNT(*) FROM articles")
@@ -467,6 +571,19 @@ async def _save_brief(tx: Transaction, brief: Brief, now: float) -> None:
     await tx.execute(
         "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? WHERE id = ?",
         (searchable(brief), now, brief.id),
+    )
+
+
+def _found(row: sqlite3.Row, score: float) -> Found:
+    return Found(
+        id=str(row["id"]),
+        title=str(row["title"] or ""),
+        url=row["url"],
+        source=row["source"],
+        published=row["published"],
+        created_at=float(row["created_at"]),
+        text=str(row["text"] or ""),
+        score=score,
     )
 
 

@@ -3,18 +3,19 @@
 text.py      words, light stems, sentences (abbreviation-aware), no model
 question.py  what a question asks for (who/where/when/number/why/…), its weighted terms,
              follow-ups resolved from earlier turns
-rank.py      sentences scored by coverage, answer type, context and retrieval prior
+search.py    the question as weighted search terms, for any store's full-text engine
+rank.py      sentence features (coverage, answer type, context, retrieval) and the learned ranker
+model.py     the learned ranker and confidence, read from model.json (``make train-qa``)
 extract.py   ExtractiveAnswerBackend: the best sentence, quoted, or None ("I don't know")
 """
 
 from summarizer.qa.extract import ExtractiveAnswerBackend, confidence
 from summarizer.qa.question import Question, analyse, resolve
-from summarizer.qa.rank import Candidate, Features, rank
+from summarizer.qa.rank import Candidate, rank
 
 __all__ = [
     "Candidate",
     "ExtractiveAnswerBackend",
-    "Features",
     "Question",
     "analyse",
     "confidence",

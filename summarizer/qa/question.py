@@ -120,6 +120,9 @@ class Question:
     names: tuple[str, ...]  # capitalised names in the question ("Gina Raimondo", "UKIP")
     past: bool = False  # asks what happened ("did", "was", a past-tense verb), not what will
     verb: str | None = None  # stem of the action asked about ("leave" in "When did X leave Y?")
+    # For a number: what it measures ("money", "percent", "duration", "distance", "age") or the
+    # stem of what it counts ("woman" in "How many women …?"), when the question says.
+    measure: str | None = None
 
     @property
     def stems(self) -> frozenset[str]:
@@ -166,7 +169,36 @@ def analyse(question: str) -> Question:
         if len(terms) >= MAX_TERMS:
             break
     verb = _main_verb(tokens, lowered, name_stems)
-    return Question(text, _kind(lowered), tuple(terms.values()), names, _asks_past(lowered), verb)
+    kind = _kind(lowered)
+    measure = _measure(lowered) if kind == "number" else None
+    return Question(text, kind, tuple(terms.values()), names, _asks_past(lowered), verb, measure)
+
+
+_MONEY_WORDS = frozenset(
+    "cost costs costing pay paid pays spend spent worth price prices priced sell sold buy bought raise "
+    "raised fine fined charge charged invest invested earn earned earns owe owed offer offered bid "
+    "value valued fee fees salary budget revenue revenues profit profits loss losses debt bill "
+    "bail ransom damages compensation funding fund loan".split()
+)
+_PERCENT_WORDS = frozenset("percentage percent proportion share rate".split())
+_MEASURES = {"long": "duration", "far": "distance", "old": "age", "high": "distance", "tall": "distance"}
+
+
+def _measure(lowered: Sequence[str]) -> str | None:
+    """What a "how much / how many / what share" question measures, read off its words."""
+    if any(w in _PERCENT_WORDS for w in lowered):
+        return "percent"
+    for i, w in enumerate(lowered[:-1]):
+        if w != "how":
+            continue
+        nxt = lowered[i + 1]
+        if nxt in _MEASURES:
+            return _MEASURES[nxt]
+        if nxt == "many" and i + 2 < len(lowered) and lowered[i + 2] not in _AUX:
+            return stem(lowered[i + 2])  # the thing counted
+        if nxt == "much":
+            break
+    return "money" if any(w in _MONEY_WORDS for w in lowered) else None
 
 
 def _main_verb(tokens: Sequence[str], lowered: Sequence[str], name_stems: set[str]) -> str | None:

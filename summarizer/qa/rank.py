@@ -1,34 +1,36 @@
-"""Scoring sentences as answers to a question: term coverage, answer type and context.
+"""Scoring sentences as answers to a question: features, and a ranker learned from them.
 
-Every sentence of the given passages is scored by
+Every sentence of the given passages is described by features (``features.NAMES``):
 
 - how much of the question's weight it covers itself, and how much its surroundings add: the
   article's title (its topic goes without saying in every sentence), the sentences next to it,
   and for a sentence about "he" or "she" the names its article gives;
 - how much of the question's *focus* — the words that are not already the article's topic —
-  it covers: in a story's own thread this is what tells an answer from a sentence that merely
-  repeats the headline;
+  it covers, whether it holds the action asked about and the question's word pairs;
 - whether it holds the kind of thing asked for (a name for "who", a place for "where", a date
   for "when", a number for "how many" …) that the question does not already name, close to
   the question's words;
-- how much of the question its whole article covers (is this article about it at all?), and
-  the retrieval's prior for its article.
+- how much of the question its whole article covers (is this article about it at all?), the
+  names and numbers the article never mentions, and where retrieval put the article.
 
-Term weights come from the passages themselves: a word found in few of the given sentences
-tells them apart, a word found nowhere weighs most, so a question about something no passage
-mentions cannot be covered well.
+The ranker (``model.ranker``, fitted by ``bench/qa_train.py`` on the silver questions) turns
+them into a score. Term weights come from the passages themselves: a word found in few of the
+given sentences tells them apart, a word found nowhere weighs most, so a question about
+something no passage mentions cannot be covered well.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from bisect import insort
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from summarizer.answer import Passage
+from summarizer.qa.model import Linear, load
 from summarizer.qa.question import WORD_WEIGHT, Question, name_spans
 from summarizer.qa.text import content_stems, name_stems, sentences, stem, stem_set
 
@@ -37,16 +39,14 @@ TOPIC_WORD_CREDIT = 0.5  # … for an ordinary word rather than a name or number
 NAME_CREDIT = 0.9  # the rest of a name the sentence gives in part ("Qin" for "Qin Gang")
 NEIGHBOUR_CREDIT = 0.35  # … in the sentence before or after
 PRONOUN_CREDIT = 0.5  # a name the sentence refers to as "he", "she", "it" or "they"
-ARTICLE_WEIGHT = 0.25
-TYPE_BONUS = 0.35
-TYPE_PENALTY = 0.45
-PRIOR_WEIGHT = 0.2
-VERB_WEIGHT = 0.15  # the action asked about, said in the sentence
-LONG_WORDS = 40  # longer sentences (run-on captions) match many words by chance …
-LENGTH_PENALTY = 0.2  # … so they lose up to this much
+LONG_WORDS = 40  # longer sentences (run-on captions) match many words by chance
 MIN_WORDS = 5  # shorter "sentences" (datelines, "Veritas?") are context, never an answer
 TOPIC_MENTIONS = 3  # a name of the question in this many sentences is what the article is about
 NEAR_CHARS = 60  # an answer this close to the question's words is likely the one asked for
+WINDOW_TOKENS = 8  # the question's words this close to an answer-like thing point at it …
+ADJACENT_TOKENS = 3  # … and this close, all the more ("information commissioner Richard Thomas")
+LATE_SENTENCE = 20  # sentence positions past this one are alike
+MAX_MARGIN = 4.0  # a lead of this much over the runner-up (in the ranker's units) is certainty
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -99,34 +99,17 @@ _GENERIC_NAMES = frozenset(
 )
 _CALENDAR_WORDS = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY})$")
 
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """What decides between a sentence and "I don't know" (see ``extract.confidence``)."""
-
-    local: float  # share of the question's weight the sentence and its surroundings cover
-    sentence: float  # share the sentence covers by itself
-    focus: float  # share of the words not in the article's title that the sentence (+ next door) covers
-    predicate: float  # share of the question's ordinary telling words (not names) in the sentence itself
-    verb: float  # the action asked about: in the sentence 1, next door 0.5, nowhere 0 (1 if none)
-    article: float  # share its whole article (as given) covers
-    missing_keys: int  # names and numbers of the question its article never mentions
-    missing_words: int  # other telling words of the question its article never uses
-    typed: bool  # the question asks for a kind of thing (who/where/when/number/why)
-    type_score: float  # 0..1: the sentence holds such a thing, new to the question, near its words
-    tense_clash: bool  # asked what happened; the sentence says what will or may happen
-    yesno: bool  # a yes/no question
-    one_article: bool  # the passages all come from one article (a question in its thread)
-    prior: float  # the retrieval's score for its article, 0..1
-    margin: float = 0.0  # its score minus the best in any other article (alone: the next sentence)
+# The features the answer type adds: costly (regular expressions over the sentence), so they are
+# worked out only for sentences that could still make the top with them.
+TYPE_FEATURES = ("type_score", "type_window", "type_adjacent", "measure", "type_miss")
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     passage: Passage
     sentence: str
-    score: float
-    features: Features
+    score: float  # the ranker's score (higher is better)
+    features: Mapping[str, float]  # the ranker's inputs, and for the best few the margins too
 
 
 @dataclass(slots=True)
@@ -138,7 +121,8 @@ class _Unit:
 
 
 def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> list[Candidate]:
-    """The ``limit`` best sentences of ``passages`` as answers to ``question``, best first.
+    """The ``limit`` best sentences of ``passages`` as answers to ``question``, best first
+    (``limit`` 0: every sentence, all features worked out — for fitting the model).
 
     A passage with a ``position`` is one sentence of its article (as the bot retrieves them);
     any other passage is split into sentences here.
@@ -147,15 +131,15 @@ def rank(question: Question, passages: Sequence[Passage], limit: int = 10) -> li
         return []
     key = (question, frozenset(passages))
     last = _last_ranking[0] if _last_ranking else None
-    if last is not None and last[0] == key and last[1] >= limit:
-        return last[2][:limit]  # the same ranking asked for again (the bot orders, the backend answers)
-    ranked = _rank(question, passages, limit)
+    if last is not None and last[0] == key and (last[1] >= limit > 0 or last[1] == 0):
+        return last[2][:limit] if limit else last[2]  # the same ranking asked for again
+    ranked = _rank(question, passages, limit, load().ranker)
     _last_ranking[:] = [(key, limit, ranked)]
     return ranked
 
 
 # The most recent ranking (one entry): asking the same question of the same passages twice in a
-# row is the rule, not the exception.
+# row is the rule, not the exception (the bot orders the passages, the backend answers).
 _last_ranking: list[tuple[tuple[Question, frozenset[Passage]], int, list[Candidate]]] = []
 
 
@@ -165,17 +149,10 @@ class _Pending:
 
     unit: _Unit
     partial: float
-    local: float
-    sentence: float
-    focus: float
-    predicate: float
-    verb: float
-    article: float
-    missing_keys: int
-    missing_words: int
+    features: dict[str, float]
 
 
-def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[Candidate]:
+def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: Linear) -> list[Candidate]:
     units: list[_Unit] = []
     for order, p in enumerate(passages):
         texts = [p.text] if p.position >= 0 else sentences(p.text) or [p.text.strip()]
@@ -191,12 +168,20 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
     verb = question.verb
     name_parts = [p for p in (frozenset(stem_set(n)) for n in question.names) if len(p) > 1]
     phrases = [p for p in (tuple(content_stems(n)) for n in question.names) if len(p) > 1]
+    pairs = _pairs(content_stems(question.text))
+    asks_past = question.past
+    question_features = _question_features(question)
 
     by_article: dict[str, list[_Unit]] = defaultdict(list)
     for u in units:
         by_article[u.passage.article_id].append(u)
+    one_article = len(by_article) == 1
+    article_rank = _article_ranks(by_article)
+    # The retrieval's score relative to the best article's; passages given without scores are
+    # all alike (the best).
+    best_score = max(u.passage.score for u in units)
     pending: list[_Pending] = []
-    for group in by_article.values():
+    for article_id, group in by_article.items():
         group.sort(key=lambda u: (u.passage.position, u.order))
         # What the story is about goes without saying in each of its sentences: the words of
         # its title and lead, and the question's names that it mentions again and again.
@@ -213,11 +198,17 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
             1 for phrase in phrases if set(phrase) <= article_stems and not _has_phrase(phrase, group)
         )
         missing_words = len(telling - article_stems)
+        # The share of the question's telling words (not its names) its article never uses:
+        # "What did Vasquez say about the runway?" of a story that has no runway.
+        unsaid = sum(weights[s] for s in telling - article_stems) / telling_total if telling_total else 0.0
         focus_weights = {s: w for s, w in weights.items() if s not in title and s not in frame}
         focus_total = sum(focus_weights.values())
         present_keys = frozenset(keys & article_stems)
+        prior = max(group[0].passage.score, 0.0) / best_score if best_score > 0 else 1.0
+        position_of_rank = article_rank[article_id]
         for i, u in enumerate(group):
-            if len(u.text.split()) < MIN_WORDS or u.text.rstrip("\"'”’ ").endswith("?"):
+            length = len(u.text.split())
+            if length < MIN_WORDS or u.text.rstrip("\"'”’ ").endswith("?"):
                 continue
             before = group[i - 1].stems if i else frozenset()
             after = group[i + 1].stems if i + 1 < len(group) else frozenset()
@@ -239,67 +230,81 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int) -> list[C
                 )
                 extra += w * credit
                 focus += min(credit, NEIGHBOUR_CREDIT) * focus_weights.get(s, 0.0)
-            local = (own + extra) / total
-            prior = min(max(u.passage.score, 0.0), 1.0)
-            verb_score = 1.0 if verb is None or verb in u.stems else 0.5 if verb in near else 0.0
-            length = len(u.text.split())
-            pending.append(
-                _Pending(
-                    unit=u,
-                    partial=local
-                    + ARTICLE_WEIGHT * article_cover
-                    + PRIOR_WEIGHT * prior
-                    + VERB_WEIGHT * verb_score
-                    - min(LENGTH_PENALTY, LENGTH_PENALTY * max(0, length - LONG_WORDS) / LONG_WORDS),
-                    local=local,
-                    sentence=own / total,
-                    focus=focus / focus_total if focus_total else 1.0,
-                    predicate=predicate / telling_total if telling_total else 1.0,
-                    verb=verb_score,
-                    article=article_cover,
-                    missing_keys=missing_keys,
-                    missing_words=missing_words,
-                )
-            )
-    return _complete(question, pending, limit, one_article=len(by_article) == 1)
+            position = u.passage.position if u.passage.position >= 0 else i
+            features = {
+                **question_features,
+                "local": (own + extra) / total,
+                "sentence": own / total,
+                "focus": focus / focus_total if focus_total else 1.0,
+                "predicate": predicate / telling_total if telling_total else 1.0,
+                "verb": 1.0 if verb is None or verb in u.stems else 0.5 if verb in near else 0.0,
+                "pairs": _pair_share(pairs, u.text),
+                "article": article_cover,
+                "missing_key": float(min(missing_keys, 2)),
+                "missing_word": float(min(missing_words, 2)),
+                "unsaid": unsaid,
+                "tense_clash": float(asks_past and _FUTURE.search(u.text) is not None),
+                "one_article": float(one_article),
+                "prior": prior,
+                "article_top": float(position_of_rank == 0),
+                "article_rank": math.log1p(position_of_rank),
+                "lead": float(position == 0),
+                "position": min(position, LATE_SENTENCE) / LATE_SENTENCE,
+                "long": min(1.0, max(0, length - LONG_WORDS) / LONG_WORDS),
+            }
+            pending.append(_Pending(u, ranker.partial(features, skip=TYPE_FEATURES), features))
+    return _complete(question, weights, pending, limit, one_article, ranker)
 
 
-def _complete(question: Question, pending: list[_Pending], limit: int, one_article: bool) -> list[Candidate]:
+def _complete(
+    question: Question,
+    weights: Mapping[str, float],
+    pending: list[_Pending],
+    limit: int,
+    one_article: bool,
+    ranker: Linear,
+) -> list[Candidate]:
     """Add the answer type to the most promising sentences only: branch and bound on the
     best score a sentence could still reach, until neither the top ``limit`` nor the best
     sentence of another article (for the margin) can change."""
     typed = question.kind in _TYPED or (question.kind == "what" and bool(question.stems & _QUOTE_VERBS))
-    bonus = TYPE_BONUS if typed else 0.0
+    # The most the answer type can add: found (each feature at most 1) or, typed, missed.
+    found_most = sum(max(ranker.weight(k), 0.0) for k in TYPE_FEATURES if k != "type_miss")
+    most = max(found_most, ranker.weight("type_miss") if typed else 0.0, 0.0)
     pending.sort(key=lambda x: -x.partial)
     done: list[Candidate] = []  # best first
     for x in pending:
-        bound = x.partial + bonus  # no sentence left can score more than this
+        bound = x.partial + most  # no sentence left can score more than this
         if (
-            len(done) >= limit
+            limit
+            and len(done) >= limit
             and bound < done[limit - 1].score
             and (one_article or bound <= _best_elsewhere(done))
         ):
             break
-        _, type_score = _type_score(question, x.unit.text)
-        score = x.partial + TYPE_BONUS * type_score - (TYPE_PENALTY if typed and not type_score else 0.0)
-        features = Features(
-            local=x.local,
-            sentence=x.sentence,
-            focus=x.focus,
-            predicate=x.predicate,
-            verb=x.verb,
-            article=x.article,
-            missing_keys=x.missing_keys,
-            missing_words=x.missing_words,
-            typed=typed,
-            type_score=type_score,
-            tense_clash=question.past and _FUTURE.search(x.unit.text) is not None,
-            yesno=question.kind == "yesno",
-            one_article=one_article,
-            prior=min(max(x.unit.passage.score, 0.0), 1.0),
-        )
+        found = _answer_type(question, x.unit.text, weights) if typed else dict.fromkeys(TYPE_FEATURES, 0.0)
+        features = {**x.features, **found, "type_miss": float(typed and not found["type_score"])}
+        score = x.partial + sum(ranker.weight(k) * features[k] for k in TYPE_FEATURES)
         insort(done, Candidate(x.unit.passage, x.unit.text, score, features), key=lambda c: -c.score)
-    return [replace(c, features=replace(c.features, margin=_margin(c, done))) for c in done[:limit]]
+    kept = done[:limit] if limit else done
+    return [replace(c, features={**c.features, **_margins(c, done)}) for c in kept]
+
+
+def _question_features(question: Question) -> dict[str, float]:
+    """What the question itself says about how well it can be answered: a question naming
+    nothing ("How much did profits rise?") fits many stories equally."""
+    keys = sum(1 for t in question.terms if t.key)
+    return {
+        "question_keys": min(keys, 3) / 3,
+        "question_terms": min(len(question.terms), 8) / 8,
+        "yesno": float(question.kind == "yesno"),
+    }
+
+
+def _article_ranks(by_article: Mapping[str, Sequence[_Unit]]) -> dict[str, int]:
+    """Each article's place in the retrieval's order (0 = best): by score, then as given."""
+    order = sorted(by_article, key=lambda a: (-by_article[a][0].passage.score, by_article[a][0].order))
+    return {a: i for i, a in enumerate(order)}
 
 
 def _best_elsewhere(done: Sequence[Candidate]) -> float:
@@ -308,13 +313,23 @@ def _best_elsewhere(done: Sequence[Candidate]) -> float:
     return next((c.score for c in done if c.passage.article_id != top), float("-inf"))
 
 
-def _margin(c: Candidate, ranked: Sequence[Candidate]) -> float:
-    """How far ``c`` stands above the best sentence of every other article (ambiguity); with
-    one article only, above the next best sentence of it."""
+def _margins(c: Candidate, ranked: Sequence[Candidate]) -> dict[str, float]:
     other = next((o.score for o in ranked if o.passage.article_id != c.passage.article_id), None)
-    if other is None:
-        other = next((o.score for o in ranked if o is not c), None)
-    return 1.0 if other is None else min(max(c.score - other, -1.0), 1.0)
+    runner_up = next((o.score for o in ranked if o is not c), None)
+    return margins(c.score, other, runner_up)
+
+
+def margins(score: float, other: float | None, runner_up: float | None) -> dict[str, float]:
+    """How far a sentence's ``score`` stands above the best sentence of every other article
+    (``other``: ambiguity between stories) and above the next best sentence anywhere
+    (``runner_up``: ambiguity within its story), in the ranker's units, capped at ±MAX_MARGIN
+    (no competitor at all: the cap)."""
+    return {
+        "margin": MAX_MARGIN if other is None else min(max(score - other, -MAX_MARGIN), MAX_MARGIN),
+        "margin_next": MAX_MARGIN
+        if runner_up is None
+        else min(max(score - runner_up, -MAX_MARGIN), MAX_MARGIN),
+    }
 
 
 def _has_phrase(phrase: tuple[str, ...], group: Sequence[_Unit]) -> bool:
@@ -327,6 +342,18 @@ def _has_phrase(phrase: tuple[str, ...], group: Sequence[_Unit]) -> bool:
         if any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1)):
             return True
     return False
+
+
+def _pairs(stems: Sequence[str]) -> frozenset[tuple[str, str]]:
+    return frozenset(itertools.pairwise(stems))
+
+
+def _pair_share(pairs: frozenset[tuple[str, str]], text: str) -> float:
+    """Share of the question's adjacent content-word pairs that the sentence has adjacent too
+    ("interest rates", "quarterly profits"): word order that bag-of-words coverage misses."""
+    if not pairs:
+        return 0.0
+    return len(pairs & _pairs(content_stems(text))) / len(pairs)
 
 
 def _weights(question: Question, units: Sequence[_Unit]) -> dict[str, float]:
@@ -342,13 +369,24 @@ def _cover(weights: dict[str, float], stems: frozenset[str]) -> float:
     return sum(w for s, w in weights.items() if s in stems)
 
 
-def _type_score(question: Question, sentence: str) -> tuple[bool, float]:
-    """(the question asks for a kind of thing, how well the sentence offers one: 0..1)."""
+def _answer_type(question: Question, sentence: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """How well the sentence offers the kind of thing the question asks for:
+
+    - ``type_score``: such a thing, new to the question, 0..1 (less when far from its words);
+    - ``type_window``: the share of the question's weight said within WINDOW_TOKENS of it
+      ("… said Paul LeClerc, president of the New York Public Library");
+    - ``measure``: for a number, one in the unit asked for (money, per cent, years … or the
+      thing counted: "2,500 women" for "how many women").
+    """
     kind = question.kind
     asked = question.stems
     spans: list[tuple[int, int, float]] = []  # (start, end, how typical)
     if kind in ("who", "which"):
-        spans = [(a, b, 1.0) for a, b, name in name_spans(sentence) if _new(name, asked, _GENERIC_NAMES)]
+        spans = [
+            (a, b, 1.0 if " " in name else 0.8)  # "Richard Thomas" rather than "Tories"
+            for a, b, name in name_spans(sentence)
+            if _new(name, asked, _GENERIC_NAMES)
+        ]
     elif kind == "where":
         for a, b, name in name_spans(sentence):
             if _new(name, asked) and not _CALENDAR_WORDS.match(name):
@@ -356,22 +394,67 @@ def _type_score(question: Question, sentence: str) -> tuple[bool, float]:
     elif kind == "when":
         spans = [(m.start(), m.end(), 1.0) for m in _DATE.finditer(sentence) if _new(m.group(0), asked)]
     elif kind == "number":
-        blanked = _DATE.sub(lambda m: " " * len(m.group(0)), sentence)  # years are not "how many"
+        # Years are not "how many"; but "for 14 years" is how long.
+        blanked = sentence if question.measure in ("duration", "age") else _DATE.sub(_blank, sentence)
         spans = [(m.start(), m.end(), 1.0) for m in _NUMBER.finditer(blanked) if _new(m.group(0), asked)]
     elif kind == "why":
         spans = [(m.start(), m.end(), 1.0) for m in _CAUSE.finditer(sentence)]
-    elif kind == "what" and asked & _QUOTE_VERBS:
+    else:  # "what did X call …": a quoted phrase
         spans = [(m.start(), m.end(), 1.0) for m in _QUOTED.finditer(sentence)]
-    else:
-        return False, 0.0
     if not spans:
-        return True, 0.0
-    hits = [m.start() for m in _TOKEN.finditer(sentence) if stem(m.group()) in asked]
-    best = 0.0
+        return dict.fromkeys(TYPE_FEATURES, 0.0)
+    tokens = [(m.start(), m.end(), stem(m.group())) for m in _TOKEN.finditer(sentence)]
+    hits = [start for start, _, s in tokens if s in asked]
+    total = sum(weights.values()) or 1.0
+    best = window = adjacent = measure = 0.0
     for a, b, typical in spans:
         near = any(a - NEAR_CHARS <= h <= b + NEAR_CHARS for h in hits)
         best = max(best, typical * (1.0 if near else 0.7))
-    return True, best
+        first = next((i for i, t in enumerate(tokens) if t[1] > a), len(tokens))
+        last = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i][0] < b), first)
+        for size in (WINDOW_TOKENS, ADJACENT_TOKENS):
+            around = {s for _, _, s in tokens[max(0, first - size) : last + size + 1]}
+            share = typical * sum(w for s, w in weights.items() if s in around) / total
+            if size == WINDOW_TOKENS:
+                window = max(window, share)
+            else:
+                adjacent = max(adjacent, share)
+        if question.measure is not None:
+            after = tokens[last + 1 : last + 4]
+            measure = max(measure, float(_measures(question.measure, sentence[a:b], after)))
+    return {
+        "type_score": best,
+        "type_window": window,
+        "type_adjacent": adjacent,
+        "measure": measure,
+        "type_miss": 0.0,
+    }
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
+_UNITS = {
+    "money": re.compile(
+        r"[£$€¥]|\d\s*(?:bn|m|k)\b|(?i:\b(?:million|billion|trillion|pence|cents?|dollars?|pounds?|euros?|yen)\b)"
+    ),
+    "percent": re.compile(r"%|(?i:\bper\s?cent|\bpercentage points?)"),
+    "duration": re.compile(r"(?i:\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?)\b)"),
+    "distance": re.compile(
+        r"(?i:\b(?:km|kilomet\w*|miles?|met(?:re|er)s?|m|feet|ft|inch\w*|cm|mph|km/h|mm)\b)"
+    ),
+    "age": re.compile(r"(?i:\b(?:years?|aged?)\b)"),
+}
+
+
+def _measures(measure: str, span: str, after: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether a number (with the three words after it) is in the unit asked for."""
+    unit = _UNITS.get(measure)
+    if unit is None:  # the stem of the thing counted
+        return any(s == measure for _, _, s in after)
+    tail = " ".join(s for _, _, s in after)
+    return bool(unit.search(span) or unit.search(tail))
 
 
 def _new(phrase: str, asked: frozenset[str], generic: frozenset[str] = frozenset()) -> bool:

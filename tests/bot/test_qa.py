@@ -228,6 +228,20 @@ async def test_a_thread_asks_its_story_first_then_everything(store: Store) -> No
     assert quoted(answer, "Graham Pike")
 
 
+async def test_a_thread_whose_story_came_twice_asks_the_stored_copy(store: Store) -> None:
+    # The same story arrived again under another id and was merged into the first: a thread
+    # opened on the second id still asks that story first ("the spokesman" is the airline's,
+    # not the spokesman another story quotes).
+    airline = next(a for a in ARTICLES if a["id"] == "fx-airline-strike")
+    again = NewArticle(id="airline-again", title="Strike", text=airline["text"])
+    _, created = await store.articles.add(again, 9.0)
+    assert not created
+    qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
+    answer = await qa.ask("Who is the spokesman?", AskScope(article_id="airline-again"))
+    assert quoted(answer, "Owen Fairley")
+    assert answer.citations[0].id == "fx-airline-strike"
+
+
 async def test_channel_scope_keeps_to_its_feeds(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "scoped.db")
     try:

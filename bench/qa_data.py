@@ -1,0 +1,220 @@
+"""Questions, articles and the store that bench/qa.py measures and bench/qa_train.py fits on.
+
+Question sets (each question has a short answer phrase found verbatim in its article, or null):
+
+- ``silver``: ../shared/silver, 268 articles × 3 machine-written questions. Fitted on.
+- ``dev``: ../shared/dev-set, 43 gold articles × 3 questions. Chosen on (by cross-validation).
+- ``unanswerable-train``: bench/qa_unanswerable.jsonl, questions nothing stored answers (events
+  after the stored articles, things no news article covers, invented places and people), written
+  for fitting "I don't know". Fitted on.
+- ``unanswerable``: the unanswerable questions of bench/qa_questions.jsonl, written before this
+  model and never fitted on: chosen on, with the dev set.
+- ``bbc``: the answerable questions of bench/qa_questions.jsonl (BBC articles), and ``fixture``:
+  tests/fixtures/qa — extra checks, neither fitted nor chosen on.
+
+The store holds every question's article plus 2,000 other BBC articles as distractors, stored
+and briefed with the local backend as ``briefbot ingest`` does; it is built once into a cache.
+
+A question counts as answered when the first citation's quote holds its answer phrase (after
+normalising case, quotes and spaces): that is what a user checks — the quoted sentence says
+it — and it accepts the same fact quoted from a duplicate article. An unanswerable question
+counts when the answer is null.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.qa import AskScope, QuestionAnswerer  # noqa: E402
+from bot.store import NewArticle, Store  # noqa: E402
+from bot.store.schema import MIGRATIONS  # noqa: E402
+from summarizer.answer import Answer, Passage  # noqa: E402
+from summarizer.brief import Brief  # noqa: E402
+from summarizer.qa.extract import ExtractiveAnswerBackend  # noqa: E402
+from summarizer.qa.question import Question  # noqa: E402
+from summarizer.qa.rank import Candidate, rank  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DEV_SET = SHARED / "dev-set"
+SILVER = SHARED / "silver"
+CORPORA = SHARED / "corpora"
+FIXTURES = ROOT / "tests" / "fixtures" / "qa"
+QUESTIONS = ROOT / "bench" / "qa_questions.jsonl"
+UNANSWERABLE = ROOT / "bench" / "qa_unanswerable.jsonl"
+DISTRACTORS = 2000
+BUILD_VERSION = "2"
+TARGETS = {"thread": 0.90, "wide": 0.80, "unknown": 0.85}
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    answer: str | None
+    article: str | None  # the article it is about (its thread), if any
+    origin: str  # silver | dev | unanswerable-train | unanswerable | bbc | fixture
+    group: str  # what cross-validation folds keep together (the article's file)
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def norm(text: str) -> str:
+    text = text.casefold().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split())
+
+
+def holds(sentence: str, phrase: str) -> bool:
+    return norm(phrase) in norm(sentence)
+
+
+def load() -> tuple[list[Item], list[dict[str, Any]]]:
+    """(every question, every article to store: the questions' own and the distractors)."""
+    if not DEV_SET.is_dir() or not (CORPORA / "bbc_news_summary").is_dir():
+        sys.exit("bench/qa needs ../shared/dev-set, ../shared/silver and ../shared/corpora")
+    corpus: dict[str, dict[str, Any]] = {}
+    for name in ("bbc_news_summary", "cnndm_test_frank", "xsum_test_frank"):
+        for a in read_jsonl(CORPORA / name / "articles.jsonl"):
+            corpus[a["id"]] = a
+    items: list[Item] = []
+    articles: dict[str, dict[str, Any]] = {}
+    for origin, folder in (("dev", DEV_SET), ("silver", SILVER)):
+        for gold_file in sorted(folder.glob("*.gold.json")):
+            gold = json.loads(gold_file.read_text(encoding="utf-8"))
+            ref = str(gold["article"])
+            if ref.startswith("corpus:"):
+                art = dict(corpus[ref.split("/", 1)[1]])
+            else:
+                text = (folder / ref).read_text(encoding="utf-8")
+                art = {"id": gold_file.name.removesuffix(".gold.json"), "title": "", "text": text}
+            articles[art["id"]] = art
+            items += [Item(q["question"], q["answer"], art["id"], origin, art["id"]) for q in gold["qa"]]
+    for a in read_jsonl(FIXTURES / "articles.jsonl"):
+        articles[a["id"]] = a
+    for q in read_jsonl(FIXTURES / "questions.jsonl"):
+        items.append(Item(q["question"], q["answer"], q["article"], "fixture", q["article"]))
+    for q in read_jsonl(QUESTIONS):
+        if q["article"] and q["article"] not in articles:
+            articles[q["article"]] = corpus[q["article"]]
+        origin = "bbc" if q["answer"] else "unanswerable"
+        items.append(Item(q["question"], q["answer"], q["article"], origin, q["article"] or q["question"]))
+    for q in read_jsonl(UNANSWERABLE):
+        items.append(Item(q["question"], None, None, "unanswerable-train", q["question"]))
+    for item in items:
+        if item.answer and not holds(articles[str(item.article)]["text"], item.answer):
+            sys.exit(f"answer not in its article: {item}")
+    bbc = [a for a in corpus.values() if a["id"].startswith("bbc-") and a["id"] not in articles]
+    xsum = [a for a in corpus.values() if a["id"].startswith("xsum-") and a["id"] not in articles]
+    distractors = (bbc + xsum)[:DISTRACTORS]  # XSum's articles are BBC's too
+    return items, [*articles.values(), *distractors]
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+async def build(path: Path, articles: Iterable[dict[str, Any]]) -> None:
+    """Store and brief the articles, as ``briefbot ingest`` does."""
+    from summarizer.local import LocalBackend
+
+    store = await Store.open(path)
+    try:
+        now = time.time()
+        for i, a in enumerate(articles):
+            new = NewArticle(
+                id=a["id"],
+                title=a.get("title") or "",
+                text=a["text"],
+                url=a.get("url"),
+                source=a.get("source"),
+                published=a.get("published"),
+            )
+            await store.articles.add(new, now + i * 1e-3)
+        backend = LocalBackend()
+        while pending := await store.articles.in_state("fetched", limit=64):
+            results = await backend.brief_many([p.as_article() for p in pending])
+            for p, result in zip(pending, results, strict=True):
+                if isinstance(result, Brief):
+                    await store.articles.save_brief(result, now)
+                else:
+                    await store.articles.mark_failed(p.id, str(result), now)
+            print(f"  briefed {await store.articles.count('briefed')}", end="\r", file=sys.stderr)
+        backend.close()
+    finally:
+        await store.close()
+
+
+def cached_store(cache: Path, articles: list[dict[str, Any]]) -> Path:
+    # The schema is part of the key: a store cached under an older schema is rebuilt.
+    schema = "".join(MIGRATIONS)
+    key = hashlib.sha256(
+        (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode()
+    ).hexdigest()[:12]
+    path = cache / f"qa-{key}.db"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.db")
+        for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            stale.unlink(missing_ok=True)
+        print(f"building the store ({len(articles)} articles, briefed with spaCy) …", file=sys.stderr)
+        asyncio.run(build(tmp, articles))
+        tmp.rename(path)
+    return path
+
+
+# -- asking -----------------------------------------------------------------------------------
+
+
+def hit(answer: Answer, phrase: str) -> bool:
+    """Answered, and the first citation quotes the answer phrase."""
+    return answer.answer is not None and bool(answer.citations) and holds(answer.citations[0].quote, phrase)
+
+
+@dataclass
+class Asked:
+    """What the answerer saw for one question in one scope: every sentence it ranked, with
+    features, and which of them hold the answer."""
+
+    item: Item
+    scope: str  # thread | wide | foreign (in the thread of an article it is not about)
+    candidates: list[Candidate]
+    labels: list[bool]
+
+
+async def collect(store: Store, items: list[Item], foreign: dict[Item, str] | None = None) -> list[Asked]:
+    """Every question asked as a user would, in its thread (when it has an article) and
+    channel-wide, with "I don't know" switched off so that each reaches the ranker once; the
+    sentences it was offered are kept with all their features. ``foreign`` asks some once more
+    in the thread of another article (which, as a rule, does not answer them)."""
+    foreign = foreign or {}
+    seen: list[tuple[Question, list[Passage]]] = []
+
+    def observe(q: Question, passages: Iterable[Passage]) -> None:
+        seen.append((q, list(passages)))
+
+    qa = QuestionAnswerer(store, ExtractiveAnswerBackend(threshold=0.0, observer=observe))
+    out: list[Asked] = []
+    for item in items:
+        scopes = [("thread", AskScope(article_id=item.article))] if item.article else []
+        if item in foreign:
+            scopes.append(("foreign", AskScope(article_id=foreign[item])))
+        for name, scope in [*scopes, ("wide", AskScope())]:
+            seen.clear()
+            await qa.ask(item.question, scope)
+            candidates = rank(*seen[0], limit=0) if seen else []  # the first: the thread's article
+            labels = [bool(item.answer) and holds(c.sentence, str(item.answer)) for c in candidates]
+            out.append(Asked(item, name, candidates, labels))
+    return out

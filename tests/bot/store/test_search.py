@@ -1,0 +1,118 @@
+"""The store's full-text search, over a real SQLite file: what the answerer's candidates are."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import NewArticle, Store
+from summarizer.qa.question import analyse
+from summarizer.qa.search import SearchTerm, search_terms
+
+FERRY = (
+    "The Orrin Bay ferry will run through the night from May, the harbour board said. Harbour "
+    "master Elena Vasquez said the board had bought two electric ferries for nine million pounds."
+)
+BAKERY = (
+    "A bakery in Tolsey has won the national bread award for the third time. Owner Priya Nandi "
+    "said she started baking at the age of nine. The shop sells about 1,400 loaves a week."
+)
+BANK = (
+    "The Bank of Kellport raised interest rates to 4.5% on Thursday. England's other lenders "
+    "said they would follow, while shoppers in Kellport worried about their mortgages."
+)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "search.db")
+    ferry_feed, _ = await s.feeds.add("https://ferry.example/feed.xml", 900, now=1.0)
+    for n, (art_id, title, text, feed, published) in enumerate(
+        [
+            ("ferry", "Orrin Bay ferry to run all night", FERRY, ferry_feed.id, "2031-05-01T08:00:00Z"),
+            ("bakery", "Tolsey bakery wins bread award again", BAKERY, None, "2031-04-01T08:00:00Z"),
+            ("bank", "Kellport bank raises rates", BANK, None, None),
+        ]
+    ):
+        new = NewArticle(id=art_id, title=title, text=text, feed_id=feed, published=published)
+        await s.articles.add(new, now=100.0 + n)
+    yield s
+    await s.close()
+
+
+def terms(*words: str) -> list[SearchTerm]:
+    return [SearchTerm(w, 1.0) for w in words]
+
+
+async def test_search_finds_the_articles_with_the_words_best_first(store: Store) -> None:
+    found = await store.articles.search(terms("Vasquez", "ferries"), limit=5)
+    assert [f.id for f in found] == ["ferry"]
+    assert found[0].title == "Orrin Bay ferry to run all night"
+    assert "Elena Vasquez" in found[0].text
+    found = await store.articles.search(terms("bakery", "Kellport", "nine"), limit=5)
+    assert {f.id for f in found} == {"bakery", "bank", "ferry"}
+    assert found[0].score >= found[1].score >= found[2].score
+    assert len(await store.articles.search(terms("bakery", "Kellport", "nine"), limit=2)) == 2
+
+
+async def test_a_name_of_several_words_is_searched_as_a_phrase(store: Store) -> None:
+    # "Bank of Kellport" is one name: the bakery text has "bank" nowhere, the ferry text has
+    # neither; only the article naming it matches the phrase.
+    found = await store.articles.search([SearchTerm("Bank of Kellport", 1.6)], limit=5)
+    assert [f.id for f in found] == ["bank"]
+    assert await store.articles.search([SearchTerm("Kellport lenders", 1.6)], limit=5) == []
+
+
+async def test_search_keeps_to_feeds_and_leaves_out_the_excluded(store: Store) -> None:
+    words = terms("harbour", "bakery", "Kellport")
+    ferry_feed = (await store.feeds.list_all())[0].id
+    in_feed = await store.articles.search(words, limit=5, feed_ids=[ferry_feed])
+    # Articles fetched on request (no feed) belong to every channel's scope.
+    assert {f.id for f in in_feed} == {"ferry", "bakery", "bank"}
+    assert {f.id for f in await store.articles.search(words, limit=5, feed_ids=[ferry_feed + 1])} == {
+        "bakery",
+        "bank",
+    }
+    assert await store.articles.search(words, limit=5, feed_ids=[]) == []
+    assert "ferry" not in {f.id for f in await store.articles.search(words, limit=5, exclude="ferry")}
+
+
+async def test_among_equal_scores_the_newer_article_comes_first(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "ties.db")
+    try:
+        text = "The Kestrel Bridge reopened after repairs, the council said on its website today."
+        for art_id, published in (("old", "2030-01-01T00:00:00Z"), ("new", "2031-01-01T00:00:00Z")):
+            new = NewArticle(
+                id=art_id, title="Bridge reopens", text=f"{text} ({art_id} edition)", published=published
+            )
+            await store.articles.add(new, now=1.0)
+        found = await store.articles.search(terms("Kestrel", "bridge"), limit=2)
+        assert [f.id for f in found] == ["new", "old"]
+    finally:
+        await store.close()
+
+
+async def test_what_users_type_is_never_read_as_query_syntax(store: Store) -> None:
+    for question in (
+        'NEAR(ferry bakery) OR * AND title:Tolsey "',
+        "'; DROP TABLE articles; --",
+        "ferry* -bakery ^title {text}:x",
+        "\x00\u202e🚢",
+    ):
+        found = await store.articles.search(search_terms(analyse(question)), limit=5)
+        assert all(f.id in {"ferry", "bakery", "bank"} for f in found)
+    assert await store.articles.count() == 3
+
+
+async def test_document_frequency_and_a_duplicate_s_id_lead_to_the_stored_article(store: Store) -> None:
+    assert await store.articles.document_frequency(SearchTerm("Kellport", 1.0)) == 1
+    assert await store.articles.document_frequency(SearchTerm("nine", 1.0)) == 2
+    # The same story again under another id is merged; asking by either id finds it.
+    _, created = await store.articles.add(NewArticle(id="ferry-copy", title="Ferry", text=FERRY), now=200.0)
+    assert not created
+    found = await store.articles.found("ferry-copy")
+    assert found is not None
+    assert found.id == "ferry"
+    assert await store.articles.found("no-such-article") is None
