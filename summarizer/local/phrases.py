@@ -1,6 +1,16 @@
-"""Objectives and open issues: short phrases found by cue words in the dependency parse.
+"""Objectives and open issues: learned choice of clauses, learned compression, cue rules as evidence.
 
-Each rule starts at a cue (``cues``) and takes the part of the parse the cue governs:
+For every clause of the article (``clauses``) two logistic models give the chance that a
+careful reader would list it as an objective and as an open issue. Both were fitted on the
+268 silver briefs (``make train``): a clause is a positive example of a kind when it is the
+one a silver item of that kind was written from (it holds at least half of the item's content
+words, as the scorer counts them). A clause goes to the kind it is likelier to be, when that
+chance clears the kind's threshold; the article decides how many there are, between
+``min_items`` and ``max_items`` (settings chosen on the gold dev set by cross-validation).
+Each chosen clause is cut to a short phrase by ``compress``.
+
+The hand-written cue rules below are kept as evidence, not as the decision: which rule fired
+inside a clause, and how explicit its cue was, are features of the clause.
 
 objectives
   - "X plans / aims / seeks to VP"          -> "plans to VP"               (with X when named)
@@ -19,21 +29,24 @@ open issues
   - "it is unclear whether CLAUSE", "NP remains unresolved"
   - "prospects for NP are slim", "threats of NP", "alleged NP"
   - "X could / may VP" where VP is a harm   -> "X could VP"
-
-Items are ranked by how explicit their cue is, de-duplicated, and the best few kept, in the
-order the article gives them.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from spacy.tokens import Doc
+
 from summarizer.local import cues
+from summarizer.local.clauses import Clause, clause_features, find_clauses
+from summarizer.local.compress import Phrase, compress
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import is_role_noun
+from summarizer.local.learned import ModelFile, load_models
 from summarizer.local.spans import (
     MIN_WORDS,
     clean_indices,
@@ -45,13 +58,13 @@ from summarizer.local.spans import (
 )
 
 ItemKind = Literal["objective", "issue"]
-MAX_ITEMS = 7
-MAX_PER_CUE = 2
+KINDS: tuple[ItemKind, ...] = ("objective", "issue")
 EXPLICIT = 3.0  # a noun that names the thing: "objectives:", "at odds over", "concerns that"
 DIRECT = 2.5  # a verb of intent or conflict: "plans to", "denied"
 IMPLIED = 1.5  # "alleged", "threats of", a possible harm
 WEAK = 1.0  # "will VP"
 WEAKEST = 0.8  # a purpose clause
+NEAR_COPY = 0.7  # share of content words above which two items say the same
 _SUBJECTS = ("nsubj", "nsubjpass")
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
 _POSSIBLE = frozenset({"could", "may", "might"})
@@ -61,6 +74,7 @@ _STOP = frozenset(
     "their his her they he she we our you will would could should may might can has have had".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
+MODEL_FILE = "brief"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +84,7 @@ class Item:
     strength: float
     position: int
     tokens: frozenset[int]
-    cue: str = ""  # the cue word's lemma: one cue may not fill a whole list
+    cue: str = ""  # the cue word's lemma
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +116,113 @@ class _Context:
         return list(range(start, end))
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A clause with its chance of being an objective and an open issue."""
+
+    clause: Clause
+    chances: dict[ItemKind, float]
+    antecedent: str | None  # the surname a leading "he" or "she" stands for
+
+    @property
+    def kind(self) -> ItemKind:
+        return max(KINDS, key=lambda k: self.chances[k])
+
+
 def find_phrases(
-    doc: Any, original: str, entities: Sequence[Entity], body_start: int = 0
+    doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The article's objectives and open issues, as short phrases."""
+    models = load_models(MODEL_FILE)
+    candidates = score_clauses(doc, original, entities, body_start, models)
+    compressor = models.model("compress")
+    cut = models.setting("compress_threshold")
+
+    def shorten(c: Candidate) -> Phrase | None:
+        return compress(c.clause, original, compressor, cut, c.antecedent)
+
+    chosen = choose(candidates, models.settings, shorten)
+    return tuple(chosen["objective"]), tuple(chosen["issue"])
+
+
+def score_clauses(
+    doc: Doc, original: str, entities: Sequence[Entity], body_start: int, models: ModelFile
+) -> list[Candidate]:
+    """Every clause of the body with the models' chances for each kind."""
+    features = candidate_features(doc, original, entities, body_start)
+    people = _person_mentions(entities)
+    out = []
+    for clause, feats in features:
+        chances = {kind: models.model(kind).probability(feats) for kind in KINDS}
+        out.append(Candidate(clause, chances, _antecedent(people, clause.first)))
+    return out
+
+
+def candidate_features(
+    doc: Doc, original: str, entities: Sequence[Entity], body_start: int
+) -> list[tuple[Clause, dict[str, float]]]:
+    """Every clause of the body with its features (the cue rules' findings among them)."""
+    clauses = find_clauses(doc, body_start)
+    found: list[list[tuple[str, float]]] = [[] for _ in clauses]
+    owner: dict[int, int] = {}
+    for n, clause in enumerate(clauses):
+        for i in clause.tokens():
+            owner[i] = n
+    for item in cue_items(doc, original, entities, body_start):
+        n = owner.get(item.position)
+        if n is not None:
+            found[n].append((item.kind, item.strength / EXPLICIT))
+    return [(clause, clause_features(clause, kinds)) for clause, kinds in zip(clauses, found, strict=True)]
+
+
+def choose(
+    candidates: Sequence[Candidate],
+    settings: Mapping[str, float],
+    shorten: Callable[[Candidate], Phrase | None],
+) -> dict[ItemKind, list[str]]:
+    """The phrases of each kind: the clauses likeliest to be of it, as many as clear its
+    threshold (within the article's bounds), shortened, near-copies dropped, in article order."""
+    least, most = int(settings["min_items"]), int(settings["max_items"])
+    taken: list[set[str]] = []
+    result: dict[ItemKind, list[str]] = {}
+    for kind in KINDS:
+        pool = sorted((c for c in candidates if c.kind == kind), key=lambda c: -c.chances[kind])
+        threshold = settings[f"{kind}_threshold"]
+        picked: list[tuple[int, str]] = []
+        for cand in pool:
+            if len(picked) >= most or (len(picked) >= least and cand.chances[kind] < threshold):
+                break
+            phrase = shorten(cand)
+            if phrase is None or _near_copy(phrase, taken):
+                continue
+            taken.append(content_words(phrase.text))
+            picked.append((cand.clause.first, phrase.text))
+        result[kind] = [text for _, text in sorted(picked)]
+    return result
+
+
+def _near_copy(phrase: Phrase, taken: Sequence[set[str]]) -> bool:
+    mine = content_words(phrase.text)
+    if not mine:
+        return True
+    return any(len(mine & other) / max(1, min(len(mine), len(other))) >= NEAR_COPY for other in taken)
+
+
+def _person_mentions(entities: Sequence[Entity]) -> tuple[list[int], list[str]]:
+    pairs = sorted(
+        (m.start, e.name.split()[-1]) for e in entities if e.kind == "person" for m in e.mentions
+    )
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _antecedent(people: tuple[list[int], list[str]], position: int) -> str | None:
+    starts, names = people
+    at = bisect.bisect_left(starts, position)
+    return names[at - 1] if at else None
+
+
+def cue_items(doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0) -> list[Item]:
+    """What the hand-written cue rules find: evidence for the clause models."""
     names: dict[int, tuple[int, int]] = {}
     for entity in entities:
         for m in entity.mentions:
@@ -126,7 +243,7 @@ def find_phrases(
                 continue
             tried.add((rule, target.i))
             items.extend(i for i in rule(ctx, target) if i is not None)
-    return _select(items, "objective"), _select(items, "issue")
+    return items
 
 
 # --------------------------------------------------------------------------- objectives
@@ -652,7 +769,8 @@ def _harmful(tok: Any) -> bool:
     return bool(lemmas & cues.HARM_WORDS)
 
 
-def _content(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
+    """The stemmed words of ``text`` that carry content: what two phrases are compared on."""
     return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
@@ -661,32 +779,3 @@ def _stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
-
-
-def _select(items: Sequence[Item], kind: ItemKind) -> tuple[str, ...]:
-    """The strongest few items of a kind, without near-duplicates, in article order."""
-    pool = sorted((i for i in items if i.kind == kind), key=lambda i: (-i.strength, i.position))
-    others = [i for i in items if i.kind != kind]
-    chosen: list[Item] = []
-    for item in pool:
-        words_ = _content(item.text)
-        if not words_:
-            continue
-        if sum(1 for c in chosen if c.cue == item.cue and c.strength < EXPLICIT) >= MAX_PER_CUE:
-            continue
-        if any(_overlaps(item, c) for c in chosen):
-            continue
-        if any(o.strength > item.strength and item.tokens <= o.tokens for o in others):
-            continue
-        chosen.append(item)
-        if len(chosen) == MAX_ITEMS:
-            break
-    chosen.sort(key=lambda i: i.position)
-    return tuple(i.text for i in chosen)
-
-
-def _overlaps(a: Item, b: Item) -> bool:
-    if a.tokens <= b.tokens or b.tokens <= a.tokens:
-        return True
-    wa, wb = _content(a.text), _content(b.text)
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) >= 0.7

@@ -1,0 +1,68 @@
+"""``python -m summarizer.local.training``: rebuild the brief's model files (``make train``).
+
+    python -m summarizer.local.training                       # ../shared/silver -> models/brief.json
+    python -m summarizer.local.training --silver DIR --out F  # another training set, another file
+    python -m summarizer.local.training --dev ""              # no gold set: default settings
+
+The models are fitted on the silver set only; with a gold set (default ``../shared/dev-set``)
+the settings are then chosen on it. The same inputs give the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from summarizer.local.learned import MODEL_DIR, ModelFile, read_models
+from summarizer.local.training.data import load_set, parse
+from summarizer.local.training.examples import phrase_examples
+from summarizer.local.training.fit import fit_linear, write_models
+from summarizer.local.training.select import DEFAULTS, PhraseTable, load_scorer
+
+ROOT = Path(__file__).resolve().parents[3]
+SHARED = ROOT.parent / "shared"
+# Regularisation strengths, chosen once by cross-validation on the silver set.
+C_CLAUSE = 0.3
+C_COMPRESS = 0.3
+
+log = logging.getLogger("train")
+
+
+def train(silver: Path, corpora: Path, out: Path, dev: Path | None) -> ModelFile:
+    started = time.perf_counter()
+    parsed = parse(load_set(silver, corpora))
+    log.info("parsed %d silver articles in %.0fs", len(parsed), time.perf_counter() - started)
+    examples = phrase_examples(parsed)
+    models = {name: fit_linear(examples.features[name], examples.labels[name], c)
+              for name, c in (("objective", C_CLAUSE), ("issue", C_CLAUSE), ("compress", C_COMPRESS))}
+    about = f"trained on {len(parsed)} briefs of {silver.name}"
+    write_models(out, models, DEFAULTS, about + "; default settings")
+    fitted = read_models(out)
+    if dev is None:
+        return fitted
+    gold = parse(load_set(dev, corpora))
+    table = PhraseTable.build(gold, fitted, load_scorer(dev / "score.py"))
+    settings = table.best(range(len(gold)))
+    write_models(out, models, settings, f"{about}; settings chosen on {len(gold)} briefs of {dev.name}")
+    log.info("settings %s", settings)
+    return read_models(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--silver", type=Path, default=SHARED / "silver")
+    parser.add_argument("--corpora", type=Path, default=SHARED / "corpora")
+    parser.add_argument("--dev", default=str(SHARED / "dev-set"), help="gold set for the settings ('' for none)")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR / "brief.json")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    started = time.perf_counter()
+    train(args.silver, args.corpora, args.out, Path(args.dev) if args.dev else None)
+    log.info("wrote %s in %.0fs", args.out, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
