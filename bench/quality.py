@@ -1,8 +1,18 @@
 """Brief quality against the shared gold sets, scored exactly as ``score.py`` scores them.
 
-    .venv/bin/python bench/quality.py                 # dev-set gold briefs + CoNLL-2003 dev
-    .venv/bin/python bench/quality.py --split test    # CoNLL-2003 test (report only, never tune on it)
-    .venv/bin/python bench/quality.py --only gold -v  # print each brief's items as well
+    .venv/bin/python bench/quality.py                 # everything below, CoNLL dev and test
+    .venv/bin/python bench/quality.py --only gold -v  # the dev set, with each brief's items
+    .venv/bin/python bench/quality.py --only cv       # cross-validated and silver -> dev figures
+
+Four sets of figures for the local brief:
+
+1. the 43 dev-set gold briefs, with the committed models (fitted on silver) and settings
+   (chosen on these 43: so these figures flatter);
+2. 5-fold cross-validation on the dev set: the settings chosen on four fifths, each fifth
+   scored with the settings it had no say in;
+3. silver -> dev: models fitted and settings chosen on the 268 silver briefs alone (settings on
+   out-of-fold predictions), scored on the 43 gold briefs;
+4. CoNLL-2003 dev (tuned on) and test (never tuned on), document level.
 
 The model is loaded once and articles are briefed in-process, but the scoring is the shared
 ``../shared/dev-set/score.py`` itself, imported by path at run time: its ``run_cmd`` (which
@@ -21,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import statistics
 import subprocess
 import sys
 import time
@@ -65,12 +76,50 @@ def in_process_runner(backend: LocalBackend) -> Any:
     return run_cmd
 
 
+def print_figures(figures: dict[str, tuple[float, float, float]], tag: str) -> None:
+    fields = ("who", "where", "objectives", "open_issues")
+    for key in fields:
+        p, r, f = figures[key]
+        print(f"{key:12s} P={p:.3f} R={r:.3f} F1={f:.3f}")
+    macro = statistics.mean(figures[k][2] for k in fields)
+    print(
+        f"SUMMARY {tag} who_f1={figures['who'][2]:.3f} where_f1={figures['where'][2]:.3f} "
+        f"objectives_f1={figures['objectives'][2]:.3f} issues_f1={figures['open_issues'][2]:.3f} "
+        f"macro_f1={macro:.3f}"
+    )
+
+
+def honest_figures(model: str) -> None:
+    """Cross-validated dev-set figures and silver -> dev figures (see the module docstring)."""
+    from summarizer.local.learned import load_models
+    from summarizer.local.training.__main__ import fit_models
+    from summarizer.local.training.data import load_set, parse
+    from summarizer.local.training.evaluate import cross_validated, silver_to_dev
+    from summarizer.local.training.select import EntityTable, PhraseTable, load_scorer
+
+    scorer = load_scorer(SCORE_PY)
+    models = load_models("brief")
+    started = time.perf_counter()
+    gold = parse(load_set(SHARED / "dev-set", SHARED / "corpora"), model)
+    print("\n== dev set, 5-fold cross-validation of the settings (models fitted on silver)")
+    figures, chosen = cross_validated(PhraseTable.build(gold, models, scorer), EntityTable.build(gold, models, scorer))
+    print_figures(figures, "cv5")
+    for key in chosen[0]:
+        print(f"  {key} per fold: {', '.join(f'{c[key]:g}' for c in chosen)}")
+    print("\n== silver -> dev: models fitted and settings chosen on silver only, scored on the dev set")
+    silver = parse(load_set(SHARED / "silver", SHARED / "corpora"), model)
+    figures, settings = silver_to_dev(silver, gold, fit_models, scorer)
+    print_figures(figures, "silver_to_dev")
+    print("  settings chosen on silver: " + ", ".join(f"{k}={v:g}" for k, v in settings.items()))
+    print(f"  ({time.perf_counter() - started:.0f}s)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--split", choices=("dev", "test"), default="dev", help="CoNLL-2003 split")
-    parser.add_argument("--only", choices=("gold", "conll"), help="run one of the two benchmarks")
+    parser.add_argument("--split", choices=("dev", "test"), help="only this CoNLL-2003 split")
+    parser.add_argument("--only", choices=("gold", "cv", "conll"), help="run one of the benchmarks")
     parser.add_argument("--model", default="en_core_web_sm")
     parser.add_argument("-v", "--verbose", action="store_true", help="print the dev-set briefs' items")
     parser.add_argument(
@@ -87,7 +136,8 @@ def main() -> int:
     print(f"backend {backend.name} loaded in {time.perf_counter() - started:.2f}s")
     scorer.run_cmd = in_process_runner(backend)
 
-    conll_file = SHARED / "corpora" / "conll2003" / f"{args.split}.txt"
+    splits = [args.split] if args.split else ["dev", "test"]
+    conll_file = SHARED / "corpora" / "conll2003" / f"{splits[0]}.txt"
     if args.only in (None, "gold"):
         print("\n== dev-set gold briefs (../shared/dev-set)")
         scorer.cmd_gold(
@@ -99,14 +149,16 @@ def main() -> int:
                 verbose=args.verbose,
             )
         )
+    if args.only in (None, "cv"):
+        honest_figures(args.model)
     if args.only in (None, "conll"):
-        print(f"\n== CoNLL-2003 {args.split}, document level (who = PER+ORG, where = LOC)")
-        if conll_file.is_file():
-            scorer.cmd_conll(
-                argparse.Namespace(file=str(conll_file), cmd="in-process", limit=None, min_f1=None)
-            )
-        else:
-            print(f"skipped: {conll_file} is absent")
+        for split in splits:
+            path = SHARED / "corpora" / "conll2003" / f"{split}.txt"
+            print(f"\n== CoNLL-2003 {split}, document level (who = PER+ORG, where = LOC)")
+            if path.is_file():
+                scorer.cmd_conll(argparse.Namespace(file=str(path), cmd="in-process", limit=None, min_f1=None))
+            else:
+                print(f"skipped: {path} is absent")
 
     if args.check_cli:
         cli = f"{ROOT / '.venv' / 'bin' / 'briefbot'} brief --json"

@@ -18,8 +18,10 @@ from typing import Any
 from summarizer.brief import Actor, Article, Brief, Place
 from summarizer.local.casing import truecase
 from summarizer.local.entities import Entity, find_entities, venue_details
-from summarizer.local.phrases import find_phrases
+from summarizer.local.learned import load_models
+from summarizer.local.phrases import MODEL_FILE, find_phrases
 from summarizer.local.roles import find_roles, role_kind
+from summarizer.local.salience import entity_chances, order
 from summarizer.local.tldr import make_tldr
 
 # Ranked lists, bounded so that even a results table gives a brief of modest size; chat
@@ -66,8 +68,16 @@ def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | N
     entities = find_entities(doc, original, body_start, lead_end)
     roles = find_roles(doc, original, entities)
     details = venue_details(entities)
-    who = tuple(_actor(e, roles.get(n)) for n, e in enumerate(entities) if e.kind != "place")
-    where = tuple(_place(e, details.get(n)) for n, e in enumerate(entities) if e.kind == "place")
+    models = load_models(MODEL_FILE)
+    chances = entity_chances(doc, original, body_start, lead_end, entities, roles, models)
+    who = tuple(
+        _actor(entities[n], roles.get(n))
+        for n in order(entities, chances, "who", models.setting("who_floor"))
+    )
+    where = tuple(
+        _place(entities[n], details.get(n))
+        for n in order(entities, chances, "where", models.setting("where_floor"))
+    )
     objectives, issues = find_phrases(doc, original, entities, body_start)
     lead = [original[s.start_char : s.end_char] for s in sentences[:TLDR_SENTENCES]]
     return Brief(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from spacy.tokens import Doc
@@ -123,6 +123,8 @@ class Candidate:
     clause: Clause
     chances: dict[ItemKind, float]
     antecedent: str | None  # the surname a leading "he" or "she" stands for
+    # "at odds over A, B and C": the items a cue rule split from a list in this clause, by kind
+    lists: dict[ItemKind, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def kind(self) -> ItemKind:
@@ -152,27 +154,37 @@ def score_clauses(
     features = candidate_features(doc, original, entities, body_start)
     people = _person_mentions(entities)
     out = []
-    for clause, feats in features:
+    for clause, feats, lists in features:
         chances = {kind: models.model(kind).probability(feats) for kind in KINDS}
-        out.append(Candidate(clause, chances, _antecedent(people, clause.first)))
+        out.append(Candidate(clause, chances, _antecedent(people, clause.first), lists))
     return out
 
 
 def candidate_features(
     doc: Doc, original: str, entities: Sequence[Entity], body_start: int
-) -> list[tuple[Clause, dict[str, float]]]:
-    """Every clause of the body with its features (the cue rules' findings among them)."""
+) -> list[tuple[Clause, dict[str, float], dict[ItemKind, tuple[str, ...]]]]:
+    """Every clause of the body with its features (the cue rules' findings among them) and the
+    lists the cue rules split in it."""
     clauses = find_clauses(doc, body_start)
     found: list[list[tuple[str, float]]] = [[] for _ in clauses]
+    lists: list[dict[ItemKind, tuple[str, ...]]] = [{} for _ in clauses]
     owner: dict[int, int] = {}
     for n, clause in enumerate(clauses):
         for i in clause.tokens():
             owner[i] = n
-    for item in cue_items(doc, original, entities, body_start):
-        n = owner.get(item.position)
-        if n is not None:
+    for group in cue_items(doc, original, entities, body_start):
+        n = owner.get(group[0].position)
+        if n is None:
+            continue
+        for item in group:
             found[n].append((item.kind, item.strength / EXPLICIT))
-    return [(clause, clause_features(clause, kinds)) for clause, kinds in zip(clauses, found, strict=True)]
+        if len(group) >= 2:
+            found[n].append(("list", 1.0))
+            lists[n][group[0].kind] = lists[n].get(group[0].kind, ()) + tuple(i.text for i in group)
+    return [
+        (clause, clause_features(clause, kinds), split)
+        for clause, kinds, split in zip(clauses, found, lists, strict=True)
+    ]
 
 
 def choose(
@@ -188,21 +200,23 @@ def choose(
     for kind in KINDS:
         pool = sorted((c for c in candidates if c.kind == kind), key=lambda c: -c.chances[kind])
         threshold = settings[f"{kind}_threshold"]
-        picked: list[tuple[int, str]] = []
+        picked: list[tuple[int, int, str]] = []
         for cand in pool:
             if len(picked) >= most or (len(picked) >= least and cand.chances[kind] < threshold):
                 break
-            phrase = shorten(cand)
-            if phrase is None or _near_copy(phrase, taken):
-                continue
-            taken.append(content_words(phrase.text))
-            picked.append((cand.clause.first, phrase.text))
-        result[kind] = [text for _, text in sorted(picked)]
+            split = cand.lists.get(kind, ())
+            texts = list(split) if split else [p.text for p in (shorten(cand),) if p is not None]
+            for text in texts:
+                if _near_copy(text, taken):
+                    continue
+                taken.append(content_words(text))
+                picked.append((cand.clause.first, len(picked), text))
+        result[kind] = [text for _, _, text in sorted(picked)]
     return result
 
 
-def _near_copy(phrase: Phrase, taken: Sequence[set[str]]) -> bool:
-    mine = content_words(phrase.text)
+def _near_copy(text: str, taken: Sequence[set[str]]) -> bool:
+    mine = content_words(text)
     if not mine:
         return True
     return any(len(mine & other) / max(1, min(len(mine), len(other))) >= NEAR_COPY for other in taken)
@@ -221,15 +235,18 @@ def _antecedent(people: tuple[list[int], list[str]], position: int) -> str | Non
     return names[at - 1] if at else None
 
 
-def cue_items(doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0) -> list[Item]:
-    """What the hand-written cue rules find: evidence for the clause models."""
+def cue_items(
+    doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0
+) -> list[list[Item]]:
+    """What the hand-written cue rules find, as evidence for the clause models: the items of
+    each rule that fired, several when it split a list."""
     names: dict[int, tuple[int, int]] = {}
     for entity in entities:
         for m in entity.mentions:
             for i in range(m.start, m.end):
                 names[i] = (m.start, m.end)
     ctx = _Context(doc, original, names)
-    items: list[Item] = []
+    items: list[list[Item]] = []
     tried: set[tuple[Rule, int]] = set()
     for tok in _cue_tokens(doc):
         if tok.idx < body_start:
@@ -242,7 +259,9 @@ def cue_items(doc: Doc, original: str, entities: Sequence[Entity], body_start: i
             if (rule, target.i) in tried:
                 continue
             tried.add((rule, target.i))
-            items.extend(i for i in rule(ctx, target) if i is not None)
+            found = [i for i in rule(ctx, target) if i is not None]
+            if found:
+                items.append(found)
     return items
 
 

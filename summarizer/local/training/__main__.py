@@ -13,19 +13,21 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from summarizer.local.learned import MODEL_DIR, ModelFile, read_models
-from summarizer.local.training.data import load_set, parse
-from summarizer.local.training.examples import phrase_examples
+from summarizer.local.learned import MODEL_DIR, LinearModel, ModelFile, read_models
+from summarizer.local.training.data import Parsed, load_set, parse
+from summarizer.local.training.examples import entity_examples, phrase_examples
 from summarizer.local.training.fit import fit_linear, write_models
-from summarizer.local.training.select import DEFAULTS, PhraseTable, load_scorer
+from summarizer.local.training.select import DEFAULTS, EntityTable, PhraseTable, load_scorer
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared"
 # Regularisation strengths, chosen once by cross-validation on the silver set.
 C_CLAUSE = 0.3
 C_COMPRESS = 0.3
+C_ENTITY = 0.3
 
 log = logging.getLogger("train")
 
@@ -34,20 +36,27 @@ def train(silver: Path, corpora: Path, out: Path, dev: Path | None) -> ModelFile
     started = time.perf_counter()
     parsed = parse(load_set(silver, corpora))
     log.info("parsed %d silver articles in %.0fs", len(parsed), time.perf_counter() - started)
-    examples = phrase_examples(parsed)
-    models = {name: fit_linear(examples.features[name], examples.labels[name], c)
-              for name, c in (("objective", C_CLAUSE), ("issue", C_CLAUSE), ("compress", C_COMPRESS))}
+    models = fit_models(parsed)
     about = f"trained on {len(parsed)} briefs of {silver.name}"
     write_models(out, models, DEFAULTS, about + "; default settings")
     fitted = read_models(out)
     if dev is None:
         return fitted
     gold = parse(load_set(dev, corpora))
-    table = PhraseTable.build(gold, fitted, load_scorer(dev / "score.py"))
-    settings = table.best(range(len(gold)))
+    scorer = load_scorer(dev / "score.py")
+    everything = range(len(gold))
+    settings = PhraseTable.build(gold, fitted, scorer).best(everything)
+    settings |= EntityTable.build(gold, fitted, scorer).best(everything)
     write_models(out, models, settings, f"{about}; settings chosen on {len(gold)} briefs of {dev.name}")
     log.info("settings %s", settings)
     return read_models(out)
+
+
+def fit_models(parsed: Sequence[Parsed]) -> dict[str, LinearModel]:
+    """Every model of the brief, fitted on ``parsed``."""
+    examples = entity_examples(parsed, phrase_examples(parsed))
+    strengths = {"objective": C_CLAUSE, "issue": C_CLAUSE, "compress": C_COMPRESS, "who": C_ENTITY, "where": C_ENTITY}
+    return {name: fit_linear(examples.features[name], examples.labels[name], c) for name, c in strengths.items()}
 
 
 def main() -> int:

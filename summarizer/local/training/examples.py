@@ -16,7 +16,10 @@ from spacy.tokens import Doc
 
 from summarizer.local.clauses import Clause
 from summarizer.local.compress import edge_features, scored_edges
+from summarizer.local.gazetteer import name_key
 from summarizer.local.phrases import KINDS, ItemKind, candidate_features, content_words
+from summarizer.local.roles import find_roles
+from summarizer.local.salience import entity_features
 from summarizer.local.training.data import Parsed
 
 GOLD_KEYS: dict[ItemKind, str] = {"objective": "objectives", "issue": "open_issues"}
@@ -49,7 +52,7 @@ def phrase_examples(parsed: Sequence[Parsed]) -> Examples:
     out = Examples()
     for p in parsed:
         candidates = candidate_features(p.doc, p.prepared.original, p.entities, p.body_start)
-        words = [clause_words(c, p.doc) for c, _ in candidates]
+        words = [clause_words(c, p.doc) for c, _, _ in candidates]
         positive: dict[ItemKind, set[int]] = {k: set() for k in KINDS}
         for kind in KINDS:
             for item in p.gold.get(GOLD_KEYS[kind]) or []:
@@ -62,7 +65,7 @@ def phrase_examples(parsed: Sequence[Parsed]) -> Examples:
                 for child, depth in scored_edges(clause):
                     hit = any(content_words(t.text) & wanted for t in child.subtree)
                     out.add("compress", edge_features(child, clause.head, depth), hit)
-        for n, (_, feats) in enumerate(candidates):
+        for n, (_, feats, _) in enumerate(candidates):
             for kind in KINDS:
                 out.add(kind, feats, n in positive[kind])
     return out
@@ -75,3 +78,50 @@ def best_match(wanted: set[str], words: Sequence[set[str]]) -> int | None:
     shares = [len(wanted & w) / len(wanted) for w in words]
     best = max(range(len(shares)), key=lambda n: (shares[n], -n))
     return best if shares[best] >= MATCH else None
+
+
+def names_match(name: str, gold: dict[str, object]) -> bool:
+    """Whether ``name`` names the gold entity: its name or an alias, or a person's surname.
+
+    The scorer's own rule, so that the labels reward what it rewards.
+    """
+    mine = name_key(name)
+    if not mine:
+        return False
+    aliases = gold.get("aliases") or []
+    forms = [name_key(str(gold["name"]))] + [name_key(str(a)) for a in aliases]  # type: ignore[union-attr]
+    if mine in forms:
+        return True
+    full = forms[0].split()
+    words = mine.split()
+    person_like = 2 <= len(full) <= 3 and str(gold["name"])[:1].isupper()
+    return (
+        person_like
+        and words[-1] == full[-1]
+        and (len(words) == 1 or words[0] == full[0] or len(words[0]) == 1)
+    )
+
+
+def entity_examples(parsed: Sequence[Parsed], out: Examples | None = None) -> Examples:
+    """Examples for ``who`` (people and organisations) and ``where`` (places): an entity is
+    positive when the brief lists it under that heading by any of its names."""
+    out = out if out is not None else Examples()
+    for p in parsed:
+        roles = find_roles(p.doc, p.prepared.original, p.entities)
+        features = all_entity_features(p, roles)
+        for n, entity in enumerate(p.entities):
+            heading = "where" if entity.kind == "place" else "who"
+            golds = p.gold.get(heading) or []
+            names = (entity.name, *entity.aliases)
+            listed = any(names_match(name, g) for g in golds for name in names)
+            out.add(heading, features[n], listed)
+    return out
+
+
+def all_entity_features(p: Parsed, roles: dict[int, str]) -> list[Features]:
+    sentences = [s for s in p.doc.sents if s.start_char >= p.body_start and not s.text.isspace()]
+    lead_end = sentences[0].end_char if sentences else p.body_start
+    length = len(p.prepared.original)
+    return [
+        entity_features(e, p.doc, length, p.body_start, lead_end, n in roles) for n, e in enumerate(p.entities)
+    ]

@@ -22,15 +22,21 @@ from types import ModuleType
 from summarizer.local.compress import Phrase, compress
 from summarizer.local.learned import ModelFile
 from summarizer.local.phrases import KINDS, Candidate, choose, score_clauses
+from summarizer.local.roles import find_roles
+from summarizer.local.salience import Heading, entity_chances, order
 from summarizer.local.training.data import Parsed
 from summarizer.local.training.examples import GOLD_KEYS
 
 PHRASE_GRID: dict[str, tuple[float, ...]] = {
     "compress_threshold": (0.3, 0.4, 0.5),
-    "objective_threshold": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
-    "issue_threshold": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
-    "min_items": (1.0, 2.0, 3.0),
-    "max_items": (4.0, 5.0, 6.0, 7.0, 8.0),
+    "objective_threshold": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
+    "issue_threshold": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
+    "min_items": (2.0, 3.0, 4.0),
+    "max_items": (6.0, 8.0, 10.0),
+}
+ENTITY_GRID: dict[str, tuple[float, ...]] = {
+    "who_floor": (0.0, 0.01, 0.02, 0.05, 0.1, 0.2),
+    "where_floor": (0.0, 0.01, 0.02, 0.05, 0.1, 0.2),
 }
 DEFAULTS: dict[str, float] = {
     "compress_threshold": 0.4,
@@ -38,6 +44,8 @@ DEFAULTS: dict[str, float] = {
     "issue_threshold": 0.3,
     "min_items": 2.0,
     "max_items": 6.0,
+    "who_floor": 0.02,
+    "where_floor": 0.02,
 }
 
 Counts = tuple[int, int, int, int]
@@ -50,16 +58,19 @@ def load_scorer(path: Path) -> ModuleType:
         raise SystemExit(f"cannot load the scorer {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # The grid scores the same phrases thousands of times: remember their content words.
+    module.content = functools.lru_cache(maxsize=200_000)(module.content)
     return module
 
 
-@dataclass
+@dataclass(eq=False)
 class PhraseTable:
-    """Each article's scored clauses, with their compressions cached per threshold."""
+    """Each article's scored clauses, with their compressions cached per threshold; each
+    article is scored by the models it was given (out-of-fold models for cross-fitting)."""
 
-    parsed: Sequence[Parsed]
+    parsed: list[Parsed]
     candidates: list[list[Candidate]]
-    models: ModelFile
+    models: list[ModelFile]
     scorer: ModuleType
 
     @classmethod
@@ -67,16 +78,21 @@ class PhraseTable:
         candidates = [
             score_clauses(p.doc, p.prepared.original, p.entities, p.body_start, models) for p in parsed
         ]
-        return cls(parsed, candidates, models, scorer)
+        return cls(list(parsed), candidates, [models] * len(parsed), scorer)
+
+    def join(self, other: PhraseTable) -> PhraseTable:
+        return PhraseTable(
+            self.parsed + other.parsed,
+            self.candidates + other.candidates,
+            self.models + other.models,
+            self.scorer,
+        )
 
     @functools.cache  # noqa: B019 - the table lives as long as its caller needs it
     def _shortened(self, article: int, clause: int, cut: float) -> Phrase | None:
         cand = self.candidates[article][clause]
         original = self.parsed[article].prepared.original
-        return compress(cand.clause, original, self.models.model("compress"), cut, cand.antecedent)
-
-    def __hash__(self) -> int:
-        return id(self)
+        return compress(cand.clause, original, self.models[article].model("compress"), cut, cand.antecedent)
 
     def phrases(self, article: int, settings: Mapping[str, float]) -> dict[str, list[str]]:
         cut = settings["compress_threshold"]
@@ -102,7 +118,81 @@ class PhraseTable:
         return statistics.mean(self.scorer.prf(*c)[2] for c in counts.values())
 
     def best(self, articles: Sequence[int]) -> dict[str, float]:
-        return grid_search(PHRASE_GRID, lambda s: self.macro(self.counts(articles, s)))
+        """The best grid point. Objectives are chosen before issues and do not depend on the
+        issue threshold, so each threshold is searched on its own kind's F1."""
+        kind_keys = {f"{kind}_threshold" for kind in KINDS}
+        shared = {k: v for k, v in PHRASE_GRID.items() if k not in kind_keys}
+        found: tuple[float, dict[str, float]] | None = None
+        for values in itertools.product(*shared.values()):
+            settings = dict(zip(shared, values, strict=True))
+            if settings["min_items"] > settings["max_items"]:
+                continue
+            for kind in KINDS:
+                key = f"{kind}_threshold"
+                rest = {k: PHRASE_GRID[k][0] for k in kind_keys}
+                best_value = max(
+                    PHRASE_GRID[key],
+                    key=lambda v: (self._f1(articles, rest | settings | {key: v}, GOLD_KEYS[kind]), -v),
+                )
+                settings[key] = best_value
+            value = self.macro(self.counts(articles, settings))
+            if found is None or value > found[0] + 1e-12:
+                found = (value, settings)
+        assert found is not None
+        return found[1]
+
+    def _f1(self, articles: Sequence[int], settings: Mapping[str, float], key: str) -> float:
+        return float(self.scorer.prf(*self.counts(articles, settings)[key])[2])
+
+
+@dataclass(eq=False)
+class EntityTable:
+    """Each article's entities with the models' chances, ranked per floor."""
+
+    parsed: list[Parsed]
+    chances: list[list[float]]
+    scorer: ModuleType
+
+    def join(self, other: EntityTable) -> EntityTable:
+        return EntityTable(self.parsed + other.parsed, self.chances + other.chances, self.scorer)
+
+    @classmethod
+    def build(cls, parsed: Sequence[Parsed], models: ModelFile, scorer: ModuleType) -> EntityTable:
+        chances = []
+        for p in parsed:
+            roles = find_roles(p.doc, p.prepared.original, p.entities)
+            lead_end = _lead_end(p)
+            chances.append(
+                entity_chances(p.doc, p.prepared.original, p.body_start, lead_end, p.entities, roles, models)
+            )
+        return cls(list(parsed), chances, scorer)
+
+    def names(self, article: int, heading: Heading, floor: float) -> list[str]:
+        entities = self.parsed[article].entities
+        return [entities[n].name for n in order(entities, self.chances[article], heading, floor)]
+
+    def counts(self, articles: Iterable[int], settings: Mapping[str, float]) -> dict[str, Counts]:
+        sums: dict[str, Counts] = {"who": (0, 0, 0, 0), "where": (0, 0, 0, 0)}
+        for n in articles:
+            gold = self.parsed[n].gold
+            for heading in ("who", "where"):
+                golds = gold.get(heading) or []
+                found = self.names(n, heading, settings[f"{heading}_floor"])  # type: ignore[arg-type]
+                t = self.scorer.score_entities(found, golds, topk=max(len(golds), 3))
+                sums[heading] = tuple(a + b for a, b in zip(sums[heading], t, strict=True))  # type: ignore[assignment]
+        return sums
+
+    def best(self, articles: Sequence[int]) -> dict[str, float]:
+        def macro(settings: dict[str, float]) -> float:
+            counts = self.counts(articles, settings)
+            return statistics.mean(self.scorer.prf(*c)[2] for c in counts.values())
+
+        return grid_search(ENTITY_GRID, macro)
+
+
+def _lead_end(p: Parsed) -> int:
+    sentences = [s for s in p.doc.sents if s.start_char >= p.body_start and not s.text.isspace()]
+    return sentences[0].end_char if sentences else p.body_start
 
 
 def grid_search(grid: Mapping[str, Sequence[float]], objective: Callable[[dict[str, float]], float]) -> dict[str, float]:

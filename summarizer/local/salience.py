@@ -1,0 +1,121 @@
+"""Which entities a reader would list under who and where, and in what order: a learned ranking.
+
+Two logistic models (``who`` over people and organisations, ``where`` over places) give each
+merged entity the chance that a careful reader lists it. They were fitted on the 268 silver
+briefs (``make train``) over what the article shows of the entity, never its name: how often
+and how early it is named, in the headline, the lead or the dateline, how the model labelled
+its mentions and whether those labels agree, the grammatical roles of its mentions (a subject
+acts; a noun modifier, "the Windows XP update", is a product), its capitals and shape, whether
+the article gives it a role.
+
+Entities are ranked by that chance. Only those below a low floor are dropped: products,
+languages, programme names and stray capitals, which the model rates near zero, while real
+but minor names stay at the end of the list (the CoNLL figures count them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from spacy.tokens import Doc
+
+from summarizer.local.entities import Entity
+from summarizer.local.gazetteer import (
+    CITY_KEYS,
+    COUNTRY_KEYS,
+    EVENT_HEADS,
+    ORGANIZATION_HEADS,
+    PLACE_HEADS,
+    name_key,
+)
+from summarizer.local.learned import ModelFile
+from summarizer.local.mentions import CANDIDATE, LABEL_KIND
+
+Heading = Literal["who", "where"]
+
+_COUNTRIES = frozenset(COUNTRY_KEYS.values())
+
+
+def entity_features(
+    entity: Entity, doc: Doc, text_length: int, body_start: int, lead_end: int, has_role: bool
+) -> dict[str, float]:
+    """Named features of one merged entity (see the module's docstring)."""
+    f: dict[str, float] = {f"kind={entity.kind}": 1.0, f"label={entity.label}": 1.0}
+    mentions = entity.mentions
+    n = max(len(mentions), 1)
+    f["log_count"] = math.log1p(entity.count)
+    f[f"count={min(entity.count, 5)}"] = 1.0
+    f["first"] = entity.first_char / max(text_length, 1)
+    first_sent = min((m.sent for m in mentions), default=0)
+    f[f"first_sent={min(first_sent, 8)}"] = 1.0
+    f["in_title"] = float(any(m.start_char < body_start for m in mentions))
+    f["in_lead"] = float(any(body_start <= m.start_char < lead_end for m in mentions))
+    f["role"] = float(has_role)
+    f["forms"] = float(min(len(entity.aliases), 4))
+    labels = Counter(m.label for m in mentions)
+    for label, count in labels.items():
+        f[f"has_label={label or 'none'}"] = 1.0
+        f[f"share_label={label or 'none'}"] = count / n
+    agree = sum(c for label, c in labels.items() if label != CANDIDATE and LABEL_KIND[label] == entity.kind)
+    f["agreement"] = agree / n
+    f["unlabelled"] = labels.get(CANDIDATE, 0) / n
+    deps: Counter[str] = Counter()
+    the = starts = 0
+    for m in mentions:
+        root = doc[m.end - 1]
+        deps[root.dep_] += 1
+        if m.start > 0 and doc[m.start - 1].lower_ == "the":
+            the += 1
+        if doc[m.start].is_sent_start:
+            starts += 1
+    for dep, count in deps.items():
+        f[f"dep={dep}"] = count / n
+    f["subject"] = (deps["nsubj"] + deps["nsubjpass"]) / n
+    f["modifier"] = (deps["compound"] + deps["amod"]) / n
+    f["after_the"] = the / n
+    f["sentence_start"] = starts / n
+    key = name_key(entity.name)
+    words = key.split()
+    f[f"words={min(len(words), 4)}"] = 1.0
+    compact = entity.name.replace(".", "")
+    f["acronym"] = float(compact.isupper() and compact.isalpha() and len(compact) <= 6)
+    f["digit"] = float(any(c.isdigit() for c in entity.name))
+    f["country"] = float(bool(entity.keys & _COUNTRIES) or key in COUNTRY_KEYS)
+    f["city"] = float(key in CITY_KEYS)
+    last = words[-1] if words else ""
+    f["head_org"] = float(last in ORGANIZATION_HEADS)
+    f["head_place"] = float(last in PLACE_HEADS)
+    f["head_event"] = float(last in EVENT_HEADS)
+    f[f"suffix={last[-3:]}"] = 1.0 if len(words) == 1 else 0.0
+    return {k: v for k, v in f.items() if v}
+
+
+def heading_of(entity: Entity) -> Heading:
+    return "where" if entity.kind == "place" else "who"
+
+
+def entity_chances(
+    doc: Doc,
+    original: str,
+    body_start: int,
+    lead_end: int,
+    entities: Sequence[Entity],
+    roles: Mapping[int, str],
+    models: ModelFile,
+) -> list[float]:
+    """Each entity's chance of being listed under its heading."""
+    return [
+        models.model(heading_of(e)).probability(
+            entity_features(e, doc, len(original), body_start, lead_end, n in roles)
+        )
+        for n, e in enumerate(entities)
+    ]
+
+
+def order(entities: Sequence[Entity], chances: Sequence[float], heading: Heading, floor: float) -> list[int]:
+    """Indices of the entities under ``heading`` at or above ``floor``, likeliest first."""
+    mine = [n for n, e in enumerate(entities) if heading_of(e) == heading and chances[n] >= floor]
+    return sorted(mine, key=lambda n: (-chances[n], entities[n].first_char))
