@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench train-qa lock clean
+.PHONY: run test lint bench train train-brief train-qa lock clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/qa.py --scale 50000
 
-# Refit the answerer's ranker and "I don't know" confidence (summarizer/qa/model.json) on
-# ../shared/silver, chosen on ../shared/dev-set; seeded, so the same data gives the same file.
+# Rebuild every learned file from ../shared/silver (settings chosen on ../shared/dev-set);
+# seeded, so the same data gives the same files, which are committed.
+train: train-brief train-qa
+
+# The brief's learned models (summarizer/local/models/).
+train-brief: $(STAMP)
+	$(BIN)/python -m summarizer.local.training
+
+# The answerer's ranker and "I don't know" confidence (summarizer/qa/model.json).
 train-qa: $(STAMP)
 	$(BIN)/python bench/qa_train.py
 

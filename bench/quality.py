@@ -93,7 +93,7 @@ def honest_figures(model: str) -> None:
     """Cross-validated dev-set figures and silver -> dev figures (see the module docstring)."""
     from summarizer.local.learned import load_models
     from summarizer.local.training.__main__ import fit_models
-    from summarizer.local.training.data import load_set, parse
+    from summarizer.local.training.data import load_conll, load_set, parse
     from summarizer.local.training.evaluate import cross_validated, silver_to_dev
     from summarizer.local.training.select import EntityTable, PhraseTable, load_scorer
 
@@ -101,14 +101,18 @@ def honest_figures(model: str) -> None:
     models = load_models("brief")
     started = time.perf_counter()
     gold = parse(load_set(SHARED / "dev-set", SHARED / "corpora"), model)
-    print("\n== dev set, 5-fold cross-validation of the settings (models fitted on silver)")
-    figures, chosen = cross_validated(PhraseTable.build(gold, models, scorer), EntityTable.build(gold, models, scorer))
+    conll = SHARED / "corpora" / "conll2003" / "dev.txt"
+    every_name = parse(load_conll(conll, scorer), model) if conll.is_file() else []
+    names = EntityTable.build(every_name, models, scorer) if every_name else None
+    print("\n== dev set, 5-fold cross-validation of the settings (models fitted on silver, name filter on CoNLL dev)")
+    phrases, entities = PhraseTable.build(gold, models, scorer), EntityTable.build(gold, models, scorer)
+    figures, chosen = cross_validated(phrases, entities, names)
     print_figures(figures, "cv5")
     for key in chosen[0]:
         print(f"  {key} per fold: {', '.join(f'{c[key]:g}' for c in chosen)}")
     print("\n== silver -> dev: models fitted and settings chosen on silver only, scored on the dev set")
     silver = parse(load_set(SHARED / "silver", SHARED / "corpora"), model)
-    figures, settings = silver_to_dev(silver, gold, fit_models, scorer)
+    figures, settings = silver_to_dev(silver, gold, every_name, fit_models, scorer)
     print_figures(figures, "silver_to_dev")
     print("  settings chosen on silver: " + ", ".join(f"{k}={v:g}" for k, v in settings.items()))
     print(f"  ({time.perf_counter() - started:.0f}s)")

@@ -6,9 +6,12 @@
 Prints: model load time; median and p90 milliseconds (wall clock, and CPU time, which other
 processes on a shared machine disturb less) per ~550-word article briefed one at a time (model
 loaded); articles per second briefed as one batch; the wall time from starting
-``briefbot brief --json FILE`` as a new process to its first brief on stdout; and the peak
-resident memory of this process and of that child process. The process pins itself to one CPU
-core (and BLAS to one thread) so that the figures mean "one core".
+``briefbot brief --json FILE`` as a new process to its first brief on stdout; the peak
+resident memory of this process and of that child process; and the whole
+``briefbot brief --json`` run over the batch's articles against ``bench/naive_brief.py`` (the
+plainest spaCy brief, the issue's yardstick) on the same file, run in turns, as a ratio of wall
+times with the peak memory of each. The process pins itself to one CPU core (and BLAS to one
+thread) so that the figures mean "one core".
 """
 
 from __future__ import annotations
@@ -100,6 +103,45 @@ def first_brief_seconds(article: Article) -> float:
     return elapsed
 
 
+def whole_run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process run to its end, output discarded."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} failed with exit {proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def against_naive(articles: list[Article], rounds: int) -> None:
+    """``briefbot brief --json`` over ``articles`` against the naive script, in turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "articles.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for a in articles:
+                fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text}) + "\n")
+        ours_cmd = [str(ROOT / ".venv" / "bin" / "briefbot"), "brief", "--json", str(path)]
+        naive_cmd = [sys.executable, str(ROOT / "bench" / "naive_brief.py"), str(path)]
+        ratios, ours, naive = [], [], []
+        for _ in range(rounds):
+            a, b = whole_run(ours_cmd), whole_run(naive_cmd)
+            ours.append(a)
+            naive.append(b)
+            ratios.append(a[0] / b[0])
+    print(
+        f"whole run  {len(articles)} articles: briefbot brief --json {statistics.median(t for t, _ in ours):.1f}s "
+        f"(peak {max(m for _, m in ours):.0f} MB), naive spaCy script "
+        f"{statistics.median(t for t, _ in naive):.1f}s (peak {max(m for _, m in naive):.0f} MB); "
+        f"ratio median {statistics.median(ratios):.2f} of {rounds} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
+    print(
+        f"SUMMARY whole_run_ratio={statistics.median(ratios):.2f} "
+        f"whole_run_peak_rss_mb={max(m for _, m in ours):.0f}"
+    )
+
+
 def print_components(backend: LocalBackend, articles: list[Article]) -> None:
     """CPU milliseconds per article spent in each pipeline component and in the rules."""
     from summarizer.local.engine import build_brief, prepare
@@ -133,6 +175,7 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=60, help="articles briefed one at a time")
     parser.add_argument("--model", default="en_core_web_sm")
     parser.add_argument("--components", action="store_true", help="CPU time per pipeline component")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the whole-run comparison")
     args = parser.parse_args()
 
     articles = sample_articles(max(args.n, args.single))
@@ -178,6 +221,7 @@ def main() -> int:
             f"cold start {statistics.median(starts):.2f}s median of 3 from process start to first brief; "
             f"child peak RSS {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
         )
+        against_naive(batch, args.rounds)
     else:
         print("cold start skipped: .venv/bin/briefbot is absent (run make test first)")
     print(

@@ -10,6 +10,8 @@ from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
 from summarizer.local.engine import Prepared, build_brief, prepare
 from summarizer.local.language import check_briefable
+from summarizer.local.learned import load_models
+from summarizer.local.phrases import MODEL_FILE
 from summarizer.local.pipeline import load_model, model_label
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def brief_batch(
     if not good:
         return results
     nlp = load_model(model)
+    load_models(MODEL_FILE)  # a missing or damaged model file stops the batch, naming the file
     name = f"local:{model_label(nlp)}"
     prepared = [prepare(a) for _, a in good]
     docs = nlp.pipe(

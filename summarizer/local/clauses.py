@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
 
 from summarizer.local import cues
 
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc, Span, Token
+
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
-_MODALS = frozenset({"will", "would", "could", "may", "might", "should", "must", "can", "shall", "'ll", "’ll"})
+_MODALS = frozenset(
+    {"will", "would", "could", "may", "might", "should", "must", "can", "shall", "'ll", "’ll"}
+)
 # Verbs that introduce what someone says, thinks or reports: the clause they govern is the news.
 REPORT_VERBS = cues.SPEECH_VERBS | frozenset(
     "believe think warn argue insist claim deny stress suggest reveal announce fear hope expect".split()

@@ -22,23 +22,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from spacy.tokens import Doc, Token
+from typing import TYPE_CHECKING
 
 from summarizer.local.clauses import Clause
 from summarizer.local.gazetteer import HONORIFICS
 from summarizer.local.learned import LinearModel
 from summarizer.local.spans import MAX_WORDS, clean_indices, render, words
 
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc, Token
+
 # Dependents that cannot be left behind by their head.
-_BOUND = frozenset({"det", "aux", "auxpass", "neg", "prt", "case", "pobj", "pcomp", "predet", "expl", "fixed", "flat"})
+_BOUND = frozenset(
+    {"det", "aux", "auxpass", "neg", "prt", "case", "pobj", "pcomp", "predet", "expl", "fixed", "flat"}
+)
 # Dependents kept by default: the arguments and the words that describe them.
 _CORE = frozenset(
-    {"nsubj", "nsubjpass", "csubj", "dobj", "attr", "acomp", "xcomp", "oprd", "agent", "amod", "compound",
-     "nummod", "poss", "quantmod", "conj"}
+    {
+        "nsubj",
+        "nsubjpass",
+        "csubj",
+        "dobj",
+        "attr",
+        "acomp",
+        "xcomp",
+        "oprd",
+        "agent",
+        "amod",
+        "compound",
+        "nummod",
+        "poss",
+        "quantmod",
+        "conj",
+    }
 )
 # Dependents never kept: punctuation, discourse words, loose attachments.
-_NEVER = frozenset({"punct", "cc", "intj", "meta", "parataxis", "preconj", "dep", "mark"})
+_NEVER = frozenset({"punct", "cc", "intj", "meta", "parataxis", "preconj", "dep"})
 _PRONOUNS = frozenset({"he", "she"})
 
 
@@ -50,8 +69,6 @@ class Phrase:
 
 def _kept_always(tok: Token) -> bool:
     dep = tok.dep_
-    if dep == "mark":
-        return tok.tag_ == "TO"
     if dep == "compound":
         return tok.pos_ == "PROPN" and tok.head.pos_ == "PROPN"
     return dep in _BOUND
@@ -60,7 +77,7 @@ def _kept_always(tok: Token) -> bool:
 def _never(tok: Token) -> bool:
     if dep_is_to(tok):
         return False
-    return tok.dep_ in _NEVER or tok.lower_ in HONORIFICS and tok.dep_ == "compound"
+    return tok.dep_ in _NEVER or (tok.lower_ in HONORIFICS and tok.dep_ == "compound")
 
 
 def dep_is_to(tok: Token) -> bool:
@@ -211,7 +228,11 @@ def _tidy(doc: Doc, keep: set[int]) -> list[int]:
             continue
         last = max(conjuncts)
         for child in tok.children:
-            if child.dep_ in ("cc", "punct") and tok.i < child.i < last and child.text in (",", "and", "or", "but"):
+            if (
+                child.dep_ in ("cc", "punct")
+                and tok.i < child.i < last
+                and child.text in (",", "and", "or", "but")
+            ):
                 joined.add(child.i)
     return clean_indices(doc, joined)
 

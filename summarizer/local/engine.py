@@ -72,11 +72,11 @@ def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | N
     chances = entity_chances(doc, original, body_start, lead_end, entities, roles, models)
     who = tuple(
         _actor(entities[n], roles.get(n))
-        for n in order(entities, chances, "who", models.setting("who_floor"))
+        for n in order(entities, chances, "who", models.setting("real_floor"))
     )
     where = tuple(
         _place(entities[n], details.get(n))
-        for n in order(entities, chances, "where", models.setting("where_floor"))
+        for n in order(entities, chances, "where", models.setting("real_floor"))
     )
     objectives, issues = find_phrases(doc, original, entities, body_start)
     lead = [original[s.start_char : s.end_char] for s in sentences[:TLDR_SENTENCES]]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.local.evidence import DATELINE, weigh
-from summarizer.local.gazetteer import CITY_KEYS, COUNTRY_KEYS, name_key
+from summarizer.local.gazetteer import CITY_KEYS, COUNTRY_KEYS, ORGANIZATION_HEADS, PLACE_HEADS, name_key
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention, find_mentions
 
 _CORPORATE = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa nv".split())
@@ -196,6 +196,26 @@ def _merge_people(groups: list[_Group]) -> list[_Group]:
         candidates = [
             p for p in people if p is not g and id(p) not in merged and _names_same_person(g.tokens, p.tokens)
         ]
+        if not candidates and g.kind == "person" and len(g.tokens) == 1:
+            # "Carly Fiorina" labelled an organisation once, "Fiorina" a person four times:
+            # a two- or three-word name ending in the surname, that no head word calls an
+            # organisation or a place, is that person.
+            named = [
+                p
+                for p in groups
+                if p is not g
+                and p.kind != "person"
+                and id(p) not in merged
+                and 2 <= len(p.tokens) <= 3
+                and p.tokens[-1] == g.tokens[0]
+                and p.tokens[0] not in COUNTRY_KEYS
+                and not any(t in ORGANIZATION_HEADS or t in PLACE_HEADS for t in p.tokens)
+            ]
+            if len(named) == 1:
+                named[0].absorb(g)
+                named[0].votes["person"] = named[0].votes.get("person", 0.0) + 1.0
+                merged.add(id(g))
+                continue
         if not candidates and g.kind == "person":
             firsts = [
                 p

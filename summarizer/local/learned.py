@@ -72,9 +72,7 @@ def read_models(path: Path) -> ModelFile:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"the brief model file {path} is missing; rebuild it with `make train`"
-        ) from None
+        raise ConfigError(f"the brief model file {path} is missing; rebuild it with `make train`") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _broken(path, f"it cannot be read ({type(exc).__name__})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:

@@ -47,6 +47,8 @@ _NAME_PARTICLES = frozenset(
     "van von de der den du da di la le del della bin ibn al el dos das ter ten".split()
 )
 _TRAILING_JUNK = frozenset({"'s", "’s", "'", "’", "s"})
+# Letters after a name that are honours or offices, not part of it: "Jane Doe QC", "John Roe MP".
+_POST_NOMINALS = frozenset("QC KC MP MEP MSP MLA AM MBE OBE CBE KBE DBE PhD Jr Jr. Sr Sr.".split())
 _NOT_NAME_TAGS = frozenset(
     "JJ JJR JJS RB RBR RBS VB VBD VBG VBN VBP VBZ DT PRP PRP$ IN CD MD UH WDT WP".split()
 )
@@ -248,14 +250,25 @@ def _trim(doc: Any, start: int, end: int, label: str) -> tuple[int, int] | None:
         elif (
             label in ("PERSON", CANDIDATE)
             and end - start > 1
-            and (low in ROLE_NOUNS or tok.tag_ in _NOT_NAME_TAGS)
+            and (
+                low in ROLE_NOUNS
+                or tok.tag_ in _NOT_NAME_TAGS
+                or (tok.tag_ in ("NN", "NNS") and tok.is_title)
+            )
         ):
             start += 1  # "Fullback Andre Joubert", "Controversial Australian X"
         else:
             break
     while end > start:
         tok = doc[end - 1]
-        if tok.is_punct or tok.is_space or tok.text in _TRAILING_JUNK or (tok.is_lower and tok.is_alpha):
+        post_nominal = tok.text in _POST_NOMINALS and end - start > 1 and label in ("PERSON", CANDIDATE)
+        if (
+            tok.is_punct
+            or tok.is_space
+            or tok.text in _TRAILING_JUNK
+            or (tok.is_lower and tok.is_alpha)
+            or post_nominal
+        ):
             end -= 1
         else:
             break

@@ -37,9 +37,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer.local import cues
 from summarizer.local.clauses import Clause, clause_features, find_clauses
@@ -56,6 +54,9 @@ from summarizer.local.spans import (
     subtree,
     words,
 )
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 ItemKind = Literal["objective", "issue"]
 KINDS: tuple[ItemKind, ...] = ("objective", "issue")
@@ -123,8 +124,9 @@ class Candidate:
     clause: Clause
     chances: dict[ItemKind, float]
     antecedent: str | None  # the surname a leading "he" or "she" stands for
-    # "at odds over A, B and C": the items a cue rule split from a list in this clause, by kind
-    lists: dict[ItemKind, tuple[str, ...]] = field(default_factory=dict)
+    # What an explicit cue rule cut from this clause, by kind: "at odds over A, B and C" split
+    # into its items, "concerns that X"; used instead of the compressor's phrase
+    rule_items: dict[ItemKind, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def kind(self) -> ItemKind:
@@ -181,6 +183,9 @@ def candidate_features(
         if len(group) >= 2:
             found[n].append(("list", 1.0))
             lists[n][group[0].kind] = lists[n].get(group[0].kind, ()) + tuple(i.text for i in group)
+        elif group[0].strength >= EXPLICIT and group[0].kind not in lists[n]:
+            # "concerns that X", "at odds over X": the cue rule's own cut of an explicit item
+            lists[n][group[0].kind] = (group[0].text,)
     return [
         (clause, clause_features(clause, kinds), split)
         for clause, kinds, split in zip(clauses, found, lists, strict=True)
@@ -204,7 +209,7 @@ def choose(
         for cand in pool:
             if len(picked) >= most or (len(picked) >= least and cand.chances[kind] < threshold):
                 break
-            split = cand.lists.get(kind, ())
+            split = cand.rule_items.get(kind, ())
             texts = list(split) if split else [p.text for p in (shorten(cand),) if p is not None]
             for text in texts:
                 if _near_copy(text, taken):
@@ -223,9 +228,7 @@ def _near_copy(text: str, taken: Sequence[set[str]]) -> bool:
 
 
 def _person_mentions(entities: Sequence[Entity]) -> tuple[list[int], list[str]]:
-    pairs = sorted(
-        (m.start, e.name.split()[-1]) for e in entities if e.kind == "person" for m in e.mentions
-    )
+    pairs = sorted((m.start, e.name.split()[-1]) for e in entities if e.kind == "person" for m in e.mentions)
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
@@ -235,9 +238,7 @@ def _antecedent(people: tuple[list[int], list[str]], position: int) -> str | Non
     return names[at - 1] if at else None
 
 
-def cue_items(
-    doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0
-) -> list[list[Item]]:
+def cue_items(doc: Doc, original: str, entities: Sequence[Entity], body_start: int = 0) -> list[list[Item]]:
     """What the hand-written cue rules find, as evidence for the clause models: the items of
     each rule that fired, several when it split a list."""
     names: dict[int, tuple[int, int]] = {}

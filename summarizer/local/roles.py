@@ -41,7 +41,10 @@ def find_roles(doc: Any, original: str, entities: Sequence[Entity]) -> dict[int,
             role = (
                 _title_before(doc, original, m.start, entity.kind)
                 or _apposed_before(doc, original, m.start, entity.kind)
+                or _apposed_to_noun(doc, original, m.start, m.end, entity.kind)
                 or _apposition(doc, original, m.end, entity.kind)
+                or _noun_in_apposition(doc, original, m.end)
+                or _predicate(doc, original, m.end, entity.kind)
                 or _called(doc, original, m.start)
                 or (entity.kind == "person" and _relative_clause(doc, original, m.end))
             )
@@ -77,7 +80,14 @@ def _role_nouns(kind: str) -> frozenset[str]:
 
 
 def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
-    """ "Chinese Foreign Minister Qin Gang": the words glued to the left of the name."""
+    """ "Chinese Foreign Minister Qin Gang": the words glued to the left of the name.
+
+    A courtesy title between them is skipped ("the Attorney General Lord Goldsmith"), and a
+    lower-case noun that the parse attaches to the name describes it even when it is no
+    common job title ("technology giant Hewlett Packard", "comedian Ben Elton").
+    """
+    while start > 0 and doc[start - 1].lower_ in HONORIFICS:
+        start -= 1
     i = start - 1
     while i >= 0 and start - i <= MAX_ROLE_TOKENS:
         tok = doc[i]
@@ -94,6 +104,9 @@ def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
         return None
     words = [t.lower_ for t in doc[first:start]]
     has_role = any(is_role_noun(w, "person") or is_role_noun(w, "organization") for w in words)
+    last = doc[start - 1]
+    described = last.tag_ in ("NN", "NNS") and last.is_lower and start <= last.head.i < start + 4
+    has_role = has_role or described
     if not has_role and not _AGE.match("".join(t.text for t in doc[first:start])):
         return None
     # Keep from the first word that belongs to the title: drop a leading verb-like word.
@@ -116,6 +129,62 @@ def _apposed_before(doc: Any, original: str, start: int, kind: str) -> str | Non
     ):
         first -= 1
     return _text(doc, original, first, end)
+
+
+def _apposed_to_noun(doc: Any, original: str, start: int, end: int, kind: str) -> str | None:
+    """ "the senior judge in England and Wales, Lord Woolf,": the name in apposition to a role
+    noun, whatever stands between them."""
+    root = doc[end - 1]
+    head = root.head
+    if root.dep_ != "appos" or head.i >= start or not is_role_noun(head.lower_, kind):
+        return None
+    tokens = [t for t in head.subtree if t.i < start and not t.is_punct]
+    while tokens and tokens[0].tag_ in ("DT", "PRP$"):
+        tokens = tokens[1:]
+    if not tokens or len(tokens) > MAX_ROLE_TOKENS or tokens[-1].i - tokens[0].i + 1 != len(tokens):
+        return None
+    return _text(doc, original, tokens[0].i, tokens[-1].i + 1)
+
+
+def _noun_in_apposition(doc: Any, original: str, end: int) -> str | None:
+    """ "Graham Smith, senior consultant at a security firm,": a common noun the parse sets in
+    apposition to the name, up to the next comma."""
+    root = doc[end - 1]
+    noun = next(
+        (c for c in root.children if c.dep_ == "appos" and c.i > root.i and c.tag_ in ("NN", "NNS")), None
+    )
+    if noun is None or not noun.is_lower:
+        return None
+    return _phrase(doc, original, noun)
+
+
+def _predicate(doc: Any, original: str, end: int, kind: str) -> str | None:
+    """ "Jane Doe has become a paid adviser to the firm": the role a copula gives the subject."""
+    root = doc[end - 1]
+    verb = root.head
+    if root.dep_ != "nsubj" or verb.lemma_ not in ("be", "become", "remain"):
+        return None
+    noun = next((c for c in verb.children if c.dep_ == "attr" and c.tag_ in ("NN", "NNS")), None)
+    if noun is None or not is_role_noun(noun.lower_, kind):
+        return None
+    return _phrase(doc, original, noun)
+
+
+def _phrase(doc: Any, original: str, noun: Any) -> str | None:
+    """The noun phrase ``noun`` heads, without its article, up to a comma or a clause."""
+    tokens = []
+    for t in noun.subtree:
+        if t.text in {",", ";", ":", "(", ")", '"', "“", "”"} or t.dep_ in ("relcl", "acl") or "\n" in t.text:
+            if t.i > noun.i:
+                break
+            tokens = []
+            continue
+        tokens.append(t)
+    while tokens and tokens[0].tag_ in ("DT", "PRP$"):
+        tokens = tokens[1:]
+    if not tokens or len(tokens) > MAX_ROLE_TOKENS:
+        return None
+    return _text(doc, original, tokens[0].i, tokens[-1].i + 1)
 
 
 def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:

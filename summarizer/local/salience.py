@@ -8,9 +8,10 @@ its mentions and whether those labels agree, the grammatical roles of its mentio
 acts; a noun modifier, "the Windows XP update", is a product), its capitals and shape, whether
 the article gives it a role.
 
-Entities are ranked by that chance. Only those below a low floor are dropped: products,
-languages, programme names and stray capitals, which the model rates near zero, while real
-but minor names stay at the end of the list (the CoNLL figures count them).
+Entities are ranked by that chance. Whether a name is kept at all is another question, asked
+of a third model (``real``) fitted on CoNLL-2003 dev, where every person, organisation and
+place is annotated, minor or not: products, languages, programme names and stray capitals
+fall below its floor, real but minor names stay at the end of the list.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Literal
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Literal
 
 from summarizer.local.entities import Entity
+from summarizer.local.evidence import DATELINE
 from summarizer.local.gazetteer import (
     CITY_KEYS,
     COUNTRY_KEYS,
@@ -33,6 +33,9 @@ from summarizer.local.gazetteer import (
 )
 from summarizer.local.learned import ModelFile
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 Heading = Literal["who", "where"]
 
@@ -53,6 +56,7 @@ def entity_features(
     f[f"first_sent={min(first_sent, 8)}"] = 1.0
     f["in_title"] = float(any(m.start_char < body_start for m in mentions))
     f["in_lead"] = float(any(body_start <= m.start_char < lead_end for m in mentions))
+    f["dateline"] = float(is_dateline_place(entity))
     f["role"] = float(has_role)
     f["forms"] = float(min(len(entity.aliases), 4))
     labels = Counter(m.label for m in mentions)
@@ -63,16 +67,26 @@ def entity_features(
     f["agreement"] = agree / n
     f["unlabelled"] = labels.get(CANDIDATE, 0) / n
     deps: Counter[str] = Counter()
+    governors: Counter[str] = Counter()
     the = starts = 0
     for m in mentions:
         root = doc[m.end - 1]
         deps[root.dep_] += 1
+        governor = root.head
+        if (
+            governor.i != root.i
+            and governor.pos_ in ("VERB", "ADP", "AUX")
+            and not (m.start <= governor.i < m.end)
+        ):
+            governors[governor.lemma_.lower()] += 1
         if m.start > 0 and doc[m.start - 1].lower_ == "the":
             the += 1
         if doc[m.start].is_sent_start:
             starts += 1
     for dep, count in deps.items():
         f[f"dep={dep}"] = count / n
+    for lemma, count in governors.items():
+        f[f"governor={lemma}"] = count / n
     f["subject"] = (deps["nsubj"] + deps["nsubjpass"]) / n
     f["modifier"] = (deps["compound"] + deps["amod"]) / n
     f["after_the"] = the / n
@@ -93,8 +107,18 @@ def entity_features(
     return {k: v for k, v in f.items() if v}
 
 
+def is_dateline_place(entity: Entity) -> bool:
+    """The place a dateline names ("LONDON 1996-08-30", "PARIS (AP) -"): where the story is filed."""
+    return entity.kind == "place" and any(
+        kind == "place" and weight >= DATELINE for m in entity.mentions for kind, weight in m.votes
+    )
+
+
 def heading_of(entity: Entity) -> Heading:
     return "where" if entity.kind == "place" else "who"
+
+
+Chances = list[tuple[float, float]]  # per entity: listed under its heading, a real name
 
 
 def entity_chances(
@@ -105,17 +129,20 @@ def entity_chances(
     entities: Sequence[Entity],
     roles: Mapping[int, str],
     models: ModelFile,
-) -> list[float]:
-    """Each entity's chance of being listed under its heading."""
-    return [
-        models.model(heading_of(e)).probability(
-            entity_features(e, doc, len(original), body_start, lead_end, n in roles)
-        )
-        for n, e in enumerate(entities)
-    ]
+) -> Chances:
+    """Each entity's chance of being listed under its heading, and of being a real name."""
+    real = models.model("real")
+    out = []
+    for n, e in enumerate(entities):
+        features = entity_features(e, doc, len(original), body_start, lead_end, n in roles)
+        out.append((models.model(heading_of(e)).probability(features), real.probability(features)))
+    return out
 
 
-def order(entities: Sequence[Entity], chances: Sequence[float], heading: Heading, floor: float) -> list[int]:
-    """Indices of the entities under ``heading`` at or above ``floor``, likeliest first."""
-    mine = [n for n, e in enumerate(entities) if heading_of(e) == heading and chances[n] >= floor]
-    return sorted(mine, key=lambda n: (-chances[n], entities[n].first_char))
+def order(entities: Sequence[Entity], chances: Chances, heading: Heading, floor: float) -> list[int]:
+    """Indices of the real names (at or above ``floor``) under ``heading``, likeliest listed first;
+    a dateline's place leads the places, as news writes it first."""
+    mine = [n for n, e in enumerate(entities) if heading_of(e) == heading and chances[n][1] >= floor]
+    return sorted(
+        mine, key=lambda n: (not is_dateline_place(entities[n]), -chances[n][0], entities[n].first_char)
+    )

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from spacy.tokens import Doc
@@ -55,6 +56,20 @@ def load_set(folder: Path, corpora: Path) -> list[Annotated]:
             text = (path.parent / gold["article"]).read_text(encoding="utf-8")
             article = Article(id=path.name.removesuffix(".gold.json"), text=text)
         out.append(Annotated(article, gold))
+    return out
+
+
+def load_conll(path: Path, scorer: ModuleType) -> list[Annotated]:
+    """CoNLL-2003 documents as the shared scorer reads them, with every name as gold: people
+    and organisations under ``who``, places under ``where``, a surname joined to its name."""
+    out = []
+    for doc in scorer.conll_docs(path):
+        gold = {
+            "who": scorer.cluster(doc["ents"]["PER"] | doc["ents"]["ORG"]),
+            "where": scorer.cluster(doc["ents"]["LOC"]),
+            "every_name": True,
+        }
+        out.append(Annotated(Article(id=doc["id"], title=doc["title"], text=doc["text"]), gold))
     return out
 
 

@@ -37,7 +37,7 @@ def _add(total: dict[str, Counts], counts: Mapping[str, Counts]) -> None:
 
 
 def cross_validated(
-    phrases: PhraseTable, entities: EntityTable, k: int = 5, seed: int = SEED
+    phrases: PhraseTable, entities: EntityTable, every_name: EntityTable | None, k: int = 5, seed: int = SEED
 ) -> tuple[Figures, list[dict[str, float]]]:
     """Figures of ``k``-fold cross-validation over the tables' articles, and each fold's settings."""
     total: dict[str, Counts] = {}
@@ -45,7 +45,7 @@ def cross_validated(
     n = len(phrases.parsed)
     for fold in folds(n, k, seed):
         rest = [i for i in range(n) if i not in fold]
-        settings = phrases.best(rest) | entities.best(rest)
+        settings = phrases.best(rest) | entities.best(rest, every_name)
         chosen.append(settings)
         _add(total, phrases.counts(fold, settings))
         _add(total, entities.counts(fold, settings))
@@ -55,7 +55,8 @@ def cross_validated(
 def silver_to_dev(
     silver: Sequence[Parsed],
     gold: Sequence[Parsed],
-    fit: Callable[[Sequence[Parsed]], dict[str, LinearModel]],
+    every_name: Sequence[Parsed],
+    fit: Callable[[Sequence[Parsed], Sequence[Parsed]], dict[str, LinearModel]],
     scorer: ModuleType,
     k: int = 4,
     seed: int = SEED,
@@ -66,15 +67,20 @@ def silver_to_dev(
         entities: EntityTable | None = None
         for n, fold in enumerate(folds(len(silver), k, seed)):
             inside = set(fold)
-            models = _as_file(fit([p for i, p in enumerate(silver) if i not in inside]), Path(tmp) / f"{n}.json")
+            rest = [p for i, p in enumerate(silver) if i not in inside]
+            models = _as_file(fit(rest, every_name), Path(tmp) / f"{n}.json")
             held = [silver[i] for i in fold]
-            p_table, e_table = PhraseTable.build(held, models, scorer), EntityTable.build(held, models, scorer)
+            p_table, e_table = (
+                PhraseTable.build(held, models, scorer),
+                EntityTable.build(held, models, scorer),
+            )
             phrases = p_table if phrases is None else phrases.join(p_table)
             entities = e_table if entities is None else entities.join(e_table)
         assert phrases is not None and entities is not None
         everything = list(range(len(phrases.parsed)))
-        settings = phrases.best(everything) | entities.best(everything)
-        final = _as_file(fit(silver), Path(tmp) / "all.json")
+        final = _as_file(fit(silver, every_name), Path(tmp) / "all.json")
+        names = EntityTable.build(every_name, final, scorer) if every_name else None
+        settings = phrases.best(everything) | entities.best(everything, names)
     total: dict[str, Counts] = {}
     articles = range(len(gold))
     _add(total, PhraseTable.build(gold, final, scorer).counts(articles, settings))

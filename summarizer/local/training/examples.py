@@ -102,9 +102,10 @@ def names_match(name: str, gold: dict[str, object]) -> bool:
     )
 
 
-def entity_examples(parsed: Sequence[Parsed], out: Examples | None = None) -> Examples:
+def entity_examples(parsed: Sequence[Parsed], out: Examples | None = None, model: str = "") -> Examples:
     """Examples for ``who`` (people and organisations) and ``where`` (places): an entity is
-    positive when the brief lists it under that heading by any of its names."""
+    positive when the brief lists it under that heading by any of its names. With ``model``
+    given, all go to that one model (``real``, from sets that list every name)."""
     out = out if out is not None else Examples()
     for p in parsed:
         roles = find_roles(p.doc, p.prepared.original, p.entities)
@@ -114,7 +115,7 @@ def entity_examples(parsed: Sequence[Parsed], out: Examples | None = None) -> Ex
             golds = p.gold.get(heading) or []
             names = (entity.name, *entity.aliases)
             listed = any(names_match(name, g) for g in golds for name in names)
-            out.add(heading, features[n], listed)
+            out.add(model or heading, features[n], listed)
     return out
 
 
@@ -123,5 +124,6 @@ def all_entity_features(p: Parsed, roles: dict[int, str]) -> list[Features]:
     lead_end = sentences[0].end_char if sentences else p.body_start
     length = len(p.prepared.original)
     return [
-        entity_features(e, p.doc, length, p.body_start, lead_end, n in roles) for n, e in enumerate(p.entities)
+        entity_features(e, p.doc, length, p.body_start, lead_end, n in roles)
+        for n, e in enumerate(p.entities)
     ]
