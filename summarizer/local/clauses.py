@@ -88,12 +88,16 @@ def find_clauses(doc: Doc, body_start: int) -> list[Clause]:
     found: list[Clause] = []
     for index, sent in enumerate(sents):
         root = sent.root
+        if not any(t.pos_ in ("VERB", "AUX") for t in sent):
+            continue  # a dateline, a heading, a row of a table: no clause
         speech = None
         main = root
-        if root.lemma_.lower() in REPORT_VERBS:
-            reported = next((c for c in root.children if c.dep_ == "ccomp"), None)
-            if reported is not None and reported.pos_ in ("VERB", "AUX"):
-                speech, main = root, reported
+        # "X told reporters (that) Y said (that) CLAUSE": the innermost report frames the clause
+        while main.lemma_.lower() in REPORT_VERBS:
+            reported = next((c for c in main.children if c.dep_ == "ccomp"), None)
+            if reported is None or reported.pos_ not in ("VERB", "AUX"):
+                break
+            speech, main = main, reported
         heads = [main, *_verb_conjuncts(main)]
         others = tuple(h.i for h in heads)
         subject = _subject(main)

@@ -160,6 +160,7 @@ def compress(
     budget = MAX_WORDS - len(prefix.split())
     indices = _tidy(doc, keep)
     while words(doc, indices) > budget:
+        # A kept verb keeps its subject: "whether demand justifies", not "whether justifies".
         droppable = [i for i in keep if i in chance]
         if not droppable:
             break
@@ -219,9 +220,12 @@ def _word(tok: Token, original: str) -> str:
 
 
 def _tidy(doc: Doc, keep: set[int]) -> list[int]:
-    """The kept tokens in order, with the commas and "and"s that join kept conjuncts."""
+    """The kept tokens in order, with the commas and "and"s that join kept conjuncts and the
+    hyphens that join kept words."""
     joined = set(keep)
     for i in keep:
+        if i + 2 in keep and doc[i + 1].tag_ == "HYPH":
+            joined.add(i + 1)  # "six-month", "long-term"
         tok = doc[i]
         conjuncts = [c.i for c in tok.children if c.dep_ == "conj" and c.i in keep]
         if not conjuncts:

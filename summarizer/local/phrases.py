@@ -200,9 +200,9 @@ def choose(
     """The phrases of each kind: the clauses likeliest to be of it, as many as clear its
     threshold (within the article's bounds), shortened, near-copies dropped, in article order."""
     least, most = int(settings["min_items"]), int(settings["max_items"])
-    taken: list[set[str]] = []
     result: dict[ItemKind, list[str]] = {}
     for kind in KINDS:
+        taken: list[set[str]] = []
         pool = sorted((c for c in candidates if c.kind == kind), key=lambda c: -c.chances[kind])
         threshold = settings[f"{kind}_threshold"]
         picked: list[tuple[int, int, str]] = []
