@@ -98,13 +98,35 @@ def find_clauses(doc: Doc, body_start: int) -> list[Clause]:
             if reported is None or reported.pos_ not in ("VERB", "AUX"):
                 break
             speech, main = main, reported
-        heads = [main, *_verb_conjuncts(main)]
+        heads = [h for h in (main, *_verb_conjuncts(main)) if not says_nothing(h)]
+        if not heads:
+            continue
         others = tuple(h.i for h in heads)
         subject = _subject(main)
         for head in heads:
             shared = subject if head is not main and _subject(head) is None else None
             found.append(Clause(head, sent, index, len(sents), others, speech, shared))
     return found
+
+
+def says_nothing(head: Token) -> bool:
+    """ "X declined to comment", "neither minister spoke to reporters": a refusal or a report
+    with nothing refused or reported is no objective and no issue."""
+    lemma = head.lemma_.lower()
+    if lemma in cues.REFUSE_VERBS:
+        xcomp = next((c for c in head.children if c.dep_ == "xcomp"), None)
+        return xcomp is not None and sum(1 for _ in xcomp.subtree) <= 2
+    if lemma in cues.SPEECH_VERBS | {"speak", "talk", "comment"}:
+        return not any(c.dep_ in ("ccomp", "dobj", "xcomp", "attr") for c in head.children)
+    return False
+
+
+def conditional(head: Token) -> bool:
+    """ "he would throw a party if the team won": a hypothesis, not an aim."""
+    return any(
+        c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
+        for c in head.children
+    )
 
 
 def _verb_conjuncts(head: Token) -> Iterable[Token]:

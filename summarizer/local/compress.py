@@ -192,7 +192,7 @@ def _speaker(clause: Clause, original: str, antecedent: str | None) -> str:
         return ""
     if subject.lower_ in _PRONOUNS:
         name = antecedent or ""
-    elif subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
+    elif subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or subject.pos_ == "PROPN":
         name = short_name(subject, original)
     else:
         return ""

@@ -39,11 +39,11 @@ from summarizer.local.gazetteer import (
     is_role_noun,
     name_key,
 )
-from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention
+from summarizer.local.mentions import CANDIDATE, DATELINE_VOTE, LABEL_KIND, Kind, Mention
 
 COUNTRY = 5.0
 CITY = 2.0
-DATELINE = 5.0
+DATELINE = DATELINE_VOTE
 HONORIFIC = 3.0
 INITIAL = 3.0
 AGE = 3.0

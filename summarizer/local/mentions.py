@@ -60,6 +60,8 @@ _NOT_ACRONYMS = frozenset(
     XII NO AND THE FOR NOT BUT ALL NEW OF TO IN ON AT BY OR IT IS BE AS AN UP MW KW KM KG MPH ST
     """.split()
 )
+# A dateline's place: louder than any other evidence, and told apart from a country's vote.
+DATELINE_VOTE = 5.5
 _NOT_DATELINE = frozenset(
     "breaking update updated exclusive analysis watch live opinion editorial photo video".split()
 )
@@ -360,7 +362,7 @@ def _dateline(doc: Any, original: str, sent_of: Sequence[int], body_start: int =
                 start_char=span.start_char,
                 end_char=span.end_char,
                 sent=sent_of[span.start],
-                votes=(("place", 5.0),),
+                votes=(("place", DATELINE_VOTE),),
             )
         )
     return places

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer.local import cues
-from summarizer.local.clauses import Clause, clause_features, find_clauses
+from summarizer.local.clauses import Clause, clause_features, conditional, find_clauses
 from summarizer.local.compress import Phrase, compress
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import is_role_noun
@@ -130,6 +130,8 @@ class Candidate:
 
     @property
     def kind(self) -> ItemKind:
+        if conditional(self.clause.head):
+            return "issue"  # "would do X if Y" states no aim; it may state a risk
         return max(KINDS, key=lambda k: self.chances[k])
 
 

@@ -110,7 +110,7 @@ def entity_features(
 def is_dateline_place(entity: Entity) -> bool:
     """The place a dateline names ("LONDON 1996-08-30", "PARIS (AP) -"): where the story is filed."""
     return entity.kind == "place" and any(
-        kind == "place" and weight >= DATELINE for m in entity.mentions for kind, weight in m.votes
+        kind == "place" and weight == DATELINE for m in entity.mentions for kind, weight in m.votes
     )
 
 
