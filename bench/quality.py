@@ -104,7 +104,10 @@ def honest_figures(model: str) -> None:
     conll = SHARED / "corpora" / "conll2003" / "dev.txt"
     every_name = parse(load_conll(conll, scorer), model) if conll.is_file() else []
     names = EntityTable.build(every_name, models, scorer) if every_name else None
-    print("\n== dev set, 5-fold cross-validation of the settings (models fitted on silver, name filter on CoNLL dev)")
+    print(
+        "\n== dev set, 5-fold cross-validation of the settings"
+        " (models fitted on silver, name filter on CoNLL dev)"
+    )
     phrases, entities = PhraseTable.build(gold, models, scorer), EntityTable.build(gold, models, scorer)
     figures, chosen = cross_validated(phrases, entities, names)
     print_figures(figures, "cv5")
@@ -160,7 +163,9 @@ def main() -> int:
             path = SHARED / "corpora" / "conll2003" / f"{split}.txt"
             print(f"\n== CoNLL-2003 {split}, document level (who = PER+ORG, where = LOC)")
             if path.is_file():
-                scorer.cmd_conll(argparse.Namespace(file=str(path), cmd="in-process", limit=None, min_f1=None))
+                scorer.cmd_conll(
+                    argparse.Namespace(file=str(path), cmd="in-process", limit=None, min_f1=None)
+                )
             else:
                 print(f"skipped: {path} is absent")
 

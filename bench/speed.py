@@ -130,11 +130,12 @@ def against_naive(articles: list[Article], rounds: int) -> None:
             ours.append(a)
             naive.append(b)
             ratios.append(a[0] / b[0])
+    ours_s, naive_s = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in naive)
     print(
-        f"whole run  {len(articles)} articles: briefbot brief --json {statistics.median(t for t, _ in ours):.1f}s "
+        f"whole run  {len(articles)} articles: briefbot brief --json {ours_s:.1f}s "
         f"(peak {max(m for _, m in ours):.0f} MB), naive spaCy script "
-        f"{statistics.median(t for t, _ in naive):.1f}s (peak {max(m for _, m in naive):.0f} MB); "
-        f"ratio median {statistics.median(ratios):.2f} of {rounds} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+        f"{naive_s:.1f}s (peak {max(m for _, m in naive):.0f} MB); ratio median "
+        f"{statistics.median(ratios):.2f} of {rounds} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     )
     print(
         f"SUMMARY whole_run_ratio={statistics.median(ratios):.2f} "

@@ -177,9 +177,10 @@ def candidate_features(
         for i in clause.tokens():
             owner[i] = n
     for group in cue_items(doc, original, entities, body_start):
-        n = owner.get(group[0].position)
-        if n is None:
+        at = owner.get(group[0].position)
+        if at is None:
             continue
+        n = at
         for item in group:
             found[n].append((item.kind, item.strength / EXPLICIT))
         if len(group) >= 2:

@@ -172,7 +172,7 @@ def _predicate(doc: Any, original: str, end: int, kind: str) -> str | None:
 
 def _phrase(doc: Any, original: str, noun: Any) -> str | None:
     """The noun phrase ``noun`` heads, without its article, up to a comma or a clause."""
-    tokens = []
+    tokens: list[Any] = []
     for t in noun.subtree:
         if t.text in {",", ";", ":", "(", ")", '"', "“", "”"} or t.dep_ in ("relcl", "acl") or "\n" in t.text:
             if t.i > noun.i:

@@ -14,8 +14,14 @@ def test_the_committed_model_file_holds_every_model_the_brief_uses() -> None:
     models = load_models("brief")
     for name in ("objective", "issue", "compress", "who", "where", "real"):
         assert models.model(name).weights, name
-    for setting in ("compress_threshold", "objective_threshold", "issue_threshold", "min_items",
-                    "max_items", "real_floor"):
+    for setting in (
+        "compress_threshold",
+        "objective_threshold",
+        "issue_threshold",
+        "min_items",
+        "max_items",
+        "real_floor",
+    ):
         assert 0 <= models.setting(setting) <= 20, setting
 
 
@@ -28,7 +34,7 @@ def test_a_clause_with_a_stated_plan_scores_higher_than_a_plain_fact() -> None:
 
 def test_a_missing_model_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "brief.json"
-    with pytest.raises(ConfigError, match="brief.json is missing.*make train"):
+    with pytest.raises(ConfigError, match=r"brief\.json is missing.*make train"):
         read_models(path)
 
 

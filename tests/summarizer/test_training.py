@@ -27,35 +27,54 @@ GOLD = {
     "fishing": (
         FISHING_TALKS,
         {
-            "who": [{"name": "Ingrid Solberg", "aliases": ["Solberg"], "role": "Norwegian Foreign Minister"},
-                    {"name": "Tiago Marques", "aliases": ["Marques"], "role": "Portuguese counterpart"},
-                    {"name": "Nordic Fisheries Council", "aliases": ["NFC"], "role": None}],
+            "who": [
+                {"name": "Ingrid Solberg", "aliases": ["Solberg"], "role": "Norwegian Foreign Minister"},
+                {"name": "Tiago Marques", "aliases": ["Marques"], "role": "Portuguese counterpart"},
+                {"name": "Nordic Fisheries Council", "aliases": ["NFC"], "role": None},
+            ],
             "where": [{"name": "Lisbon", "aliases": []}, {"name": "Oslo", "aliases": []}],
-            "objectives": ["set up a joint committee on fishing quotas", "reopen talks on port fees",
-                           "NFC urged governments to publish their catch data"],
+            "objectives": [
+                "set up a joint committee on fishing quotas",
+                "reopen talks on port fees",
+                "NFC urged governments to publish their catch data",
+            ],
             "open_issues": ["fishing quotas", "port access fees", "whether the crews would be released"],
         },
     ),
     "harbour": (
         HARBOUR_VOTE,
         {
-            "who": [{"name": "Miriam Okafor", "aliases": ["Okafor"], "role": "Council leader"},
-                    {"name": "Blue Gull Lines", "aliases": [], "role": "ferry operator"}],
+            "who": [
+                {"name": "Miriam Okafor", "aliases": ["Okafor"], "role": "Council leader"},
+                {"name": "Blue Gull Lines", "aliases": [], "role": "ferry operator"},
+            ],
             "where": [{"name": "Portvale", "aliases": []}, {"name": "Kessing", "aliases": []}],
-            "objectives": ["trial aims to cut evening road traffic", "run two crossings an hour until midnight"],
-            "open_issues": ["residents divided over noise from the new terminal",
-                            "Okafor denied the council ignored complaints"],
+            "objectives": [
+                "trial aims to cut evening road traffic",
+                "run two crossings an hour until midnight",
+            ],
+            "open_issues": [
+                "residents divided over noise from the new terminal",
+                "Okafor denied the council ignored complaints",
+            ],
         },
     ),
     "mill": (
         MILL_CLOSURE,
         {
-            "who": [{"name": "Northway Paper", "aliases": ["Northway"], "role": "owner"},
-                    {"name": "Dana Whitlock", "aliases": ["Whitlock"], "role": "Northway chief executive"}],
+            "who": [
+                {"name": "Northway Paper", "aliases": ["Northway"], "role": "owner"},
+                {"name": "Dana Whitlock", "aliases": ["Whitlock"], "role": "Northway chief executive"},
+            ],
             "where": [{"name": "Brackenfield", "aliases": []}, {"name": "Carrow", "aliases": []}],
-            "objectives": ["Northway plans to move production to Carrow to cut costs",
-                           "council urged Northway to keep the site open"],
-            "open_issues": ["union fears 300 jobs will be lost", "whether the pension fund can cover its debts"],
+            "objectives": [
+                "Northway plans to move production to Carrow to cut costs",
+                "council urged Northway to keep the site open",
+            ],
+            "open_issues": [
+                "union fears 300 jobs will be lost",
+                "whether the pension fund can cover its debts",
+            ],
         },
     ),
 }

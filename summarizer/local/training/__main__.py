@@ -42,7 +42,7 @@ def train(silver: Path, corpora: Path, out: Path, dev: Path | None, conll: Path 
     every_name = parse(load_conll(conll, scorer)) if conll is not None and scorer is not None else []
     models = fit_models(parsed, every_name)
     about = f"trained on {len(parsed)} briefs of {silver.name}"
-    if every_name:
+    if every_name and conll is not None:
         about += f" and {len(every_name)} documents of {conll.parent.name}/{conll.name}"
     write_models(out, models, DEFAULTS, about + "; default settings")
     fitted = read_models(out)

@@ -27,13 +27,17 @@ Figures = dict[str, tuple[float, float, float]]
 
 
 def figures(scorer: ModuleType, counts: Mapping[str, Counts]) -> Figures:
-    return {key: tuple(scorer.prf(*c)) for key, c in counts.items()}  # type: ignore[misc]
+    out: Figures = {}
+    for key, c in counts.items():
+        p, r, f = scorer.prf(*c)
+        out[key] = (float(p), float(r), float(f))
+    return out
 
 
 def _add(total: dict[str, Counts], counts: Mapping[str, Counts]) -> None:
     for key, c in counts.items():
         before = total.get(key, (0, 0, 0, 0))
-        total[key] = tuple(a + b for a, b in zip(before, c, strict=True))  # type: ignore[assignment]
+        total[key] = (before[0] + c[0], before[1] + c[1], before[2] + c[2], before[3] + c[3])
 
 
 def cross_validated(
@@ -76,7 +80,8 @@ def silver_to_dev(
             )
             phrases = p_table if phrases is None else phrases.join(p_table)
             entities = e_table if entities is None else entities.join(e_table)
-        assert phrases is not None and entities is not None
+        assert phrases is not None
+        assert entities is not None
         everything = list(range(len(phrases.parsed)))
         final = _as_file(fit(silver, every_name), Path(tmp) / "all.json")
         names = EntityTable.build(every_name, final, scorer) if every_name else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Doc
 
@@ -80,7 +81,7 @@ def best_match(wanted: set[str], words: Sequence[set[str]]) -> int | None:
     return best if shares[best] >= MATCH else None
 
 
-def names_match(name: str, gold: dict[str, object]) -> bool:
+def names_match(name: str, gold: dict[str, Any]) -> bool:
     """Whether ``name`` names the gold entity: its name or an alias, or a person's surname.
 
     The scorer's own rule, so that the labels reward what it rewards.
@@ -89,7 +90,7 @@ def names_match(name: str, gold: dict[str, object]) -> bool:
     if not mine:
         return False
     aliases = gold.get("aliases") or []
-    forms = [name_key(str(gold["name"]))] + [name_key(str(a)) for a in aliases]  # type: ignore[union-attr]
+    forms = [name_key(str(gold["name"]))] + [name_key(str(a)) for a in aliases]
     if mine in forms:
         return True
     full = forms[0].split()

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-
 from summarizer.local.compress import Phrase, compress
 from summarizer.local.learned import ModelFile
 from summarizer.local.phrases import KINDS, Candidate, choose, score_clauses
@@ -59,7 +58,7 @@ def load_scorer(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # The grid scores the same phrases thousands of times: remember their content words.
-    module.content = functools.lru_cache(maxsize=200_000)(module.content)
+    module.content = functools.lru_cache(maxsize=200_000)(module.content)  # type: ignore[attr-defined]
     return module
 
 
@@ -111,11 +110,11 @@ class PhraseTable:
             gold = self.parsed[n].gold
             for key in sums:
                 t = self.scorer.score_phrases(found[key], gold.get(key) or [])
-                sums[key] = tuple(a + b for a, b in zip(sums[key], t, strict=True))  # type: ignore[assignment]
+                sums[key] = _plus(sums[key], t)
         return sums
 
     def macro(self, counts: Mapping[str, Counts]) -> float:
-        return statistics.mean(self.scorer.prf(*c)[2] for c in counts.values())
+        return float(statistics.mean(self.scorer.prf(*c)[2] for c in counts.values()))
 
     def best(self, articles: Sequence[int]) -> dict[str, float]:
         """The best grid point. Objectives are chosen before issues and do not depend on the
@@ -175,13 +174,14 @@ class EntityTable:
         sums: dict[str, Counts] = {"who": (0, 0, 0, 0), "where": (0, 0, 0, 0)}
         for n in articles:
             gold = self.parsed[n].gold
-            for heading in ("who", "where"):
+            headings: tuple[Heading, ...] = ("who", "where")
+            for heading in headings:
                 golds = gold.get(heading) or []
-                found = self.names(n, heading, settings["real_floor"])  # type: ignore[arg-type]
+                found = self.names(n, heading, settings["real_floor"])
                 # CoNLL counts every name given; the briefs' scoring only the first few.
                 topk = None if gold.get("every_name") else max(len(golds), 3)
                 t = self.scorer.score_entities(found, golds, topk=topk)
-                sums[heading] = tuple(a + b for a, b in zip(sums[heading], t, strict=True))  # type: ignore[assignment]
+                sums[heading] = _plus(sums[heading], t)
         return sums
 
     def best(self, articles: Sequence[int], every_name: EntityTable | None = None) -> dict[str, float]:
@@ -193,9 +193,13 @@ class EntityTable:
             if every_name is not None:
                 counts = every_name.counts(range(len(every_name.parsed)), settings)
                 f1 += [self.scorer.prf(*c)[2] for c in counts.values()]
-            return statistics.mean(f1)
+            return float(statistics.mean(f1))
 
         return grid_search(ENTITY_GRID, macro)
+
+
+def _plus(a: Counts, b: Sequence[int]) -> Counts:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
 
 
 def _lead_end(p: Parsed) -> int:
