@@ -1,4 +1,4 @@
-"""The offline backend: spaCy plus rules, no network."""
+"""The offline backend: spaCy, rules and small learned models (``models/``), no network."""
 
 from __future__ import annotations
 

@@ -3,10 +3,14 @@
 casing     lines in capitals re-cased for the model (offsets unchanged)
 mentions   the model's entities cut into clean names, plus names it missed
 evidence   what the context says each name is (person, organisation, place)
-entities   names merged into real-world entities, counted and ranked
+entities   names merged into real-world entities, counted
 roles      the role the article gives each person or organisation
-phrases    objectives and open issues as short phrases
+salience   who and where ranked, and non-names dropped, by learned models
+phrases    objectives and open issues: clauses (``clauses``) chosen by learned models, cut
+           to short phrases by a learned compressor (``compress``)
 tldr       the lead, cleaned
+
+The learned models (``learned``) are fitted by ``make train`` (``training``).
 """
 
 from __future__ import annotations

@@ -85,7 +85,6 @@ class Item:
     strength: float
     position: int
     tokens: frozenset[int]
-    cue: str = ""  # the cue word's lemma
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +102,7 @@ class _Context:
         if words(self.doc, cleaned) < MIN_WORDS:
             return None
         text = render(self.doc, self.original, cleaned)
-        cue = self.doc[position].lemma_.lower()
-        return Item(kind, text, strength, position, frozenset(cleaned), cue) if text else None
+        return Item(kind, text, strength, position, frozenset(cleaned)) if text else None
 
     def subject_name(self, verb: Any) -> list[int]:
         """The named subject of ``verb`` (through "X quit and accused ..."), as its name tokens."""
@@ -168,7 +166,7 @@ def candidate_features(
     doc: Doc, original: str, entities: Sequence[Entity], body_start: int
 ) -> list[tuple[Clause, dict[str, float], dict[ItemKind, tuple[str, ...]]]]:
     """Every clause of the body with its features (the cue rules' findings among them) and the
-    lists the cue rules split in it."""
+    items an explicit cue rule cut from it."""
     clauses = find_clauses(doc, body_start)
     found: list[list[tuple[str, float]]] = [[] for _ in clauses]
     lists: list[dict[ItemKind, tuple[str, ...]]] = [{} for _ in clauses]
