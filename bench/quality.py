@@ -33,13 +33,11 @@ figures printed here equal those of
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,15 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.brief import Article, Brief  # noqa: E402
 from summarizer.local import LocalBackend  # noqa: E402
-
-
-def load_scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("briefscore", SCORE_PY)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {SCORE_PY}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from summarizer.local.training.select import load_scorer  # noqa: E402
 
 
 def in_process_runner(backend: LocalBackend) -> Any:
@@ -98,7 +88,7 @@ def honest_figures(model: str) -> None:
     from summarizer.local.training.__main__ import fit_models
     from summarizer.local.training.data import load_conll, load_set, parse
     from summarizer.local.training.evaluate import cross_validated, silver_to_dev
-    from summarizer.local.training.select import EntityTable, PhraseTable, load_scorer
+    from summarizer.local.training.select import EntityTable, PhraseTable
 
     scorer = load_scorer(SCORE_PY)
     models = load_models("brief")
@@ -140,7 +130,7 @@ def main() -> int:
     if not SCORE_PY.is_file():
         print(f"skipped: {SCORE_PY} is absent (the shared dev-set and corpora live in ../shared)")
         return 0
-    scorer = load_scorer()
+    scorer = load_scorer(SCORE_PY)
     started = time.perf_counter()
     backend = LocalBackend(model=args.model)
     print(f"backend {backend.name} loaded in {time.perf_counter() - started:.2f}s")

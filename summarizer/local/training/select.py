@@ -4,7 +4,7 @@ The models are fitted on silver briefs; what is left to choose (how sure a claus
 become an item, how many items an article may have, how much the compressor keeps) is chosen
 here on gold briefs: every combination of a small grid is scored with ``score.py``'s phrase
 and entity scoring, summed over the articles given, and the one with the best mean F1 wins.
-Cross-validation calls ``best`` on some articles and ``score`` on the others.
+Cross-validation calls ``best`` on some articles and ``counts`` on the others.
 """
 
 from __future__ import annotations
