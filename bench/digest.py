@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.digest.collect import collect_digest, parse_brief  # noqa: E402
 from bot.render.text import render  # noqa: E402
 from bot.replies import ChannelRef  # noqa: E402
-from bot.scheduler import _parse_brief, collect_digest  # noqa: E402
 from bot.store import NewArticle, Store  # noqa: E402
 from bot.store.channels import FIRST_DIGEST_LOOKBACK_S  # noqa: E402
 from summarizer.brief import Actor, Brief, Place  # noqa: E402
@@ -133,7 +133,7 @@ async def main(articles: int, feeds: int, runs: int) -> None:
         for _ in range(runs):
             for kind in ("cold", "warm"):
                 if kind == "cold":
-                    _parse_brief.cache_clear()
+                    parse_brief.cache_clear()
                 began = time.perf_counter()
                 reply = await collect_digest(
                     store, channel.key, since, now, max_items=10, title="Daily digest"

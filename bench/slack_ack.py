@@ -41,7 +41,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.adapters.slack_app import SlackAdapter, SlackTokens, make_web_client  # noqa: E402
+from bot.adapters.slack_app import SlackAdapter, make_web_client  # noqa: E402
+from bot.commands import BriefArticle, Command  # noqa: E402
+from bot.credentials import SlackTokens  # noqa: E402
 from bot.settings import SlackSettings  # noqa: E402
 from tests.fakes.chat_service import FakeChatService  # noqa: E402
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, EventsClient, FakeSlack  # noqa: E402
@@ -100,7 +102,7 @@ async def _bot(api_url: str, ready: Any, stop: Any, load: Load) -> None:
     pool: Executor | None = None
     if load.work == "none":  # calibration: the same requests on an idle bot
 
-        async def brief_work(text: str) -> None:
+        async def brief_work(command: Command) -> None:
             return None
 
         async def digest_work() -> None:
@@ -113,9 +115,9 @@ async def _bot(api_url: str, ready: Any, stop: Any, load: Load) -> None:
         backend = LocalBackend()
         backend.brief_sync(Article("warm", ARTICLE))  # load the model before the clock starts
 
-        async def brief_work(text: str) -> None:
-            if text.startswith("http"):
-                await backend.brief(Article(text, ARTICLE, url=text))
+        async def brief_work(command: Command) -> None:
+            if isinstance(command, BriefArticle) and command.url:
+                await backend.brief(Article(command.url, ARTICLE, url=command.url))
 
         async def digest_work() -> None:
             await backend.brief_many([Article(f"d{i}", ARTICLE) for i in range(20)])
@@ -127,8 +129,8 @@ async def _bot(api_url: str, ready: Any, stop: Any, load: Load) -> None:
             else ThreadPoolExecutor(load.concurrency)
         )
 
-        async def brief_work(text: str) -> None:
-            if text.startswith("http"):
+        async def brief_work(command: Command) -> None:
+            if isinstance(command, BriefArticle) and command.url:
                 await loop.run_in_executor(pool, cpu_work, load.cpu_ms)
 
         async def digest_work() -> None:

@@ -1,4 +1,13 @@
-"""Builds every long-lived dependency once, from settings, and runs them."""
+"""The one wiring place: builds every long-lived object once, from settings and credentials,
+hands it to what needs it, and closes it again.
+
+Store, LLM client, fetcher, brief and answer backends, ingestion, scheduler, service and the
+chat platforms are built here and nowhere else (``open_store`` is the one place a store is
+made from settings), each closed by the ``AsyncExitStack`` that opened it, in reverse order —
+the local backend's worker processes too, also when they stand behind the LLM as its fallback.
+``briefbot run`` uses ``serve``; the other commands use ``open_store``, ``open_briefer``,
+``open_ingestor`` and ``open_answerer``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +15,9 @@ import asyncio
 import contextlib
 import io
 import logging
-import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -17,6 +25,7 @@ import aiohttp
 import httpx
 
 from bot.adapters.console import ConsoleChat
+from bot.credentials import Credentials
 from bot.ingest.fetch import Fetcher, Resolver
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.qa import QuestionAnswerer
@@ -40,7 +49,21 @@ if TYPE_CHECKING:  # imported where used: `briefbot brief` need not load the cha
 log = logging.getLogger(__name__)
 
 
+# -- the parts ------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[Store]:
+    """The store ``[store]`` names, for the life of the block."""
+    store = await Store.open(settings.store.path)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 def make_local_backend(settings: Settings) -> LocalBackend:
+    """The offline backend; ``close()`` it (``open_brief_backend`` does) to end its workers."""
     workers = settings.summarizer.workers or auto_workers()
     cores = usable_cores()
     if workers > cores:
@@ -64,10 +87,8 @@ def make_llm_http(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-def make_llm_client(
-    settings: Settings, http: httpx.AsyncClient, env: Mapping[str, str] | None = None
-) -> LLMClient:
-    """The client for ``[llm]``; the key is read from the variable ``[llm] api_key_env`` names."""
+def make_llm_client(settings: Settings, http: httpx.AsyncClient, credentials: Credentials) -> LLMClient:
+    """The client for ``[llm]``, with the key from the variable ``[llm] api_key_env`` names."""
     llm = settings.llm
     if not llm.base_url.startswith(("http://", "https://")):
         raise ConfigError(
@@ -76,11 +97,10 @@ def make_llm_client(
         )
     if not llm.model.strip():
         raise ConfigError("[llm] model must be set, e.g. 'gpt-4o-mini' or 'llama3.1:8b'")
-    key = (os.environ if env is None else env).get(llm.api_key_env) or None
     config = LLMConfig(
         base_url=llm.base_url,
         model=llm.model,
-        api_key=key,
+        api_key=credentials.llm_api_key,
         timeout=llm.timeout.total_seconds(),
         max_concurrency=llm.max_concurrency,
         max_retries=llm.max_retries,
@@ -88,17 +108,44 @@ def make_llm_client(
     return LLMClient(http, config)
 
 
-def make_backend(
+@contextlib.asynccontextmanager
+async def open_llm(
+    settings: Settings, credentials: Credentials, store: Store | None = None
+) -> AsyncIterator[LLMClient | None]:
+    """The LLM client when ``[summarizer] backend = "llm"`` (else None), for the life of the
+    block; its token usage is added to the store's record (``briefbot doctor``) when it ends."""
+    if settings.summarizer.backend != "llm":
+        yield None
+        return
+    async with make_llm_http(settings) as http:
+        client = make_llm_client(settings, http, credentials)
+        try:
+            yield client
+        finally:
+            if store is not None:
+                try:
+                    await store.llm.add_usage(client.model, client.usage)
+                except Exception:  # statistics must never cost the run
+                    log.exception("cannot record llm usage model=%s", client.model)
+
+
+@contextlib.contextmanager
+def open_brief_backend(
     settings: Settings, llm: LLMClient | None = None, cache: BriefCache | None = None
-) -> BriefBackend:
-    """The configured brief backend: local, or the LLM with the local backend as its fallback.
-    ``cache`` (the store's ``store.llm``) keeps LLM briefs across runs; without it, per process."""
+) -> Iterator[BriefBackend]:
+    """The configured brief backend for the life of the block: local, or the LLM with the local
+    backend as its fallback. ``cache`` (the store's ``store.llm``) keeps LLM briefs across runs.
+    The local backend's threads and worker processes end with the block, in both cases."""
     local = make_local_backend(settings)
-    if settings.summarizer.backend == "local":
-        return local
-    if llm is None:
-        raise ValueError("the llm backend needs an LLMClient (see open_llm)")
-    return LLMBriefBackend(llm, local, cache=cache, max_input_tokens=settings.llm.max_input_tokens)
+    try:
+        if settings.summarizer.backend == "local":
+            yield local
+        elif llm is None:
+            raise ValueError("the llm backend needs an LLMClient (see open_llm)")
+        else:
+            yield LLMBriefBackend(llm, local, cache=cache, max_input_tokens=settings.llm.max_input_tokens)
+    finally:
+        local.close()
 
 
 def make_answer_backend(
@@ -110,25 +157,6 @@ def make_answer_backend(
     if llm is None:
         raise ValueError("the llm backend needs an LLMClient (see open_llm)")
     return LLMAnswerBackend(llm, fallback, max_input_tokens=settings.llm.max_input_tokens)
-
-
-@contextlib.asynccontextmanager
-async def open_llm(settings: Settings, store: Store | None = None) -> AsyncIterator[LLMClient | None]:
-    """The LLM client when ``[summarizer] backend = "llm"`` (else None), for the life of the
-    block; its token usage is added to the store's record (``briefbot doctor``) when it ends."""
-    if settings.summarizer.backend != "llm":
-        yield None
-        return
-    async with make_llm_http(settings) as http:
-        client = make_llm_client(settings, http)
-        try:
-            yield client
-        finally:
-            if store is not None:
-                try:
-                    await store.llm.add_usage(client.model, client.usage)
-                except Exception:  # statistics must never cost the run
-                    log.exception("cannot record llm usage model=%s", client.model)
 
 
 def make_fetcher(settings: Settings, resolver: Resolver | None = None) -> Fetcher:
@@ -148,82 +176,137 @@ def make_ingestor(
     return Ingestor(store, fetcher, backend, settings, progress=progress)
 
 
+@dataclass(frozen=True)
+class Core:
+    """What every way of running Briefbot shares: the store and everything that reads into it
+    or answers from it."""
+
+    store: Store
+    backend: BriefBackend
+    ingestor: Ingestor
+    answerer: QuestionAnswerer
+
+
 @contextlib.asynccontextmanager
-async def open_ingestor(settings: Settings, progress: Progress | None = None) -> AsyncIterator[Ingestor]:
-    """Store, fetcher, brief backend and Ingestor for the life of the block (command-line use;
-    ``briefbot run`` builds the same parts with ``make_fetcher``/``make_ingestor``)."""
-    store = await Store.open(settings.store.path)
-    try:
-        async with open_llm(settings, store) as llm, make_fetcher(settings) as fetcher:
-            backend = make_backend(settings, llm, cache=store.llm)
-            yield make_ingestor(settings, store, fetcher, backend, progress)
-    finally:
-        await store.close()
+async def open_core(
+    settings: Settings, credentials: Credentials, progress: Progress | None = None
+) -> AsyncIterator[Core]:
+    """Store, LLM client, fetcher, brief and answer backends and Ingestor, for the life of the
+    block; closed in reverse order when it ends."""
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(open_store(settings))
+        llm = await stack.enter_async_context(open_llm(settings, credentials, store))
+        fetcher = await stack.enter_async_context(make_fetcher(settings))
+        backend = stack.enter_context(open_brief_backend(settings, llm, cache=store.llm))
+        answers = make_answer_backend(settings, ExtractiveAnswerBackend(), llm)
+        yield Core(
+            store=store,
+            backend=backend,
+            ingestor=make_ingestor(settings, store, fetcher, backend, progress),
+            answerer=QuestionAnswerer(store, answers),
+        )
 
 
-def run(settings: Settings) -> int:
+@contextlib.asynccontextmanager
+async def open_ingestor(
+    settings: Settings, credentials: Credentials, progress: Progress | None = None
+) -> AsyncIterator[Ingestor]:
+    """The Ingestor and its parts for the life of the block (``briefbot ingest``, ``feeds add``,
+    ``brief URL``)."""
+    async with open_core(settings, credentials, progress) as core:
+        yield core.ingestor
+
+
+@contextlib.asynccontextmanager
+async def open_answerer(settings: Settings, credentials: Credentials) -> AsyncIterator[QuestionAnswerer]:
+    """The question answerer over the store (``briefbot ask``): no fetcher, no brief backend."""
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(open_store(settings))
+        llm = await stack.enter_async_context(open_llm(settings, credentials, store))
+        yield QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
+
+
+@contextlib.asynccontextmanager
+async def open_briefer(settings: Settings, credentials: Credentials) -> AsyncIterator[BriefBackend]:
+    """The brief backend alone (``briefbot brief`` on files): local briefs need no database; LLM
+    briefs use the store's cache and usage record."""
+    async with contextlib.AsyncExitStack() as stack:
+        store = None
+        if settings.summarizer.backend == "llm":
+            store = await stack.enter_async_context(open_store(settings))
+        llm = await stack.enter_async_context(open_llm(settings, credentials, store))
+        yield stack.enter_context(open_brief_backend(settings, llm, cache=store.llm if store else None))
+
+
+# -- briefbot run ---------------------------------------------------------------------------------
+
+
+def run(settings: Settings, credentials: Credentials) -> int:
     """Run the bot until SIGINT/SIGTERM (or ``quit`` in the terminal)."""
     # Bytes, decoded by us: a Latin-1 byte is read as such, not the end of the input. Unbuffered
     # and not closing fd 0: the reader thread may still be blocked in a read at exit, and a
     # buffered reader's lock held there would abort the interpreter's shutdown.
     stdin = io.FileIO(sys.stdin.fileno(), "rb", closefd=False)
-    return asyncio.run(serve(settings, terminal_input(stdin), sys.stdout))
+    return asyncio.run(serve(settings, credentials, terminal_input(stdin), sys.stdout))
 
 
-async def serve(
-    settings: Settings, stdin: TextIO, stdout: TextIO, env: Mapping[str, str] | None = None
-) -> int:
+async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, stdout: TextIO) -> int:
     """Everything in one event loop: store, ingestion, answers, scheduler, the terminal chat,
-    and Slack and Discord when their tokens are in ``env`` (default: the environment).
+    and Slack and Discord when ``credentials`` enable them.
 
     Returns 0 after SIGINT/SIGTERM (or ``quit``), 1 when a chat platform's connection ended for
     good while running. A platform that cannot start raises ``ConfigError`` naming it.
     """
-    env = os.environ if env is None else env
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    store = await Store.open(settings.store.path)
-    backend: BriefBackend | None = None
     code = 0
-    try:
-        async with open_llm(settings, store) as llm, make_fetcher(settings) as fetcher:
-            backend = make_backend(settings, llm, cache=store.llm)
-            # Loading the spaCy model takes a moment: off the loop, so signals still work.
-            name = await loop.run_in_executor(None, lambda: backend.name if backend else "")
-            ingest = make_ingestor(settings, store, fetcher, backend)
-            qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
-            scheduler = Scheduler(store, ingest, settings)
-            service = Service(store, ingest, qa, settings, schedules=scheduler)
-            console = ConsoleChat(
-                service, stdin=stdin, stdout=stdout, interactive=stdin.isatty(), on_quit=stop.set
-            )
-            scheduler.add_poster(console.poster)
-            async with open_chat_platforms(settings, service, env, stop) as platforms:
-                if stop.is_set():  # signalled while connecting
-                    return 0
-                for poster in platforms.posters:
-                    scheduler.add_poster(poster)
-                console.say(await _greeting(store, settings, name, platforms.names))
-                await scheduler.start()
-                chat = asyncio.create_task(console.run())
-                failure = await platforms.until_failed(stop)
-                if failure:
-                    log.error("stopping: %s", failure)
-                    code = 1
-                log.info("stopping")
-                chat.cancel()
-                await scheduler.stop(grace_s=STOP_GRACE_S)
-                await asyncio.gather(chat, return_exceptions=True)
-    finally:
-        if isinstance(backend, LocalBackend):
-            backend.close()
-        await store.close()
+    async with contextlib.AsyncExitStack() as stack:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-    log.info("stopped")
+            loop.add_signal_handler(sig, stop.set)
+            stack.callback(loop.remove_signal_handler, sig)
+        stack.callback(log.info, "stopped")
+        core = await stack.enter_async_context(open_core(settings, credentials))
+        # Loading the spaCy model takes a moment: off the loop, so signals still work.
+        name = await loop.run_in_executor(None, lambda: core.backend.name)
+        scheduler = Scheduler(core.store, core.ingestor, settings)
+        service = Service(core.store, core.ingestor, core.answerer, settings, schedules=scheduler)
+        console = ConsoleChat(
+            service, stdin=stdin, stdout=stdout, interactive=stdin.isatty(), on_quit=stop.set
+        )
+        scheduler.add_poster(console.poster)
+        _say_what_runs(settings, credentials)
+        platforms = await stack.enter_async_context(open_chat_platforms(settings, service, credentials, stop))
+        if stop.is_set():  # signalled while connecting
+            return 0
+        for poster in platforms.posters:
+            scheduler.add_poster(poster)
+        console.say(await _greeting(core.store, settings, name, platforms.names))
+        await scheduler.start()
+        stack.push_async_callback(scheduler.stop, STOP_GRACE_S)  # digests finish before platforms go
+        chat = asyncio.create_task(console.run())
+        stack.push_async_callback(_cancel, chat)
+        failure = await platforms.until_failed(stop)
+        if failure:
+            log.error("stopping: %s", failure)
+            code = 1
+        log.info("stopping")
     return code
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def _say_what_runs(settings: Settings, credentials: Credentials) -> None:
+    """A log line for each token that is set but not used, naming what runs instead."""
+    running = ["the terminal chat"]
+    if credentials.slack is not None:
+        running.append(f"Slack ({settings.slack.mode} mode)")
+    if credentials.discord_token:
+        running.append("Discord")
+    for note in credentials.notes:
+        log.warning("%s; running: %s", note, ", ".join(running))
 
 
 # -- chat platforms ------------------------------------------------------------------------------
@@ -322,39 +405,49 @@ async def _start(platform: str, starting: Awaitable[None]) -> None:
 
 
 def make_chat_platforms(
-    settings: Settings, service: ChatService, env: Mapping[str, str], session: aiohttp.ClientSession | None
+    settings: Settings,
+    service: ChatService,
+    credentials: Credentials,
+    session: aiohttp.ClientSession | None,
 ) -> ChatPlatforms:
-    """The adapters the environment enables: Slack with ``SLACK_BOT_TOKEN`` (plus
+    """The adapters the credentials enable: Slack with ``SLACK_BOT_TOKEN`` (plus
     ``SLACK_APP_TOKEN`` in socket mode or ``SLACK_SIGNING_SECRET`` in http mode), Discord with
     ``DISCORD_TOKEN``. Slack needs ``session`` (its Web API connections). Raises ``ConfigError``
     when a token is there but what goes with it is not."""
     from bot.adapters.discord_app import DiscordAdapter
-    from bot.adapters.slack_app import SlackAdapter, make_web_client, slack_tokens_from_env
+    from bot.adapters.slack_app import SlackAdapter, make_web_client
 
     platforms = ChatPlatforms()
-    tokens = slack_tokens_from_env(env, settings.slack.mode)
+    tokens = credentials.slack
     if tokens is not None:
+        if problem := tokens.problem(settings.slack.mode):
+            raise ConfigError(problem)
         if session is None:
             raise ValueError("Slack needs an aiohttp session")
         client = make_web_client(settings.slack.api_url, tokens.bot_token, session)
         platforms.slack = SlackAdapter(settings=settings.slack, tokens=tokens, service=service, client=client)
-    platforms.discord = DiscordAdapter.from_env(service, settings.discord, env)
+    if credentials.discord_token:
+        platforms.discord = DiscordAdapter(service, credentials.discord_token, settings.discord)
     return platforms
 
 
 @contextlib.asynccontextmanager
 async def open_chat_platforms(
-    settings: Settings, service: ChatService, env: Mapping[str, str], stop: asyncio.Event | None = None
+    settings: Settings,
+    service: ChatService,
+    credentials: Credentials,
+    stop: asyncio.Event | None = None,
 ) -> AsyncIterator[ChatPlatforms]:
     """The enabled chat platforms, connected, for the life of the block; stopped at its end.
 
     Starting is abandoned when ``stop`` is set meanwhile (a signal during a slow connect): the
     block then runs with ``stop`` set, and the caller should leave it at once.
     """
-    wants_slack = bool(env.get("SLACK_BOT_TOKEN", "").strip())
     async with contextlib.AsyncExitStack() as stack:
-        session = await stack.enter_async_context(aiohttp.ClientSession()) if wants_slack else None
-        platforms = make_chat_platforms(settings, service, env, session)
+        session = None
+        if credentials.slack is not None:
+            session = await stack.enter_async_context(aiohttp.ClientSession())
+        platforms = make_chat_platforms(settings, service, credentials, session)
         stack.push_async_callback(platforms.stop)
         starting = asyncio.create_task(platforms.start())
         stopping = asyncio.create_task((stop or asyncio.Event()).wait())

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import logging
 import os
@@ -16,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from bot.credentials import Credentials, load_credentials
 from bot.ingest.canonical import is_web_url
 from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "backend", None):  # brief and ask: --backend overrides [summarizer] backend
             settings = settings.replace("summarizer", backend=args.backend)
-        code: int = args.handler(args, settings)
+        code: int = args.handler(args, settings, load_credentials(settings))
     except BriefbotError as exc:
         _warn(str(exc))
         return 1
@@ -161,27 +161,27 @@ def _feed_id(text: str) -> int:
     return int(text)
 
 
-def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_brief(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     if settings.summarizer.workers == 0:
         # "auto" briefs here in this process: the first brief comes soonest and memory stays
         # that of one model. Worker processes pay off for streams (ingest, run) or when asked for.
         settings = settings.replace("summarizer", workers=1)
     if any(is_web_url(i) for i in args.inputs):
-        return asyncio.run(_brief_mixed(args, settings))
-    return asyncio.run(_brief_inputs(args, settings))
+        return asyncio.run(_brief_mixed(args, settings, credentials))
+    return asyncio.run(_brief_inputs(args, settings, credentials))
 
 
-async def _brief_mixed(args: argparse.Namespace, settings: Settings) -> int:
+async def _brief_mixed(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     """Inputs in order; URLs go through the Ingestor (safe fetch, store, brief)."""
     from bot.app import open_ingestor
 
     code = 1
     fetch_failed = False
-    async with open_ingestor(settings) as ingestor:
+    async with open_ingestor(settings, credentials) as ingestor:
         for group_is_url, group in itertools.groupby(args.inputs, is_web_url):
             if not group_is_url:
                 sub = argparse.Namespace(**{**vars(args), "inputs": list(group)})
-                code = min(code, await _brief_inputs(sub, settings))
+                code = min(code, await _brief_inputs(sub, settings, credentials))
                 continue
             for url in group:
                 try:
@@ -198,19 +198,12 @@ async def _brief_mixed(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if fetch_failed else code
 
 
-async def _brief_inputs(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import make_backend, open_llm
-    from bot.store import Store
+async def _brief_inputs(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
+    from bot.app import open_briefer
 
     out = sys.stdout
     briefed = failed = 0
-    # Local briefs need no database; LLM briefs use the store's cache and usage record.
-    store = await Store.open(settings.store.path) if settings.summarizer.backend == "llm" else None
-    async with contextlib.AsyncExitStack() as stack:
-        if store is not None:
-            stack.push_async_callback(store.close)
-        llm = await stack.enter_async_context(open_llm(settings, store))
-        backend = make_backend(settings, llm, cache=store.llm if store else None)
+    async with open_briefer(settings, credentials) as backend:
         for chunk in _chunks(read_inputs(args.inputs, _stdin(), settings.fetch.max_bytes), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await backend.brief_many(articles))
@@ -270,19 +263,19 @@ def _chunks(items: Iterable[Article | InputError], size: int) -> Iterable[list[A
         yield chunk
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ingest(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     if args.paths:
-        return asyncio.run(_import(args.paths, settings))
-    return asyncio.run(_poll(settings, only_due=not args.all))
+        return asyncio.run(_import(args.paths, settings, credentials))
+    return asyncio.run(_poll(settings, credentials, only_due=not args.all))
 
 
-async def _poll(settings: Settings, only_due: bool) -> int:
+async def _poll(settings: Settings, credentials: Credentials, only_due: bool) -> int:
     from bot.app import open_ingestor
     from bot.ingest.progress import ProgressBar
 
     bar = ProgressBar(sys.stderr, "briefing")
     try:
-        async with open_ingestor(settings, progress=bar) as ingestor:
+        async with open_ingestor(settings, credentials, progress=bar) as ingestor:
             if not await ingestor.has_feeds():
                 _warn("no feeds yet: add one with `briefbot feeds add URL`")
             report = await ingestor.poll_feeds(only_due=only_due)
@@ -297,14 +290,14 @@ async def _poll(settings: Settings, only_due: bool) -> int:
     return 1 if report.feeds_failed or report.failed else 0
 
 
-async def _import(paths: list[str], settings: Settings) -> int:
+async def _import(paths: list[str], settings: Settings, credentials: Credentials) -> int:
     """Archive import: store and brief files (and URLs), 64 articles at a time."""
     from bot.app import open_ingestor
 
     files = [p for p in paths if not is_web_url(p)]
     urls = [p for p in paths if is_web_url(p)]
     stored = new = failed = 0
-    async with open_ingestor(settings) as ingestor:
+    async with open_ingestor(settings, credentials) as ingestor:
         for chunk in _chunks(read_inputs(files, _stdin(), settings.fetch.max_bytes), BATCH):
             articles = [a for a in chunk if isinstance(a, Article)]
             results = iter(await ingestor.import_articles(articles))
@@ -340,23 +333,21 @@ async def _import(paths: list[str], settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(_feeds(args, settings))
+def cmd_feeds(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
+    return asyncio.run(_feeds(args, settings, credentials))
 
 
-async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_ingestor
-    from bot.store import Store
+async def _feeds(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
+    from bot.app import open_ingestor, open_store
 
     if args.action == "add":
-        async with open_ingestor(settings) as ingestor:
+        async with open_ingestor(settings, credentials) as ingestor:
             feed, created = await ingestor.add_feed(args.url, args.interval, local_files=True)
         what = "added" if created else "already subscribed:"
         title, url = _field(feed.title or "(untitled)"), _field(feed.url)
         _show(f"{what} feed {feed.id}: {title} <{url}> every {_span(feed.interval_s)}")
         return 0
-    store = await Store.open(settings.store.path)
-    try:
+    async with open_store(settings) as store:
         if args.action == "list":
             _print_feeds(await store.feeds.list_all())
             return 0
@@ -371,8 +362,6 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         _warn(f"no feed with id {args.id} (see `briefbot feeds list`)")
         return 1
-    finally:
-        await store.close()
 
 
 def _print_feeds(feeds: Sequence[Feed]) -> None:
@@ -406,41 +395,34 @@ def _span(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     path = settings.store.path
     if path != ":memory:" and not Path(path).is_file():
         raise ConfigError(f"nothing is stored yet: no database at {path} (add articles with briefbot ingest)")
-    return asyncio.run(_ask(args, settings))
+    return asyncio.run(_ask(args, settings, credentials))
 
 
-async def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import make_answer_backend, open_llm
-    from bot.qa import AskScope, QuestionAnswerer
-    from bot.store import Store
-    from summarizer.qa import ExtractiveAnswerBackend
+async def _ask(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
+    from bot.app import open_answerer
+    from bot.qa import AskScope
 
-    store = await Store.open(settings.store.path)
-    try:
-        async with open_llm(settings, store) as llm:
-            qa = QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
-            if args.question != "-":
-                scope = AskScope(thread_key=args.conversation, article_id=args.thread)
-                _print_answer(await qa.ask(args.question, scope), args.json, sys.stdout)
-                return 0
-            for line in bounded_lines(text_stream(peekable(_stdin())), ASK_LINE_MAX):
-                if isinstance(line, LineTooLong):
-                    _print_ask_error(str(line), args.json, sys.stdout)
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    question, scope = _ask_line(line, args)
-                except ValueError as exc:
-                    _print_ask_error(str(exc), args.json, sys.stdout)
-                    continue
-                _print_answer(await qa.ask(question, scope), args.json, sys.stdout)
-    finally:
-        await store.close()
+    async with open_answerer(settings, credentials) as qa:
+        if args.question != "-":
+            scope = AskScope(thread_key=args.conversation, article_id=args.thread)
+            _print_answer(await qa.ask(args.question, scope), args.json, sys.stdout)
+            return 0
+        for line in bounded_lines(text_stream(peekable(_stdin())), ASK_LINE_MAX):
+            if isinstance(line, LineTooLong):
+                _print_ask_error(str(line), args.json, sys.stdout)
+                continue
+            if not line.strip():
+                continue
+            try:
+                question, scope = _ask_line(line, args)
+            except ValueError as exc:
+                _print_ask_error(str(exc), args.json, sys.stdout)
+                continue
+            _print_answer(await qa.ask(question, scope), args.json, sys.stdout)
     return 0
 
 
@@ -491,52 +473,68 @@ def _print_ask_error(message: str, as_json: bool, out: TextIO) -> None:
         out.flush()
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     from bot.app import run
 
-    return run(settings)
+    return run(settings, credentials)
 
 
-def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_doctor(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
     from bot.app import make_local_backend
 
     _show(f"config: {settings.source or '(embedded defaults)'}")
     _show(f"python: {sys.version.split()[0]}")
+    backend = make_local_backend(settings)
     try:
-        _show(f"summarizer: {make_local_backend(settings).name}")
+        _show(f"summarizer: {backend.name}")
     except SummarizeError as exc:
         _show(f"summarizer: ERROR {exc}")
         return 1
-    return _doctor_llm(settings)
+    finally:
+        backend.close()
+    chat = _doctor_chat(settings, credentials)
+    return max(chat, _doctor_llm(settings, credentials))
+
+
+def _doctor_chat(settings: Settings, credentials: Credentials) -> int:
+    """What ``briefbot run`` would start with these credentials, and what it would not, and why."""
+    running = ["the terminal"]
+    problem = credentials.slack.problem(settings.slack.mode) if credentials.slack else None
+    if credentials.slack is not None and problem is None:
+        running.append(f"Slack ({settings.slack.mode} mode)")
+    if credentials.discord_token:
+        running.append("Discord")
+    _show(f"chat: {', '.join(running)}")
+    for note in credentials.notes:
+        _show(f"chat: {note}")
+    if problem is not None:
+        _show(f"chat: ERROR {problem}")
+        return 1
+    return 0
 
 
 def _recorded_llm_usage(settings: Settings) -> dict[str, Usage]:
     """Tokens spent so far, per model, from the store (without creating a database)."""
-    from bot.store import Store
+    from bot.app import open_store
 
     path = settings.store.path
     if path == ":memory:" or not Path(path).is_file():
         return {}
 
     async def read() -> dict[str, Usage]:
-        store = await Store.open(path)
-        try:
+        async with open_store(settings) as store:
             return await store.llm.usage()
-        finally:
-            await store.close()
 
     return asyncio.run(read())
 
 
-def _doctor_llm(settings: Settings) -> int:
+def _doctor_llm(settings: Settings, credentials: Credentials) -> int:
     """LLM settings, whether the server answers, and the token usage recorded so far."""
-    import os
-
     from bot.app import make_llm_client, make_llm_http
 
     llm = settings.llm
     active = settings.summarizer.backend == "llm"
-    key = "set" if os.environ.get(llm.api_key_env) else "not set"
+    key = "set" if credentials.llm_api_key else "not set"
     _show(
         f"llm: {'active' if active else 'inactive'} base_url={llm.base_url or '(none)'} "
         f"model={llm.model or '(none)'} api_key_env={llm.api_key_env} ({key}) "
@@ -552,7 +550,7 @@ def _doctor_llm(settings: Settings) -> int:
 
     async def check() -> str:
         async with make_llm_http(settings) as http:
-            models = await make_llm_client(settings, http).list_models()
+            models = await make_llm_client(settings, http, credentials).list_models()
         return "reachable" if llm.model in models else f"reachable, but it does not list {llm.model!r}"
 
     try:

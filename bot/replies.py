@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from summarizer.answer import Answer
 from summarizer.brief import Brief
+
+if TYPE_CHECKING:  # the commands module builds help from these replies
+    from bot.commands import Command
 
 Platform = Literal["slack", "discord", "console"]
 
@@ -113,13 +116,16 @@ class ErrorReply:
 @dataclass(frozen=True, slots=True)
 class HelpEntry:
     """One command in the help. ``usage`` and ``example`` are command lines as typed in Slack or
-    the terminal (``/brief ask <question>``); renderers put ``/brief `` in front when it is
-    missing, so every platform shows the same form (Discord maps it to its options)."""
+    the terminal (``/brief ask <question>``; renderers put ``/brief `` in front when it is
+    missing); ``slash_usage`` and ``slash_example`` the same command as Discord's slash command
+    with its options (``/brief ask question:<question>``), when it differs."""
 
     usage: str
     description: str
     example: str = ""
     admin: bool = False
+    slash_usage: str = ""
+    slash_example: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,30 @@ class HelpReply:
 
 
 Reply = BriefReply | DigestReply | AnswerReply | ListReply | Confirmation | ErrorReply | HelpReply
+
+
+# -- the reply policy: the same on every platform -------------------------------------------------
+
+# The one apology, for whatever failed that nobody foresaw (the details go to the log).
+APOLOGY = "Something went wrong on my side; it has been logged. Please try again later."
+
+
+def is_public(reply: Reply) -> bool:
+    """Whether a command's result is for the whole channel (briefs, digests, answers, changes
+    made) or only for the person who asked (errors and refusals, help, lists)."""
+    return isinstance(reply, BriefReply | DigestReply | AnswerReply | Confirmation)
+
+
+def followup_article(reply: Reply) -> str | None:
+    """The one article a posted reply is about, if there is exactly one: a question asked in
+    the thread of (or in reply to) its messages is about that article first."""
+    if isinstance(reply, BriefReply):
+        return reply.article_id
+    if isinstance(reply, DigestReply) and len(reply.items) == 1:
+        return reply.items[0].article_id
+    if isinstance(reply, AnswerReply) and len({c.id for c in reply.answer.citations}) == 1:
+        return reply.answer.citations[0].id
+    return None
 
 
 class ChannelGone(Exception):
@@ -153,28 +183,22 @@ class Poster(Protocol):
 class ChatService(Protocol):
     """The command set every adapter drives (implemented by ``bot.service.Service``).
 
-    Adapters translate platform events into these calls and render what comes back; they hold
-    no business logic of their own.
+    Adapters turn platform events into typed commands (``bot.commands``), call ``handle`` and
+    render what comes back; they hold no business logic of their own. ``handle`` never raises:
+    whatever goes wrong comes back as an ``ErrorReply`` (the service is the one place that
+    turns failures into replies).
     """
 
-    async def handle(self, req: Request, text: str) -> Reply:
-        """A ``/brief`` command line without the command name: ``"https://…"``, ``"ask …"``,
-        ``"subscribe URL --keywords …"``, ``"schedule 08:30 Europe/Berlin mon-fri"``, ``"help"``."""
-        ...
-
-    def is_slow(self, text: str) -> bool:
-        """Whether ``handle(text)`` may take more than a moment (fetching, briefing, digests),
-        so the adapter shows a short "working on it" message first."""
-        ...
-
-    async def ask(self, req: Request, question: str) -> Reply:
-        """A mention or direct message. Inside the thread of a posted brief (``req.thread_id``)
-        the question is about that article first."""
+    async def handle(self, req: Request, command: Command) -> Reply:
+        """One command: a ``/brief`` command, or a mention's question (``commands.mention``).
+        Inside the thread of a posted brief (``req.thread_id``) a question is about that
+        article first."""
         ...
 
     async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
         """Record the platform ids of messages that carried ``reply``, so follow-ups in their
-        threads (or replies to them) find the article they were about."""
+        threads (or replies to them) find the article they were about (``followup_article``).
+        Never raises: the messages are out, and must not be posted again."""
         ...
 
     async def claim_event(self, keys: Sequence[str]) -> bool:

@@ -18,66 +18,37 @@ once if it was at most ``[schedule] digest_grace`` late at start-up, otherwise s
 log line. A digest whose posting failed (platform error) is retried the same way a few times.
 
 Each-mode briefs are claimed in the same ledger, but at least once: see ``post_new_briefs``.
+
+Time. Everything the scheduler decides (which period is due, how late it is, when a delivery
+happened) takes "now" from the clock it is given; APScheduler only wakes its jobs on the wall
+clock. The pure schedule arithmetic lives in ``bot.schedules``, digest building in ``bot.digest``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import Candidate, Filter, build_digest, passes
-from bot.replies import (
-    AnswerReply,
-    BriefReply,
-    ChannelGone,
-    DigestReply,
-    Platform,
-    Poster,
-    Reply,
-    Source,
-)
+from bot.digest import Filter, passes
+from bot.digest.collect import collect_digest, to_candidate
+from bot.replies import BriefReply, ChannelGone, Platform, Poster, Source, followup_article
+from bot.schedules import digest_title, digest_trigger, last_digest_time, period_key
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.channels import Channel, DigestClaim, DigestSchedule, PostRetry, StoredCandidate
-from summarizer.brief import Brief
-from summarizer.errors import SummarizeError
+from bot.store.channels import Channel, DigestClaim, PostRetry, StoredCandidate
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = {d: d for d in WEEKDAYS} | {
-    "monday": "mon",
-    "tuesday": "tue",
-    "tues": "tue",
-    "wednesday": "wed",
-    "thursday": "thu",
-    "thur": "thu",
-    "thurs": "thu",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
-}
-_DAY_GROUPS = {
-    "daily": (),
-    "everyday": (),
-    "weekdays": WEEKDAYS[:5],
-    "workdays": WEEKDAYS[:5],
-    "weekends": WEEKDAYS[5:],
-    "weekend": WEEKDAYS[5:],
-}
 MAX_RETRIES = 3  # failed digest posts retried (within the grace period)
 EACH_BATCH = 200  # each-mode briefs looked at per poll
 # Each-mode posts: a failed one is tried again after a minute, then 2, 4 and 8; a claim left
@@ -86,184 +57,6 @@ EACH_BATCH = 200  # each-mode briefs looked at per poll
 EACH_RETRY = PostRetry(max_attempts=5, lease_s=600.0)
 EACH_RETRY_DELAY_S = 60.0
 BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
-
-
-# -- schedules: pure functions -----------------------------------------------------------------
-
-
-def parse_time(text: str) -> str | None:
-    """``"8:30"`` → ``"08:30"``; ``"08:30:15"`` is kept with its seconds; None when invalid."""
-    parts = text.strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
-        return None
-    numbers = [int(p) for p in parts]
-    if numbers[0] > 23 or any(n > 59 for n in numbers[1:]):
-        return None
-    return ":".join(f"{n:02d}" for n in numbers)
-
-
-def parse_weekdays(words: Iterable[str]) -> tuple[str, ...]:
-    """``mon-fri``, ``mon,wed,fri``, ``sat sun``, ``weekdays``, ``weekends``, ``daily`` → a sorted
-    tuple of day names (empty: every day). Raises ValueError with a helpful message."""
-    days: set[str] = set()
-    for word in words:
-        for part in word.lower().replace(" ", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if part in _DAY_GROUPS:
-                group = _DAY_GROUPS[part]
-                days.update(group or WEEKDAYS)
-                continue
-            if "-" in part:
-                start, _, end = part.partition("-")
-                a, b = _DAY_NAMES.get(start), _DAY_NAMES.get(end)
-                if a is None or b is None:
-                    raise ValueError(f"'{part}' is not a range of days like mon-fri")
-                i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
-                days.update(WEEKDAYS[i : j + 1] if i <= j else WEEKDAYS[i:] + WEEKDAYS[: j + 1])
-                continue
-            day = _DAY_NAMES.get(part)
-            if day is None:
-                raise ValueError(
-                    f"'{part}' is not a day (use mon, tue, … sun, mon-fri, weekdays or weekends)"
-                )
-            days.add(day)
-    if len(days) == 7:
-        return ()
-    return tuple(d for d in WEEKDAYS if d in days)
-
-
-_ZONES_BY_LOWER: dict[str, str] = {}
-
-
-def resolve_timezone(name: str) -> str | None:
-    """The IANA name for ``name`` (matched without regard to case), or None when there is none."""
-    name = name.strip()
-    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
-        return None
-    if not _ZONES_BY_LOWER:
-        _ZONES_BY_LOWER.update({z.lower(): z for z in available_timezones()})
-        _ZONES_BY_LOWER.setdefault("utc", "UTC")
-    canonical = _ZONES_BY_LOWER.get(name.lower())
-    if canonical is None:
-        return None
-    try:
-        ZoneInfo(canonical)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return canonical
-
-
-@functools.lru_cache(maxsize=4096)
-def digest_trigger(schedule: DigestSchedule) -> CronTrigger:
-    """The cron trigger of a schedule, in its timezone (APScheduler handles DST)."""
-    parts = schedule.time.split(":")
-    return CronTrigger(
-        hour=int(parts[0]),
-        minute=int(parts[1]),
-        second=int(parts[2]) if len(parts) > 2 else 0,
-        day_of_week=",".join(schedule.weekdays) if schedule.weekdays else "*",
-        timezone=ZoneInfo(schedule.timezone),
-    )
-
-
-def next_digest_time(schedule: DigestSchedule, after: datetime) -> datetime | None:
-    return digest_trigger(schedule).get_next_fire_time(None, after)  # type: ignore[no-any-return]
-
-
-def last_digest_time(schedule: DigestSchedule, now: datetime) -> datetime | None:
-    """The latest time the digest was due at or before ``now`` (looking back a week when it
-    runs on some days only, else two days: enough for any DST change)."""
-    trigger = digest_trigger(schedule)
-    lookback = timedelta(days=8 if schedule.weekdays else 2)
-    fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
-    last = None
-    while fire is not None and fire <= now:
-        last = fire
-        fire = trigger.get_next_fire_time(fire, fire)
-    return last
-
-
-def period_key(fire: datetime) -> str:
-    """The period a digest fire time belongs to: its local wall-clock time. The two 01:30s of
-    a DST fall-back day are one period."""
-    key = fire.strftime("%Y-%m-%d %H:%M")
-    return key + fire.strftime(":%S") if fire.second else key
-
-
-def describe_schedule(schedule: DigestSchedule) -> str:
-    days = "every day"
-    if schedule.weekdays == WEEKDAYS[:5]:
-        days = "Monday to Friday"
-    elif schedule.weekdays == WEEKDAYS[5:]:
-        days = "weekends"
-    elif schedule.weekdays:
-        days = ", ".join(d.capitalize() for d in schedule.weekdays)
-    return f"{schedule.time} {schedule.timezone}, {days}"
-
-
-def digest_title(prefix: str, when: datetime) -> str:
-    return f"{prefix} — {when:%a %d %b %Y}"
-
-
-def reply_article(reply: Reply) -> str | None:
-    """The one article a posted reply is about, if there is exactly one."""
-    if isinstance(reply, BriefReply):
-        return reply.article_id
-    if isinstance(reply, DigestReply) and len(reply.items) == 1:
-        return reply.items[0].article_id
-    if isinstance(reply, AnswerReply) and len({c.id for c in reply.answer.citations}) == 1:
-        return reply.answer.citations[0].id
-    return None
-
-
-# -- digests from the store --------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_brief(brief_json: str) -> Brief | None:
-    """Briefs are frozen values: when a thousand channels' digests share an article, its
-    JSON is parsed once."""
-    try:
-        return Brief.from_json(brief_json)
-    except SummarizeError as exc:
-        log.warning("unreadable brief skipped error=%s", exc)
-        return None
-
-
-def to_candidate(stored: StoredCandidate) -> Candidate | None:
-    brief = _parse_brief(stored.brief_json)
-    if brief is None:
-        return None
-    return Candidate(
-        article_id=stored.article_id,
-        feed_id=stored.feed_id,
-        title=stored.title or brief.title,
-        brief=brief,
-        briefed_at=stored.briefed_at,
-        url=stored.url or brief.url,
-        outlet=stored.source or stored.feed_title,
-        published=stored.published or brief.published,
-        text=stored.text,
-    )
-
-
-async def collect_digest(
-    store: Store,
-    channel_key: str,
-    since: float,
-    until: float,
-    *,
-    max_items: int,
-    title: str,
-    period: str = "",
-) -> DigestReply:
-    """The digest of a channel's subscriptions for briefs made in (since, until]."""
-    stored = await store.channels.candidates(channel_key, since, until)
-    filters = {s.feed_id: Filter(s.keywords, s.pattern) for s in stored}
-    candidates = [c for c in map(to_candidate, stored) if c is not None]
-    return build_digest(candidates, filters, max_items=max_items, title=title, period=period)
 
 
 # -- the scheduler -----------------------------------------------------------------------------
@@ -286,7 +79,8 @@ class DigestRun:
     period: str = ""
 
 
-def _utcnow() -> datetime:
+def wall_clock() -> datetime:
+    """The real time: the scheduler's clock unless a test passes another."""
     return datetime.now(UTC)
 
 
@@ -298,7 +92,7 @@ class Scheduler:
         settings: Settings,
         *,
         posters: Iterable[Poster] = (),
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = wall_clock,
         poll_every: float = 30.0,
         retry_every: float = 300.0,
     ) -> None:
@@ -324,6 +118,7 @@ class Scheduler:
         self._building = asyncio.Semaphore(BUILD_SLOTS)
         self._started = False
         self._stopping = False
+        self._poll_pending = False  # a poll asked for by wake() that has not begun yet
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -336,10 +131,10 @@ class Scheduler:
         channels = await self._store.channels.scheduled()
         for channel in channels:
             self._schedule(channel)
-        self._aps.add_job(self._poll_job, IntervalTrigger(seconds=self._poll_every, timezone=UTC), id="poll")
-        self._aps.add_job(
-            self._retry_job, IntervalTrigger(seconds=self._retry_every, timezone=UTC), id="retry"
-        )
+        # APScheduler fires on the wall clock; what is due, late or missed is decided on ours.
+        every = {"timezone": UTC}
+        self._aps.add_job(self._poll_job, IntervalTrigger(seconds=self._poll_every, **every), id="poll")
+        self._aps.add_job(self._retry_job, IntervalTrigger(seconds=self._retry_every, **every), id="retry")
         self._aps.start()
         self._started = True
         log.info("scheduler started channels=%d", len(channels))
@@ -434,10 +229,11 @@ class Scheduler:
             self._schedule(channel)
 
     def wake(self) -> None:
-        """Poll feeds and brief new articles now (after a subscription, say)."""
-        if self._started and not self._stopping:
-            with contextlib.suppress(JobLookupError):
-                self._aps.modify_job("poll", next_run_time=datetime.now(UTC))
+        """Poll feeds and brief new articles now (after a subscription, say). Wakes while a poll
+        is waiting to begin are one poll."""
+        if self._started and not self._stopping and not self._poll_pending:
+            self._poll_pending = True
+            self._spawn(self.poll_once())
 
     def next_digest(self, key: str) -> datetime | None:
         job = self._aps.get_job(f"digest:{key}")
@@ -541,6 +337,9 @@ class Scheduler:
             return DigestRun("already", period)
         return channel, poster, claim, fire.astimezone(ZoneInfo(schedule.timezone))
 
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
     def _in_flight(self, key: str, period: str) -> bool:
         return (key, period) in self._claims
 
@@ -576,18 +375,18 @@ class Scheduler:
             raise
         except ChannelGone as exc:
             await self._channel_gone(channel, exc)
-            await self._store.channels.finish(key, "digest", period, "failed", time.time(), "channel gone")
+            await self._store.channels.finish(key, "digest", period, "failed", self._now(), "channel gone")
             return DigestRun("gone", period)
         except Exception as exc:
             log.exception("digest failed channel=%s period=%s", key, period)
             await self._store.channels.finish(
-                key, "digest", period, "failed", time.time(), f"{type(exc).__name__}: {exc}"[:300]
+                key, "digest", period, "failed", self._now(), f"{type(exc).__name__}: {exc}"[:300]
             )
             return DigestRun("failed", period)
-        await self._store.channels.finish(key, "digest", period, "posted", time.time())
-        article = reply_article(reply)
+        await self._store.channels.finish(key, "digest", period, "posted", self._now())
+        article = followup_article(reply)
         if article is not None:
-            await self._store.channels.remember_posts(key, ids, article, time.time())
+            await self._store.channels.remember_posts(key, ids, article, self._now())
         log.info("digest posted channel=%s period=%s stories=%d", key, period, len(reply.items))
         return DigestRun("posted", period)
 
@@ -600,6 +399,7 @@ class Scheduler:
     async def poll_once(self) -> None:
         """Poll due feeds, brief what is new (and what a crash left), post each-mode briefs."""
         async with self._poll_lock:
+            self._poll_pending = False
             try:
                 report = await self._ingest.poll_feeds(only_due=True)
                 log.debug("feeds polled report=%s", report)
@@ -685,8 +485,8 @@ class Scheduler:
                     )
                 await self._store.channels.fail_brief(key, article_id, type(exc).__name__, retry_at)
                 continue
-            await self._store.channels.finish(key, "brief", article_id, "posted", time.time())
-            await self._store.channels.remember_posts(key, ids, article_id, time.time())
+            await self._store.channels.finish(key, "brief", article_id, "posted", self._now())
+            await self._store.channels.remember_posts(key, ids, article_id, self._now())
             posted += 1
         return posted
 

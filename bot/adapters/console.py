@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
+from bot import commands
+from bot.commands import Command
 from bot.render.escape import terminal
 from bot.render.text import render
 from bot.replies import BriefReply, ChannelRef, ChatService, Platform, Reply, Request, Requester
@@ -153,18 +155,17 @@ class ConsoleChat:
             return False
         req = Request(channel=self._channel, user=self._user)
         if lowered in ("help", "/help"):
-            reply = await self._service.handle(req, "help")
+            command: Command = commands.Help()
         elif lowered == "/brief" or lowered.startswith("/brief "):
-            command = text[len("/brief") :].strip()
-            if self._interactive and self._service.is_slow(command):
+            command = commands.parse(text)
+            if self._interactive and commands.is_slow(command):
                 self._output.write("Working on it…")
-            reply = await self._service.handle(req, command)
         elif lowered.startswith(MENTION):
-            question = text[len(MENTION) :].lstrip(" ,:")
-            reply = await self._service.ask(req, question)
+            command = commands.mention(text[len(MENTION) :].lstrip(" ,:"))
         else:
             self.say("Commands start with /brief (try /brief help); ask questions with @briefbot <question>.")
             return True
+        reply = await self._service.handle(req, command)
         self._output.write(render(reply))
         await self._service.remember_posts(self._channel, [f"console-reply-{next(self._replies)}"], reply)
         return True

@@ -1,9 +1,11 @@
 """Briefbot in Discord: ``/brief`` slash commands, mentions and posts, over the ``ChatService``.
 
-A thin translation layer. Slash-command options become the service's command line (one parser
-serves every platform), interactions are deferred before any work starts, replies are rendered
-by ``bot.render.discord`` and sent with mentions disabled. ``DiscordPoster`` is what the scheduler
-uses for digests and briefs nobody asked for.
+A thin translation layer. Slash-command options become typed commands through the constructors
+of ``bot.commands`` (the same ones a typed line in Slack goes through, so both mean the same),
+interactions are deferred before any work starts, replies are rendered by ``bot.render.discord``,
+shown to the channel or only to the asker as the reply policy says (``bot.replies.is_public``),
+and sent with mentions disabled. ``DiscordPoster`` is what the scheduler uses for digests and
+briefs nobody asked for.
 
 The client runs inside the caller's event loop (``start``/``stop``; ``Client.login`` and
 ``Client.connect`` rather than ``Client.run``), next to the scheduler and the Slack adapter.
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import json
@@ -23,7 +24,7 @@ import logging
 import re
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -33,40 +34,38 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot import commands
+from bot.commands import Command
+from bot.credentials import DISCORD_TOKEN
 from bot.render.discord import DiscordMessage, Embed, render
 from bot.render.escape import tidy
 from bot.replies import (
-    AnswerReply,
-    BriefReply,
+    APOLOGY,
     ChannelGone,
     ChannelRef,
     ChatService,
-    DigestReply,
-    ErrorReply,
-    HelpEntry,
-    HelpReply,
     ListReply,
     Platform,
     Reply,
     Request,
     Requester,
+    followup_article,
+    is_public,
 )
 from bot.settings import DiscordSettings
+from bot.store.channels import MODES
 from summarizer.clean import clean_text
-from summarizer.errors import BriefbotError, ConfigError
+from summarizer.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the name of the variable, not a secret
 NO_MENTIONS = discord.AllowedMentions.none()
 # Replying to a person may notify that person, and nobody else.
 REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 AUTOCOMPLETE_TIMEOUT = 2.0  # Discord drops autocomplete answers after 3 s
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 SEEN_MESSAGES = 2048  # mentions remembered, so one delivered twice is answered once
-POST_ATTEMPTS = 3
+POST_ATTEMPTS = 3  # a post whose connection broke is sent again (same nonce) this often at most
 DAY_SUGGESTIONS = ("daily", "mon-fri", "sat-sun", "mon,wed,fri")
-MODES = ("digest", "each", "both")
 
 
 def intents() -> discord.Intents:
@@ -95,51 +94,7 @@ def point_discord_at(api_url: str, gateway_url: str) -> tuple[str, yarl.URL]:
     return previous
 
 
-# --- command lines: what each slash command asks of the service -----------------------------
-
-_BARE = re.compile(r"^[^\s\"'\\]+$")
-
-
-def quote_arg(value: str, *, always: bool = False) -> str:
-    """One shell-style word (``shlex.split`` gives ``value`` back), quoted only when needed."""
-    value = tidy(value)
-    if _BARE.match(value) and not always:
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def brief_line(url: str) -> str:
-    return f"brief {tidy(url)}"
-
-
-def ask_line(question: str) -> str:
-    return f"ask {tidy(question)}"
-
-
-def subscribe_line(url: str, keywords: str | None = None) -> str:
-    line = f"subscribe {quote_arg(url)}"
-    if keywords and keywords.strip():
-        line += f" --keywords {words_arg(keywords)}"
-    return line
-
-
-def words_arg(value: str) -> str:
-    """Text typed into an option box as the words it would be after an option in Slack (so the
-    one parser reads both alike), each quoted when needed: no word can start another option."""
-    return " ".join(quote_arg(w, always=w.startswith("-")) for w in tidy(value).split())
-
-
-def unsubscribe_line(subscription: str) -> str:
-    return f"unsubscribe {quote_arg(subscription)}"
-
-
-def schedule_line(time: str, timezone: str | None = None, days: str | None = None) -> str:
-    words = [quote_arg(w) for w in (time, timezone, days) if w and w.strip()]
-    return " ".join(["schedule", *words])
-
-
-def mode_line(mode: str) -> str:
-    return f"mode {quote_arg(mode)}"
+# --- suggestions while typing ------------------------------------------------------------------
 
 
 @functools.cache
@@ -168,83 +123,6 @@ def subscription_choices(reply: Reply, current: str, limit: int = 25) -> list[ap
     return choices[:limit]
 
 
-# --- help in Discord's own terms ---------------------------------------------------------------
-
-# A service command word → this adapter's subcommand and the options its words fill, in order.
-SLASH_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "": ("url", ("url",)),  # a bare link (or pasted text) is /brief url
-    "brief": ("url", ("url",)),
-    "ask": ("ask", ("question",)),
-    "digest": ("digest", ()),
-    "subscribe": ("subscribe", ("url",)),
-    "unsubscribe": ("unsubscribe", ("subscription",)),
-    "feeds": ("feeds", ()),
-    "schedule": ("schedule", ("time", "timezone", "days")),
-    "mode": ("mode", ("mode",)),
-    "help": ("help", ()),
-}
-SLASH_FLAGS = frozenset({"keywords"})  # --options that are option boxes here (--regex is not)
-_HELP_PART = re.compile(r"\[[^\]]*\]|<[^>]*>|\S+")
-
-
-def slash_form(line: str) -> str | None:
-    """A help usage or example as typed in Slack or the terminal, as it is used here:
-    ``/brief schedule 08:30 Europe/Berlin`` → ``/brief schedule time:08:30 timezone:Europe/Berlin``.
-    None when Discord has no such command."""
-    text = line.strip()
-    text = text[len("/brief") :].strip() if text.startswith("/brief") else text
-    parts = _HELP_PART.findall(text)
-    if not parts:
-        return "/brief help"
-    first = parts[0]
-    if first.startswith("<") or "://" in first:
-        word = ""
-    else:
-        word, parts = first.lower(), parts[1:]
-    if word not in SLASH_FORMS:
-        return None
-    sub, names = SLASH_FORMS[word]
-    options: list[str] = []
-    free = list(names)
-    queue = list(parts)
-    while queue:
-        part = queue.pop(0)
-        optional = part.startswith("[") and part.endswith("]")
-        inner = part[1:-1].strip() if optional else part
-        if inner.startswith("--"):
-            name, _, value = inner[2:].partition(" ")
-            if not value and queue and not queue[0].startswith(("-", "[")):
-                value = queue.pop(0)  # "--keywords climate,energy" in an example
-            if name in SLASH_FLAGS:
-                options.append(_option(name, value.strip() or "…", optional))
-            continue  # (an option Discord does not offer is left out)
-        if free:
-            options.append(_option(free.pop(0), inner, optional))
-        elif options:  # more words than options: they belong to the last one (a question)
-            options[-1] += f" {inner}"
-    return " ".join([f"/brief {sub}", *options])
-
-
-def _option(name: str, value: str, optional: bool) -> str:
-    shown = f"{name}:<{name}>" if value == name else f"{name}:{value}"
-    return f"[{shown}]" if optional else shown
-
-
-def slash_help(reply: HelpReply) -> HelpReply:
-    """The help with every usage and example in slash-command form (entries Discord has no
-    form for left out, and one entry per form)."""
-    entries: list[HelpEntry] = []
-    seen: set[str] = set()
-    for entry in reply.entries:
-        usage = slash_form(entry.usage)
-        if usage is None or usage in seen:
-            continue
-        seen.add(usage)
-        example = slash_form(entry.example) if entry.example.strip() else ""
-        entries.append(dataclasses.replace(entry, usage=usage, example=example or ""))
-    return dataclasses.replace(reply, entries=tuple(entries))
-
-
 # --- where and who ----------------------------------------------------------------------------
 
 
@@ -263,11 +141,6 @@ def where(channel: object, channel_id: int | None, guild_id: int | None) -> tupl
 def is_admin(permissions: discord.Permissions | None, in_guild: bool) -> bool:
     """Discord's "Manage Server" (or Administrator) permission, as the interaction reports it."""
     return in_guild and permissions is not None and (permissions.administrator or permissions.manage_guild)
-
-
-def _remembered(reply: Reply) -> bool:
-    """Replies whose messages a follow-up question may point at."""
-    return isinstance(reply, BriefReply | DigestReply | AnswerReply)
 
 
 def _nonce(*parts: object) -> str:
@@ -323,7 +196,7 @@ class BriefTree(app_commands.CommandTree["BriefbotClient"]):
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
         log.error("discord command failed command=%s error=%r", command, error, exc_info=error)
-        text = SORRY
+        text = APOLOGY
         if isinstance(error, app_commands.CommandNotFound):
             text = "That command is out of date. Discord will show the current ones shortly."
         with contextlib.suppress(discord.HTTPException):
@@ -361,60 +234,63 @@ class BriefbotClient(discord.Client):
 Interaction = discord.Interaction[BriefbotClient]
 
 
+def _summary(verb: str) -> str:
+    return commands.VERBS[verb].summary
+
+
 class BriefCommands(app_commands.Group):
-    """``/brief …``. Discord cannot hide single subcommands (``default_permissions`` applies to
-    a whole top-level command), so admin subcommands are visible to all and checked at run time
-    by the service, with ``Requester.is_admin`` from the member's permissions."""
+    """``/brief …``: each subcommand builds its typed command from its options. Names and
+    descriptions come from ``bot.commands.VERBS``, like the help on every platform.
+
+    Discord cannot hide single subcommands (``default_permissions`` applies to a whole
+    top-level command), so admin subcommands are visible to all and checked at run time by the
+    service, with ``Requester.is_admin`` from the member's permissions."""
 
     def __init__(self, adapter: DiscordAdapter) -> None:
         super().__init__(name="brief", description="News briefs, digests and answers from what Briefbot read")
         self.adapter = adapter
 
-    @app_commands.command(name="url", description="Brief an article now")
-    @app_commands.describe(url="Link to the article (http or https)")
+    @app_commands.command(name="url", description=_summary("brief"))
+    @app_commands.describe(**commands.slash_descriptions("brief"))
     async def cmd_url(self, interaction: Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
-        await self.adapter.run_command(interaction, brief_line(url))
+        await self.adapter.run_command(interaction, commands.brief(tidy(url)))
 
-    @app_commands.command(name="ask", description="Ask about what Briefbot has read")
-    @app_commands.describe(question="Your question, e.g. who is negotiating the port deal?")
+    @app_commands.command(name="ask", description=_summary("ask"))
+    @app_commands.describe(**commands.slash_descriptions("ask"))
     async def cmd_ask(self, interaction: Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
-        await self.adapter.run_command(interaction, ask_line(question))
+        await self.adapter.run_command(interaction, commands.ask(tidy(question)))
 
-    @app_commands.command(name="digest", description="This channel's digest, now")
+    @app_commands.command(name="digest", description=_summary("digest"))
     async def cmd_digest(self, interaction: Interaction) -> None:
-        await self.adapter.run_command(interaction, "digest")
+        await self.adapter.run_command(interaction, commands.Digest())
 
-    @app_commands.command(name="subscribe", description="Follow a feed in this channel (admins)")
-    @app_commands.describe(
-        url="RSS or Atom feed URL", keywords="Only articles with any of these words, e.g. flood, port strike"
-    )
+    @app_commands.command(name="subscribe", description=_summary("subscribe"))
+    @app_commands.describe(**commands.slash_descriptions("subscribe"))
     async def cmd_subscribe(
         self,
         interaction: Interaction,
         url: app_commands.Range[str, 1, 2000],
         keywords: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, subscribe_line(url, keywords), changes=True)
+        # What is typed into the box is words, never options: quotes and "--" stay text.
+        command = commands.subscribe(tidy(url), tidy(keywords or "").split())
+        await self.adapter.run_command(interaction, command)
 
-    @app_commands.command(name="unsubscribe", description="Stop following a feed (admins)")
-    @app_commands.describe(subscription="The subscription to remove (see /brief feeds)")
+    @app_commands.command(name="unsubscribe", description=_summary("unsubscribe"))
+    @app_commands.describe(**commands.slash_descriptions("unsubscribe"))
     async def cmd_unsubscribe(self, interaction: Interaction, subscription: str) -> None:
-        await self.adapter.run_command(interaction, unsubscribe_line(subscription), changes=True)
+        await self.adapter.run_command(interaction, commands.unsubscribe(tidy(subscription)))
 
     @cmd_unsubscribe.autocomplete("subscription")
     async def _subscriptions(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self.adapter.subscription_choices(interaction, current)
 
-    @app_commands.command(name="feeds", description="The feeds this channel follows")
+    @app_commands.command(name="feeds", description=_summary("feeds"))
     async def cmd_feeds(self, interaction: Interaction) -> None:
-        await self.adapter.run_command(interaction, "feeds")
+        await self.adapter.run_command(interaction, commands.Feeds())
 
-    @app_commands.command(name="schedule", description="When this channel gets its digest (admins)")
-    @app_commands.describe(
-        time="HH:MM (24 h), or off",
-        timezone="IANA timezone, e.g. Europe/Berlin",
-        days="e.g. mon-fri; every day when empty",
-    )
+    @app_commands.command(name="schedule", description=_summary("schedule"))
+    @app_commands.describe(**commands.slash_descriptions("schedule"))
     async def cmd_schedule(
         self,
         interaction: Interaction,
@@ -422,7 +298,8 @@ class BriefCommands(app_commands.Group):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        await self.adapter.run_command(interaction, schedule_line(time, timezone, days), changes=True)
+        command = commands.schedule(tidy(time), tidy(timezone or ""), tidy(days or ""))
+        await self.adapter.run_command(interaction, command)
 
     @cmd_schedule.autocomplete("timezone")
     async def _timezone_choices(
@@ -434,15 +311,15 @@ class BriefCommands(app_commands.Group):
     async def _days(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=d, value=d) for d in DAY_SUGGESTIONS if current.lower() in d]
 
-    @app_commands.command(name="mode", description="Digest only, each brief as it arrives, or both (admins)")
-    @app_commands.describe(mode="digest, each or both")
+    @app_commands.command(name="mode", description=_summary("mode"))
+    @app_commands.describe(**commands.slash_descriptions("mode"))
     @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
     async def cmd_mode(self, interaction: Interaction, mode: str) -> None:
-        await self.adapter.run_command(interaction, mode_line(mode), changes=True)
+        await self.adapter.run_command(interaction, commands.mode(tidy(mode)))
 
-    @app_commands.command(name="help", description="What Briefbot can do, with examples")
+    @app_commands.command(name="help", description=_summary("help"))
     async def cmd_help(self, interaction: Interaction) -> None:
-        await self.adapter.run_command(interaction, "help", ephemeral=True)
+        await self.adapter.run_command(interaction, commands.Help())
 
 
 # --- the adapter --------------------------------------------------------------------------------
@@ -460,7 +337,7 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
     ) -> None:
         if not token.strip():
-            raise ConfigError(f"{TOKEN_ENV} is empty")
+            raise ConfigError(f"{DISCORD_TOKEN} is empty")
         self.service = service
         self.settings = settings
         self._token = token
@@ -472,14 +349,6 @@ class DiscordAdapter:
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._stopping = False
         self._failure: str | None = None  # why the gateway connection ended, when it ended by itself
-
-    @classmethod
-    def from_env(
-        cls, service: ChatService, settings: DiscordSettings, env: Mapping[str, str]
-    ) -> DiscordAdapter | None:
-        """The adapter when ``DISCORD_TOKEN`` is set, else None (Discord not configured)."""
-        token = env.get(TOKEN_ENV, "").strip()
-        return cls(service, token, settings) if token else None
 
     # lifecycle
 
@@ -494,7 +363,7 @@ class DiscordAdapter:
             await self.client.login(self._token)
         except discord.LoginFailure:
             await self.stop()
-            raise ConfigError(f"Discord rejected the bot token in {TOKEN_ENV}") from None
+            raise ConfigError(f"Discord rejected the bot token in {DISCORD_TOKEN}") from None
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             await self.stop()
             raise ConfigError(f"cannot reach Discord at {self.settings.api_url}: {exc}") from None
@@ -616,22 +485,19 @@ class DiscordAdapter:
         )
         return Request(channel=channel, user=requester, thread_id=thread_id)
 
-    async def run_command(
-        self, interaction: Interaction, text: str, *, ephemeral: bool = False, changes: bool = False
-    ) -> None:
-        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups.
-
-        Whether the answer is for everyone is fixed by the acknowledgement, before the service
-        has spoken: a change (``changes``) asked for by someone without Manage Server is answered
-        to them only, as it is most likely refused (or allowed by ``[chat] admins``)."""
-        if changes and not is_admin(interaction.permissions, interaction.guild_id is not None):
-            ephemeral = True
+    async def run_command(self, interaction: Interaction, command: Command) -> None:
+        """Acknowledge first (Discord allows 3 s), then work, then answer in follow-ups."""
         with self._in_flight.track():
-            await self._run_command(interaction, clean_text(text), ephemeral)
+            await self._run_command(interaction, command)
 
-    async def _run_command(self, interaction: Interaction, text: str, ephemeral: bool) -> None:
+    async def _run_command(self, interaction: Interaction, command: Command) -> None:
+        # Whether "thinking…" shows to everyone is fixed by the acknowledgement, before the
+        # service has spoken: guessed from the command (a change asked for by someone without
+        # Manage Server is most likely refused), and put right below when the reply says else.
+        admin = is_admin(interaction.permissions, interaction.guild_id is not None)
+        deferred_public = commands.likely_public(command, asker_is_admin=admin)
         try:
-            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+            await interaction.response.defer(thinking=True, ephemeral=not deferred_public)
         except discord.NotFound:
             log.warning("discord interaction expired before it was acknowledged id=%s", interaction.id)
             return
@@ -639,9 +505,10 @@ class DiscordAdapter:
             log.error("discord defer failed id=%s status=%s", interaction.id, exc.status)
             return
         req = self.request_from(interaction)
-        reply = await self._safely(lambda: self.service.handle(req, text), req, text.split(" ", 1)[0])
-        if isinstance(reply, HelpReply):
-            reply = slash_help(reply)
+        reply = await self.service.handle(req, command)
+        public = is_public(reply)
+        if public != deferred_public and not await self._withdraw(interaction):
+            public = deferred_public  # "thinking…" stays: the answer takes its place, as it shows
         ids: list[str] = []
         try:
             for message in render(reply):
@@ -649,7 +516,7 @@ class DiscordAdapter:
                     content=message.content or discord.utils.MISSING,
                     embeds=_embeds(message.embeds),
                     allowed_mentions=NO_MENTIONS,
-                    ephemeral=ephemeral,
+                    ephemeral=not public,
                     wait=True,
                 )
                 ids.append(str(sent.id))
@@ -663,20 +530,29 @@ class DiscordAdapter:
             )
             if not ids:  # don't leave "Briefbot is thinking…" up until Discord gives up
                 with contextlib.suppress(discord.HTTPException):
-                    await interaction.followup.send(SORRY, allowed_mentions=NO_MENTIONS, ephemeral=ephemeral)
+                    await interaction.followup.send(
+                        APOLOGY, allowed_mentions=NO_MENTIONS, ephemeral=not public
+                    )
         await self._remember(req.channel, ids, reply)
+
+    async def _withdraw(self, interaction: Interaction) -> bool:
+        """Take back the "thinking…" message, so that the answer can show to whom the reply
+        policy says (the asker alone, or everyone); False when Discord would not."""
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.warning("discord could not withdraw the deferral id=%s status=%s", interaction.id, exc.status)
+            return False
+        return True
 
     async def subscription_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         req = self.request_from(interaction)
         try:
-            reply = await asyncio.wait_for(self.service.handle(req, "feeds"), AUTOCOMPLETE_TIMEOUT)
-        except (TimeoutError, BriefbotError):
+            reply = await asyncio.wait_for(self.service.handle(req, commands.Feeds()), AUTOCOMPLETE_TIMEOUT)
+        except TimeoutError:
             return []  # no suggestions; the person can still type an id
-        except Exception:
-            log.exception("subscription suggestions failed channel=%s", req.channel.key)
-            return []
         return subscription_choices(reply, current)
 
     # mentions and direct messages
@@ -707,15 +583,11 @@ class DiscordAdapter:
         author = message.author
         admin = isinstance(author, discord.Member) and is_admin(author.guild_permissions, True)
         req = Request(channel, Requester(str(author.id), author.display_name, admin), thread_id)
-        if question:
-            if self.service.is_slow(ask_line(question)):
-                with contextlib.suppress(discord.HTTPException):
-                    await message.channel.typing()
-            reply = await self._safely(lambda: self.service.ask(req, question), req, "mention")
-        else:
-            reply = await self._safely(lambda: self.service.handle(req, "help"), req, "mention")
-            if isinstance(reply, HelpReply):
-                reply = slash_help(reply)
+        command = commands.mention(question)
+        if commands.is_slow(command):
+            with contextlib.suppress(discord.HTTPException):
+                await message.channel.typing()
+        reply = await self.service.handle(req, command)
         ids: list[str] = []
         try:
             for index, rendered in enumerate(render(reply)):
@@ -746,34 +618,18 @@ class DiscordAdapter:
             )
         await self._remember(channel, ids, reply)
 
-    # shared
-
-    async def _safely(self, call: Callable[[], Awaitable[Reply]], req: Request, what: str) -> Reply:
-        """The service's reply; its polite errors as they are, anything else as an apology."""
-        try:
-            return await call()
-        except BriefbotError as exc:
-            return ErrorReply(str(exc))
-        except Exception:
-            log.exception("service failed command=%s channel=%s", what, req.channel.key)
-            return ErrorReply(SORRY)
-
     async def _remember(self, channel: ChannelRef, ids: list[str], reply: Reply) -> None:
-        if not ids or not _remembered(reply):
-            return
-        try:
+        if ids and followup_article(reply) is not None:
             await self.service.remember_posts(channel, ids, reply)
-        except Exception:
-            # The messages are out; failing here must not make anyone post them again.
-            log.exception("remember_posts failed channel=%s messages=%s", channel.key, ",".join(ids))
 
 
 class DiscordPoster:
     """The scheduler's way into Discord: post a reply to a channel, split as needed.
 
-    Rate limits are waited out by discord.py (429 → sleep ``retry_after`` → retry); whatever
-    still fails is raised, never dropped. A lost connection mid-request is retried with the same
-    nonce, so Discord keeps one message. A channel the bot cannot see raises ``ChannelGone``.
+    Rate limits and 5xx answers are retried by discord.py itself (429 → sleep ``retry_after``;
+    500/502/504 a few times); whatever still fails is raised, never dropped. A connection lost
+    mid-request (which discord.py does not retry) is sent again with the same nonce, so Discord
+    keeps one message. A channel the bot cannot see raises ``ChannelGone``.
     Recording which article the posted messages carry is the caller's part (the scheduler's).
     """
 
@@ -839,15 +695,16 @@ class DiscordPoster:
                 )
                 raise ChannelGone(channel.key) from exc
             except discord.HTTPException as exc:
-                if exc.status < 500 or attempt == POST_ATTEMPTS:
-                    log.error(
-                        "discord post failed channel=%s status=%s code=%s error=%s",
-                        channel.key,
-                        exc.status,
-                        exc.code,
-                        exc.text,
-                    )
-                    raise
+                # discord.py has retried 5xx and waited out 429s already: another round here
+                # would multiply its attempts, so the caller (the scheduler) decides what next.
+                log.error(
+                    "discord post failed channel=%s status=%s code=%s error=%s",
+                    channel.key,
+                    exc.status,
+                    exc.code,
+                    exc.text,
+                )
+                raise
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 # The request may have reached Discord: resending with the same nonce is safe.
                 if attempt == POST_ATTEMPTS:

@@ -1,9 +1,10 @@
 """Briefbot in Slack: slack-bolt's ``AsyncApp`` as a thin adapter over the ``ChatService``.
 
-It translates and delivers, nothing more: a ``/brief`` command becomes ``service.handle``, a
-mention or direct message becomes ``service.ask``, and whatever comes back is rendered by
-``bot.render.slack`` and posted. Decisions about what a command means, who may change what, or
-which article a thread is about all belong to the service.
+It translates and delivers, nothing more: a ``/brief`` command's text is parsed into a typed
+command (``bot.commands``), a mention or direct message becomes its question, both go to
+``service.handle``, and whatever comes back is rendered by ``bot.render.slack`` and posted where
+the reply policy (``bot.replies.is_public``) says. Decisions about what a command means, who may
+change what, or which article a thread is about all belong to the service.
 
 Two connections, chosen by ``[slack] mode``, both inside the caller's running event loop:
 
@@ -26,9 +27,9 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, NotRequired, TypedDict
 
 import aiohttp
 from aiohttp import web
@@ -44,10 +45,23 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render.slack import SlackMessage, from_slack, is_content, is_public, render, render_working
-from bot.replies import ChannelGone, ChannelRef, ChatService, ErrorReply, Platform, Reply, Request, Requester
+from bot import commands
+from bot.credentials import SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SlackTokens
+from bot.render.slack import SlackMessage, from_slack, render, render_working
+from bot.replies import (
+    APOLOGY,
+    ChannelGone,
+    ChannelRef,
+    ChatService,
+    Platform,
+    Reply,
+    Request,
+    Requester,
+    followup_article,
+    is_public,
+)
 from bot.settings import SlackSettings
-from summarizer.errors import BriefbotError, ConfigError
+from summarizer.errors import ConfigError
 
 log = logging.getLogger("briefbot.slack")
 
@@ -59,45 +73,57 @@ GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "
 # Errors that mean "this message cannot be edited": post the result as a new message instead.
 UPDATE_FAILED = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+# --------------------------------------------------------------------------- what Slack sends
+
+
+class SlashCommand(TypedDict):
+    """The fields of a slash command's payload that Briefbot reads."""
+
+    text: NotRequired[str]
+    channel_id: str
+    team_id: NotRequired[str]
+    user_id: str
+    user_name: NotRequired[str]
+
+
+class EventBody(TypedDict):
+    """The Events API envelope around an event (only what Briefbot reads)."""
+
+    event_id: NotRequired[str]
+    team_id: NotRequired[str]
+
+
+class MessageEvent(TypedDict):
+    """An ``app_mention`` or ``message`` event (only what Briefbot reads)."""
+
+    channel: NotRequired[str]
+    channel_type: NotRequired[str]
+    user: NotRequired[str]
+    bot_id: NotRequired[str]
+    subtype: NotRequired[str]
+    text: NotRequired[str]
+    ts: NotRequired[str]
+    thread_ts: NotRequired[str]
+    team: NotRequired[str]
+
+
+class UserProfile(TypedDict):
+    display_name: NotRequired[str]
+    real_name: NotRequired[str]
+
+
+class SlackUser(TypedDict):
+    """``users.info``'s ``user`` (only what Briefbot reads)."""
+
+    name: NotRequired[str]
+    is_admin: NotRequired[bool]
+    is_owner: NotRequired[bool]
+    is_primary_owner: NotRequired[bool]
+    profile: NotRequired[UserProfile]
 
 
 # --------------------------------------------------------------------------- construction
-
-
-@dataclass(frozen=True, slots=True)
-class SlackTokens:
-    """Secrets, from the environment only. ``repr`` never shows them."""
-
-    bot_token: str
-    app_token: str = ""
-    signing_secret: str = ""
-
-    def __repr__(self) -> str:
-        return "SlackTokens(***)"
-
-
-def slack_tokens_from_env(env: Mapping[str, str], mode: Literal["socket", "http"]) -> SlackTokens | None:
-    """The tokens ``mode`` needs, or None when ``SLACK_BOT_TOKEN`` is unset (Slack not enabled).
-
-    Raises ``ConfigError`` naming the missing variable when the bot token is there but the
-    mode's second secret is not.
-    """
-    bot = env.get("SLACK_BOT_TOKEN", "").strip()
-    if not bot:
-        return None
-    app = env.get("SLACK_APP_TOKEN", "").strip()
-    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
-    if mode == "socket" and not app:
-        raise ConfigError(
-            "[slack] mode = 'socket' needs SLACK_APP_TOKEN (an app-level token, xapp-…) in the "
-            "environment; or set [slack] mode = 'http' and SLACK_SIGNING_SECRET"
-        )
-    if mode == "http" and not secret:
-        raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
-    if mode == "socket" and not app.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-    return SlackTokens(bot_token=bot, app_token=app, signing_secret=secret)
 
 
 def make_web_client(
@@ -196,8 +222,8 @@ class _Requesters:
             reason = _error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning("users.info failed user=%s error=%s", user_id, reason)
             return Requester(user_id=user_id, name=fallback_name, is_admin=False)
-        user: Mapping[str, Any] = response.get("user") or {}
-        profile: Mapping[str, Any] = user.get("profile") or {}
+        user: SlackUser = response.get("user") or SlackUser()
+        profile: UserProfile = user.get("profile") or UserProfile()
         name = profile.get("display_name") or profile.get("real_name") or user.get("name") or fallback_name
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         requester = Requester(user_id=user_id, name=str(name), is_admin=is_admin)
@@ -324,9 +350,9 @@ class SlackAdapter:
         http = settings.mode == "http"
         if http and not tokens.signing_secret:
             # An empty secret would make any request "correctly signed".
-            raise ConfigError("[slack] mode = 'http' needs SLACK_SIGNING_SECRET in the environment")
+            raise ConfigError(f"[slack] mode = 'http' needs {SLACK_SIGNING_SECRET} in the environment")
         if not http and not tokens.app_token:
-            raise ConfigError("[slack] mode = 'socket' needs SLACK_APP_TOKEN in the environment")
+            raise ConfigError(f"[slack] mode = 'socket' needs {SLACK_APP_TOKEN} in the environment")
         self._verifier = SignatureVerifier(tokens.signing_secret) if http else None
         bolt_log = logging.getLogger("slack_bolt")
         if not any(isinstance(f, _SameTokenNotice) for f in bolt_log.filters):
@@ -385,7 +411,7 @@ class SlackAdapter:
         try:
             opened = await self._client.apps_connections_open(app_token=self._tokens.app_token)
         except SlackApiError as exc:
-            raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({_error_code(exc)})") from None
+            raise ConfigError(f"Slack refused {SLACK_APP_TOKEN} ({_error_code(exc)})") from None
         handler = AsyncSocketModeHandler(
             self._app,
             app_token=self._tokens.app_token,
@@ -487,19 +513,15 @@ class SlackAdapter:
 
     # -- listeners (bolt passes arguments by name)
 
-    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(self, ack: AsyncAck, command: SlashCommand, respond: AsyncRespond) -> None:
         await ack()  # first, always: Slack shows an error after 3 seconds without it
         self._spawn(self._run_command(command, respond), "command")
 
-    async def _on_mention(
-        self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
-    ) -> None:
+    async def _on_mention(self, body: EventBody, event: MessageEvent, request: AsyncBoltRequest) -> None:
         if self._should_answer(event):
             self._spawn(self._answer_once(body, event, request, always_thread=True), "mention")
 
-    async def _on_message(
-        self, body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
-    ) -> None:
+    async def _on_message(self, body: EventBody, event: MessageEvent, request: AsyncBoltRequest) -> None:
         # Only direct messages; edits, joins and other subtypes are not questions.
         if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share"):
             return
@@ -509,24 +531,20 @@ class SlackAdapter:
     async def _on_link_click(self, ack: AsyncAck) -> None:
         await ack()
 
-    def _should_answer(self, event: Mapping[str, Any]) -> bool:
+    def _should_answer(self, event: MessageEvent) -> bool:
         if event.get("bot_id") or event.get("subtype") == "bot_message" or not event.get("user"):
             return False  # other bots (and our own posts): never a conversation between bots
         return not (self._bot_user_id and event.get("user") == self._bot_user_id)
 
     async def _answer_once(
-        self,
-        body: Mapping[str, Any],
-        event: Mapping[str, Any],
-        request: AsyncBoltRequest,
-        always_thread: bool,
+        self, body: EventBody, event: MessageEvent, request: AsyncBoltRequest, always_thread: bool
     ) -> None:
         # One answer per message: Slack retries (same event_id, also after our restart) and a
         # DM that is also a mention (two events, same channel and ts) must not be answered
         # twice. The service claims the event in the store.
         keys = [f"slack:msg:{event.get('channel')}:{event.get('ts')}"]
-        if body.get("event_id"):
-            keys.append(f"slack:event:{body['event_id']}")
+        if event_id := body.get("event_id"):
+            keys.append(f"slack:event:{event_id}")
         if await self._service.claim_event(keys):
             await self._answer(body, event, always_thread)
             return
@@ -535,26 +553,26 @@ class SlackAdapter:
 
     # -- work after the ack
 
-    async def _run_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
+    async def _run_command(self, command: SlashCommand, respond: AsyncRespond) -> None:
         try:
             await self._command(command, respond)
         except Exception:
-            # Whatever broke, the person who typed the command hears about it.
+            # The service answered (it never raises), but Slack would not take the answer: the
+            # person who typed the command still hears that it failed.
             log.exception("slack command failed channel=%s", command.get("channel_id"))
-            await self._respond_raw(respond, text=SORRY, response_type="ephemeral")
+            await self._respond_raw(respond, text=APOLOGY, response_type="ephemeral")
 
-    async def _command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
-        text = from_slack(str(command.get("text") or ""), self._bot_user_id)
-        channel = ChannelRef("slack", str(command.get("channel_id", "")), str(command.get("team_id") or ""))
-        user = await self._requesters.get(
-            str(command.get("user_id", "")), str(command.get("user_name") or "")
-        )
+    async def _command(self, command: SlashCommand, respond: AsyncRespond) -> None:
+        text = from_slack(command.get("text") or "", self._bot_user_id)
+        channel = ChannelRef("slack", command.get("channel_id", ""), command.get("team_id") or "")
+        user = await self._requesters.get(command.get("user_id", ""), command.get("user_name") or "")
         request = Request(channel=channel, user=user)
         log.info("slack command channel=%s user=%s", channel.channel_id, user.user_id)
+        parsed = commands.parse(text)
 
         working_ts: str | None = None
         reachable = True  # whether chat.postMessage reaches this channel
-        if self._service.is_slow(text):
+        if commands.is_slow(parsed):
             working = render_working(text, user.name)
             try:
                 working_ts = (await post_messages(self._client, channel.channel_id, [working]))[0]
@@ -567,59 +585,46 @@ class SlackAdapter:
                 reachable = False
                 await self._respond(respond, [working], public=False)
 
-        reply = await self._call(self._service.handle(request, text))
+        reply = await self._service.handle(request, parsed)
         messages = render(reply)
+        public = is_public(reply)
         ids: list[str] = []
-        if (
-            working_ts is not None
-            and not is_public(reply)
-            and await self._withdraw(channel.channel_id, working_ts)
-        ):
+        if working_ts is not None and not public and await self._withdraw(channel.channel_id, working_ts):
             # An error (a refused change, a page that could not be fetched) is for the person
             # who asked, like every other non-public reply: the channel's note goes away.
             await self._respond(respond, messages, public=False)
         elif working_ts is not None:
             ids = await self._replace(channel.channel_id, working_ts, messages)
-        elif is_public(reply) and reachable:
+        elif public and reachable:
             try:
                 ids = await post_messages(self._client, channel.channel_id, messages)
             except SlackChannelGone:
                 await self._respond(respond, messages, public=True)
-        elif is_public(reply):
+        elif public:
             await self._respond_raw(respond, delete_original=True)  # the ephemeral working note
             await self._respond(respond, messages, public=True)
         else:
             await self._respond(respond, messages, public=False, replace_first=not reachable)
-        if ids and is_content(reply):
+        if ids and followup_article(reply) is not None:
             await self._service.remember_posts(channel, ids, reply)
 
-    async def _answer(self, body: Mapping[str, Any], event: Mapping[str, Any], always_thread: bool) -> None:
+    async def _answer(self, body: EventBody, event: MessageEvent, always_thread: bool) -> None:
         thread_ts = event.get("thread_ts")
-        team = str(body.get("team_id") or event.get("team") or "")
-        channel = ChannelRef("slack", str(event.get("channel", "")), team)
-        user = await self._requesters.get(str(event.get("user", "")))
-        request = Request(channel=channel, user=user, thread_id=str(thread_ts) if thread_ts else None)
-        question = from_slack(str(event.get("text") or ""), self._bot_user_id)
+        team = body.get("team_id") or event.get("team") or ""
+        channel = ChannelRef("slack", event.get("channel", ""), team)
+        user = await self._requesters.get(event.get("user", ""))
+        request = Request(channel=channel, user=user, thread_id=thread_ts or None)
+        question = from_slack(event.get("text") or "", self._bot_user_id)
         log.info("slack question channel=%s user=%s thread=%s", channel.channel_id, user.user_id, thread_ts)
-        reply = await self._call(self._service.ask(request, question))
-        reply_in = str(thread_ts or event.get("ts")) if (always_thread or thread_ts) else None
+        reply = await self._service.handle(request, commands.mention(question))
+        reply_in = (thread_ts or event.get("ts")) if (always_thread or thread_ts) else None
         try:
             ids = await post_messages(self._client, channel.channel_id, render(reply), reply_in)
         except SlackChannelGone as exc:
             log.warning("slack cannot answer channel=%s reason=%s", channel.channel_id, exc.code)
             return
-        if is_content(reply):
+        if followup_article(reply) is not None:
             await self._service.remember_posts(channel, ids, reply)
-
-    async def _call(self, work: Awaitable[Reply]) -> Reply:
-        """The service's reply; its failures become a polite error instead of silence."""
-        try:
-            return await work
-        except BriefbotError as exc:
-            return ErrorReply(str(exc))
-        except Exception:
-            log.exception("slack service call failed")
-            return ErrorReply(SORRY)
 
     async def _withdraw(self, channel_id: str, ts: str) -> bool:
         """Delete our working note; False when Slack would not (the note is then replaced)."""

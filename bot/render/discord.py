@@ -432,12 +432,13 @@ def render_list(reply: ListReply) -> list[DiscordMessage]:
 def render_help(reply: HelpReply) -> list[DiscordMessage]:
     fields = []
     for entry in reply.entries:
-        usage = command_line(entry.usage)
+        # Discord's own form of the command (its options by name) where the entry has one.
+        usage = entry.slash_usage or command_line(entry.usage)
         suffix = " (admins)" if entry.admin else ""
         name = clip(usage, FIELD_NAME_LIMIT - len(suffix), line) + suffix
         value = clip(entry.description, FIELD_VALUE_LIMIT)
-        if entry.example.strip():
-            example = "\nExample: " + clip(entry.example, 300, line)
+        if example_text := (entry.slash_example or entry.example).strip():
+            example = "\nExample: " + clip(example_text, 300, line)
             value = clip(entry.description, FIELD_VALUE_LIMIT - discord_len(example)) + example
         fields.append(EmbedField(name=name, value=value or "—"))
     intro = clip(reply.intro, DESCRIPTION_LIMIT)

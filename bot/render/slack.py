@@ -475,14 +475,3 @@ def render_working(command_text: str, user_name: str = "") -> SlackMessage:
     if detail:
         blocks.append(_context(detail))
     return SlackMessage(text=line, blocks=tuple(blocks))
-
-
-def is_public(reply: Reply) -> bool:
-    """Whether a command's result belongs in the channel (briefs, digests, answers, changes
-    made) or only in front of the person who asked (errors, help, lists)."""
-    return isinstance(reply, BriefReply | DigestReply | AnswerReply | Confirmation)
-
-
-def is_content(reply: Reply) -> bool:
-    """Replies whose messages are worth remembering for thread follow-ups."""
-    return isinstance(reply, BriefReply | DigestReply | AnswerReply)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import serve
+from bot.credentials import load_credentials
 from bot.settings import Settings, load_settings
 from summarizer.errors import ConfigError
 from tests.bot.adapters.real_stack import goal
@@ -148,7 +149,7 @@ async def test_a_refused_token_stops_run_with_one_clear_line(
 
 
 async def run_serve(settings: Settings, env: dict[str, str]) -> int:
-    return await serve(settings, io.StringIO(""), io.StringIO(), env=env)
+    return await serve(settings, load_credentials(settings, env), io.StringIO(""), io.StringIO())
 
 
 async def test_slack_without_its_second_secret_names_the_missing_variable(
@@ -239,7 +240,7 @@ async def test_slack_in_http_mode_and_discord_serve_from_one_loop(
     }
     caplog.set_level(logging.INFO)
     out = io.StringIO()
-    running = asyncio.create_task(serve(settings, io.StringIO(""), out, env=env))
+    running = asyncio.create_task(serve(settings, load_credentials(settings, env), io.StringIO(""), out))
     try:
         await discord.wait_for(lambda: "chat platforms connected" in caplog.text, timeout=60, what="start-up")
         assert "Also connected to Slack (http mode) and Discord." in out.getvalue()

@@ -24,8 +24,8 @@ import pytest
 from bot.app import make_fetcher, make_ingestor
 from bot.ingest.fetch import Fetcher
 from bot.replies import BriefReply, ChannelRef, DigestReply
-from bot.scheduler import (
-    Scheduler,
+from bot.scheduler import Scheduler
+from bot.schedules import (
     last_digest_time,
     next_digest_time,
     parse_time,

@@ -7,10 +7,13 @@ briefs, digests and questions are slow; ``subscribe``/``schedule``/``mode`` need
 ``Requester.is_admin``; ``remember_posts`` ties message ids to articles, and a question inside the
 thread of a remembered post is answered about that article.
 
-Knobs: ``replies`` overrides the canned reply by exact text or by command word; ``gate`` holds
-every call open (to watch the adapter acknowledge before the work finishes); ``work`` and
-``delay`` stand in for real work (benchmarks); ``raise_on`` (by text) and ``fail_with`` (every
-call) make the service fail.
+Knobs: ``replies`` overrides the canned reply by verb (``"brief"``, ``"ask"``, ``"mode"`` …);
+``gate`` holds every call open (to watch the adapter acknowledge before the work finishes);
+``work`` and ``delay`` stand in for real work (benchmarks); ``fail_on`` (by verb) and
+``fail_with`` (every call) make the work fail, answered as the real service answers a failure
+(its own message for a ``BriefbotError``, the one apology for anything else); ``crash_with``
+makes ``handle`` itself raise, breaking the service's promise, to see what a platform still
+shows then.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from bot import commands
+from bot.commands import Ask, BriefArticle, Command, Digest, Feeds, Help, Invalid
 from bot.replies import (
+    APOLOGY,
     AnswerReply,
     BriefReply,
     ChannelRef,
@@ -38,6 +44,7 @@ from bot.replies import (
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place
+from summarizer.errors import BriefbotError
 
 # Invented news, written for these tests.
 HARBOUR_BRIEF = Brief(
@@ -190,13 +197,9 @@ HELP = HelpReply(
 )
 
 
-ADMIN_COMMANDS = ("subscribe", "unsubscribe", "schedule", "mode")
-SLOW_COMMANDS = ("brief", "digest", "ask")
-
-
 class HandleCall(NamedTuple):
     req: Request
-    text: str
+    command: Command
 
 
 class AskCall(NamedTuple):
@@ -215,54 +218,61 @@ class FakeChatService:
     replies: dict[str, Reply] = field(default_factory=dict)
     gate: asyncio.Event | None = None
     # A stand-in for the real work (fetching, NLP), e.g. CPU work in a worker in a benchmark.
-    work: Callable[[str], Awaitable[object]] | None = None
+    work: Callable[[Command], Awaitable[object]] | None = None
     delay: float = 0.0
-    raise_on: dict[str, Exception] = field(default_factory=dict)
+    fail_on: dict[str, Exception] = field(default_factory=dict)
     fail_with: Exception | None = None
+    crash_with: Exception | None = None
     handled: list[HandleCall] = field(default_factory=list)
-    asked: list[AskCall] = field(default_factory=list)
     remembered: list[RememberCall] = field(default_factory=list)
     finished: int = 0  # calls whose work is done
+    most_at_once: int = 0  # the most calls at work at the same time
+    _at_work: int = 0
     articles_by_message: dict[str, str] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)  # platform events seen (the store's record)
 
-    def is_slow(self, text: str) -> bool:
-        return command_word(text) in SLOW_COMMANDS
+    @property
+    def asked(self) -> list[AskCall]:
+        """The questions among the commands handled (mentions, direct messages, /brief ask)."""
+        return [AskCall(c.req, c.command.question) for c in self.handled if isinstance(c.command, Ask)]
 
-    async def handle(self, req: Request, text: str) -> Reply:
-        self.handled.append(HandleCall(req, text))
-        await self._work(text)
-        word = command_word(text)
-        first, _, rest = text.strip().partition(" ")
-        if (reply := self.replies.get(text, self.replies.get(word))) is not None:
+    @property
+    def commands(self) -> list[Command]:
+        return [c.command for c in self.handled]
+
+    async def handle(self, req: Request, command: Command) -> Reply:
+        self.handled.append(HandleCall(req, command))
+        if self.crash_with is not None:
+            raise self.crash_with
+        try:
+            await self._work(command)
+        except BriefbotError as exc:
+            return ErrorReply(str(exc))
+        except Exception:
+            return ErrorReply(APOLOGY)
+        if (reply := self.replies.get(command.verb)) is not None:
             return reply
-        if word in ADMIN_COMMANDS and not req.user.is_admin:
+        if commands.is_change(command) and not req.user.is_admin:
             place = "server" if req.channel.platform == "discord" else "workspace"
             return ErrorReply(
                 f"Only {place} admins can change this channel's subscriptions, schedule and mode.",
                 hint="Ask an admin, or ask your operator to add you to [chat] admins.",
             )
-        match word:
-            case "" | "help":
+        match command:
+            case Help():
                 return HELP
-            case "brief":
-                return ferry_brief(first if first.startswith("http") else rest)
-            case "digest":
+            case BriefArticle():
+                return ferry_brief(command.url) if command.url else ferry_brief()
+            case Digest():
                 return digest_reply()
-            case "feeds":
+            case Feeds():
                 return FEEDS
-            case "ask":
-                return self._answer(req, rest)
-            case _ if word in ADMIN_COMMANDS:
-                return Confirmation(f"Done: {text}".strip())
+            case Ask():
+                return self._answer(req, command.question)
+            case Invalid():
+                return ErrorReply(command.text, hint=command.hint)
             case _:
-                return ErrorReply(f"I don't know the command “{word}”.", hint="Try /brief help.")
-
-    async def ask(self, req: Request, question: str) -> Reply:
-        self.asked.append(AskCall(req, question))
-        await self._work(question)
-        reply = self.replies.get("ask")
-        return reply if reply is not None else self._answer(req, question)
+                return Confirmation(f"Done: {command.verb}")
 
     async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
         self.remembered.append(RememberCall(channel, list(message_ids), reply))
@@ -298,23 +308,20 @@ class FakeChatService:
             ),
         )
 
-    async def _work(self, text: str) -> None:
-        if self.gate is not None:
-            await self.gate.wait()
-        if self.work is not None:
-            await self.work(text)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+    async def _work(self, command: Command) -> None:
+        self._at_work += 1
+        self.most_at_once = max(self.most_at_once, self._at_work)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            if self.work is not None:
+                await self.work(command)
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self._at_work -= 1
         self.finished += 1
-        if text in self.raise_on:
-            raise self.raise_on[text]
+        if command.verb in self.fail_on:
+            raise self.fail_on[command.verb]
         if self.fail_with is not None:
             raise self.fail_with
-
-
-def command_word(text: str) -> str:
-    """The command a line starts with; a bare URL is ``brief``, an empty line ``help``."""
-    word = text.strip().split(" ", 1)[0].lower()
-    if word.startswith(("http://", "https://")):
-        return "brief"
-    return word or "help"

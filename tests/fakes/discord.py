@@ -111,8 +111,10 @@ class Interaction:
     dispatched_at: float
     acknowledged: bool = False
     deferred: bool = False
+    ephemeral: bool = False  # the response (or deferral) is shown to the user alone
     original_id: int | None = None
     original_filled: bool = False
+    original_deleted: bool = False
 
 
 @dataclass
@@ -175,6 +177,7 @@ class FakeDiscord:
         self.replay_overlap = 0  # on RESUME, also re-send this many events the client already had
         # What a user would see, and what the bot did.
         self.messages: list[Posted] = []
+        self.withdrawn: list[int] = []  # interactions whose original response was deleted
         self.callbacks: list[Callback] = []
         self.requests: list[RequestRecord] = []
         self.rejected: list[RequestRecord] = []  # 400s: payloads Discord would refuse
@@ -709,6 +712,8 @@ class FakeDiscord:
                 return self._followup(token, body)
             case "PATCH", ["webhooks", app, token, "messages", "@original"] if app == str(self.app_id):
                 return self._edit_original(token, body)
+            case "DELETE", ["webhooks", app, token, "messages", "@original"] if app == str(self.app_id):
+                return self._delete_original(token)
             case "POST", ["channels", cid, "messages"]:
                 return self._create_message(int(cid), body)
             case "POST", ["channels", cid, "typing"]:
@@ -825,6 +830,7 @@ class FakeDiscord:
             ephemeral = bool((data or {}).get("flags", 0) & 64)
             interaction.original_id = self.new_id()
             interaction.deferred = kind == 5
+            interaction.ephemeral = ephemeral
             result["interaction"].update(
                 response_message_id=str(interaction.original_id),
                 response_message_loading=kind == 5,
@@ -849,12 +855,25 @@ class FakeDiscord:
         if problems := self.message_problems(body or {}):
             return self._error(400, 50035, "Invalid Form Body", problems)
         message_id = None
+        body = dict(body or {})
         if interaction.deferred and not interaction.original_filled:
-            # The first follow-up after a deferral replaces the "is thinking…" message.
+            # The first follow-up after a deferral replaces the "is thinking…" message, and is
+            # seen by whom the deferral was: its own ephemeral flag does not change that.
             interaction.original_filled = True
             message_id = interaction.original_id
-        posted = self._store(interaction.channel_id, body or {}, "followup", interaction, message_id)
+            body["flags"] = (int(body.get("flags") or 0) & ~64) | (64 if interaction.ephemeral else 0)
+        posted = self._store(interaction.channel_id, body, "followup", interaction, message_id)
         return json_response(self._message_json(posted))
+
+    def _delete_original(self, token: str) -> web.Response:
+        interaction = self._interaction_by_token(token)
+        if interaction is None or interaction.original_id is None or interaction.original_deleted:
+            return self._error(404, 10008, "Unknown Message")
+        interaction.original_deleted = True
+        self.withdrawn.append(interaction.id)
+        interaction.original_filled = True  # later follow-ups are messages of their own
+        self.messages = [m for m in self.messages if m.id != interaction.original_id]
+        return web.Response(status=204)
 
     def _edit_original(self, token: str, body: Any) -> web.Response:
         interaction = self._interaction_by_token(token)

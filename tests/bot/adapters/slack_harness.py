@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 import aiohttp
 
-from bot.adapters.slack_app import SlackAdapter, SlackTokens, make_web_client
+from bot.adapters.slack_app import SlackAdapter, make_web_client
+from bot.credentials import SlackTokens
 from bot.replies import ChatService
 from bot.settings import SlackSettings
 from tests.fakes.chat_service import FakeChatService

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters.discord_app import SORRY, DiscordAdapter, quote_arg, slash_form
-from bot.replies import AnswerReply, ChannelRef, Confirmation
+from bot import commands
+from bot.adapters.discord_app import DiscordAdapter
+from bot.commands import Ask, BriefArticle, Digest, Feeds, Help, Schedule, SetMode, Subscribe, Unsubscribe
+from bot.replies import APOLOGY, AnswerReply, ChannelRef, Confirmation
 from bot.settings import DiscordSettings
 from summarizer.answer import Answer
 from summarizer.errors import ConfigError, FetchError
@@ -111,13 +113,6 @@ async def test_stopping_gives_discord_py_its_own_urls_back() -> None:
     assert bot.adapter.client.is_closed()
 
 
-def test_adapter_only_when_the_token_is_set() -> None:
-    settings = DiscordSettings()
-    assert DiscordAdapter.from_env(FakeChatService(), settings, {}) is None
-    assert DiscordAdapter.from_env(FakeChatService(), settings, {"DISCORD_TOKEN": " "}) is None
-    assert DiscordAdapter.from_env(FakeChatService(), settings, {"DISCORD_TOKEN": "abc"}) is not None
-
-
 # --- slash commands -------------------------------------------------------------------------------
 
 
@@ -128,7 +123,7 @@ async def test_brief_url_is_deferred_before_the_work_and_answered_after() -> Non
         await bot.fake.wait_for(lambda: bot.fake.callbacks, what="the deferral")
         [callback] = bot.fake.callbacks
         assert (callback.interaction_id, callback.type, callback.status) == (interaction, 5, 200)
-        assert bot.service.handled[0].text == f"brief {HARBOUR_BRIEF.url}"
+        assert bot.service.commands == [BriefArticle(url=HARBOUR_BRIEF.url)]
         assert bot.service.finished == 0  # still working, yet Discord already shows "thinking…"
         assert replies_to(bot, interaction) == []
 
@@ -152,7 +147,7 @@ async def test_non_admin_subscribe_is_refused(bot: Bot) -> None:
         bot, "subscribe", url="https://news.example/world.rss", keywords="port strike", permissions=EVERYDAY
     )
     call = bot.service.handled[-1]
-    assert call.text == "subscribe https://news.example/world.rss --keywords port strike"
+    assert call.command == Subscribe("https://news.example/world.rss", keywords=("port", "strike"))
     assert call.req.user.is_admin is False
     assert "Only server admins" in answer.content
     assert bot.fake.callbacks[-1].data == {"flags": 64}  # deferred as ephemeral: theirs alone
@@ -164,33 +159,56 @@ async def test_admin_subscribe_is_passed_as_admin(bot: Bot) -> None:
         bot, "subscribe", url="https://news.example/world.rss", permissions=EVERYDAY | MANAGE_GUILD
     )
     assert bot.service.handled[-1].req.user.is_admin is True
-    assert answer.content.startswith("✅ Done: subscribe https://news.example/world.rss")
+    assert bot.service.commands == [Subscribe("https://news.example/world.rss")]
+    assert answer.content == "✅ Done: subscribe"
     assert not (bot.fake.callbacks[-1].data or {}).get("flags")  # the channel sees the change
 
 
 @pytest.mark.parametrize(
-    ("sub", "options", "line"),
+    ("sub", "options", "command"),
     [
-        ("ask", {"question": "Who ended the strike?"}, "ask Who ended the strike?"),
-        ("digest", {}, "digest"),
-        ("feeds", {}, "feeds"),
-        ("unsubscribe", {"subscription": "sub-2"}, "unsubscribe sub-2"),
+        ("ask", {"question": "Who ended the strike?"}, Ask("Who ended the strike?")),
+        ("digest", {}, Digest()),
+        ("feeds", {}, Feeds()),
+        ("unsubscribe", {"subscription": "sub-2"}, Unsubscribe(address="sub-2")),
+        ("unsubscribe", {"subscription": "7 — Valley Post"}, Unsubscribe(subscription_id=7)),
         (
             "schedule",
             {"time": "08:30", "timezone": "Europe/Berlin", "days": "mon-fri"},
-            "schedule 08:30 Europe/Berlin mon-fri",
+            Schedule("08:30", "Europe/Berlin", ("mon", "tue", "wed", "thu", "fri")),
         ),
-        ("schedule", {"time": "off"}, "schedule off"),
-        ("mode", {"mode": "each"}, "mode each"),
-        ("help", {}, "help"),
+        ("schedule", {"time": "off"}, Schedule(off=True)),
+        ("mode", {"mode": "each"}, SetMode("each")),
+        ("help", {}, Help()),
     ],
 )
-async def test_each_subcommand_becomes_one_service_command_line(
-    bot: Bot, sub: str, options: dict[str, str], line: str
+async def test_each_subcommand_becomes_one_typed_command(
+    bot: Bot, sub: str, options: dict[str, str], command: commands.Command
 ) -> None:
     await run_slash(bot, sub, permissions=EVERYDAY | MANAGE_GUILD, **options)
-    assert [c.text for c in bot.service.handled] == [line]
+    assert bot.service.commands == [command]
     assert bot.fake.rejected == []
+
+
+async def test_a_bad_option_gets_the_same_words_as_a_typed_line(bot: Bot) -> None:
+    [answer] = await run_slash(bot, "schedule", time="25:00", permissions=EVERYDAY | MANAGE_GUILD)
+    [invalid] = bot.service.commands
+    assert invalid == commands.parse("schedule 25:00")
+    assert "'25:00' is not a time" in answer.content
+    assert answer.flags & 64  # a mistake is shown to whoever made it
+
+
+def test_the_synced_options_are_the_definitions_options() -> None:
+    """Discord's slash commands take the options ``bot.commands`` defines (names, required),
+    so help, typed lines and option boxes cannot drift apart."""
+    from bot.adapters.discord_app import BriefCommands
+
+    group = BriefCommands(adapter=None)  # type: ignore[arg-type]
+    for sub in group.commands:
+        verb = next(v for v in commands.VERBS.values() if v.slash == sub.name)
+        assert sub.description == verb.summary
+        wanted = [(o.name, o.required, o.description) for o in verb.options if o.slash]
+        assert [(p.name, p.required, p.description) for p in sub.parameters] == wanted, sub.name
 
 
 async def test_help_is_only_shown_to_whoever_asked(bot: Bot) -> None:
@@ -204,37 +222,35 @@ async def test_help_is_only_shown_to_whoever_asked(bot: Bot) -> None:
     ("typed", "slash"),
     [
         ("/brief <url>", "/brief url url:<url>"),
-        ("<url>", "/brief url url:<url>"),
-        ("/brief https://news.example/a", "/brief url url:https://news.example/a"),
-        ("/brief ask who reopened the bridge?", "/brief ask question:who reopened the bridge?"),
+        ("/brief <text>", "/brief url url:<text>"),
+        ("/brief ask <question>", "/brief ask question:<question>"),
         ("/brief digest", "/brief digest"),
         (
             "/brief subscribe <feed-url> [--keywords a,b] [--regex …]",
             "/brief subscribe url:<feed-url> [keywords:a,b]",
         ),
-        (
-            "/brief subscribe https://x.example/rss --keywords a,b",
-            "/brief subscribe url:https://x.example/rss keywords:a,b",
-        ),
+        ("/brief unsubscribe <id>", "/brief unsubscribe subscription:<id>"),
         (
             "/brief schedule <HH:MM> [timezone] [days]",
             "/brief schedule time:<HH:MM> [timezone:<timezone>] [days:<days>]",
         ),
         ("/brief schedule off", "/brief schedule time:off"),
         ("/brief mode <digest|each|both>", "/brief mode mode:<digest|each|both>"),
-        ("/brief frobnicate", None),
     ],
 )
-def test_help_lines_are_shown_as_slash_commands(typed: str, slash: str | None) -> None:
-    assert slash_form(typed) == slash
+def test_help_shows_each_command_as_typed_and_as_a_slash_command(typed: str, slash: str) -> None:
+    forms = {e.usage: e.slash_usage for e in commands.help_reply().entries}
+    assert forms[typed] == slash
 
 
-def test_option_text_cannot_add_words_to_a_command_line() -> None:
-    import shlex
-
-    hostile = 'a" --keywords "b'
-    assert shlex.split(f"unsubscribe {quote_arg(hostile)}") == ["unsubscribe", hostile]
-    assert shlex.split(quote_arg("back\\slash 'quote'")) == ["back\\slash 'quote'"]
+def test_help_examples_in_both_forms() -> None:
+    examples = {e.example: e.slash_example for e in commands.help_reply().entries if e.example}
+    assert examples["/brief https://news.example/story"] == "/brief url url:https://news.example/story"
+    assert examples["/brief ask who reopened the bridge?"] == "/brief ask question:who reopened the bridge?"
+    assert (
+        examples["/brief subscribe https://news.example/rss --keywords climate,energy"]
+        == "/brief subscribe url:https://news.example/rss keywords:climate,energy"
+    )
 
 
 async def test_slash_command_in_a_thread_belongs_to_its_channel(bot: Bot) -> None:
@@ -262,7 +278,7 @@ async def test_subscription_ids_are_offered_while_typing(bot: Bot) -> None:
     [callback] = bot.fake.callbacks
     assert callback.type == 8
     assert callback.data == {"choices": [{"name": "sub-2 — https://news.example/city.rss", "value": "sub-2"}]}
-    assert bot.service.handled[-1].text == "feeds"
+    assert bot.service.commands[-1] == Feeds()
 
 
 async def test_timezones_are_offered_while_typing(bot: Bot) -> None:
@@ -275,23 +291,29 @@ async def test_timezones_are_offered_while_typing(bot: Bot) -> None:
     assert len(choices) <= 25
 
 
-async def test_a_failing_service_gets_an_apology_not_silence() -> None:
-    async with running(FakeChatService(fail_with=RuntimeError("database is locked"))) as bot:
+async def test_a_service_that_breaks_its_promise_still_gets_the_interaction_answered() -> None:
+    # The service never raises; were it to, the deferred "thinking…" still turns into the apology.
+    async with running(FakeChatService(crash_with=RuntimeError("database is locked"))) as bot:
         [answer] = await run_slash(bot, "digest")
-        assert answer.content == "⚠️ " + SORRY
+        assert answer.content == APOLOGY
         assert "database" not in answer.content
 
 
-async def test_a_polite_error_is_shown_as_it_is() -> None:
+async def test_a_polite_error_is_shown_as_it_is_to_whoever_asked() -> None:
     async with running(FakeChatService(fail_with=FetchError("That page took too long to load."))) as bot:
         [answer] = await run_slash(bot, "url", url="https://slow.example/")
         assert answer.content == "⚠️ That page took too long to load."
+        # Deferred for everyone (a brief is for the channel), withdrawn when it failed.
+        assert bot.fake.callbacks[-1].data in (None, {})
+        assert bot.fake.withdrawn == [answer.interaction_id]
+        assert answer.flags & 64
+        assert bot.service.remembered == []
 
 
 async def test_a_follow_up_discord_refuses_is_replaced_by_an_apology(bot: Bot) -> None:
     bot.fake.fail("POST", r"^/webhooks/", 400, times=1)
     [answer] = await run_slash(bot, "digest")
-    assert answer.content == SORRY
+    assert answer.content == APOLOGY
     assert bot.service.remembered == []
 
 
@@ -378,8 +400,7 @@ async def test_other_messages_are_left_alone(bot: Bot) -> None:
 async def test_a_bare_mention_gets_help(bot: Bot) -> None:
     await bot.fake.say(f"<@{bot.fake.bot_id}>", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True)
     await bot.fake.wait_for(lambda: bot.fake.channel_messages(CHANNEL))
-    assert bot.service.asked == []
-    assert [c.text for c in bot.service.handled] == ["help"]
+    assert bot.service.commands == [Help()]
 
 
 async def test_an_answer_quoting_hostile_text_pings_nobody() -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
+from bot.commands import Digest
 from bot.replies import BriefReply, ChannelGone, ChannelRef, DigestItem, DigestReply, Source
 from summarizer.brief import Actor, Brief, Place
 from tests.bot.adapters.discord_support import CHANNEL, GUILD, NEWS, OTHER_CHANNEL, Bot, running
@@ -226,6 +227,6 @@ async def test_an_interaction_delivered_twice_is_worked_on_once(
     await fake.wait_for(lambda: len(fake.callbacks) == 2, what="the replayed interaction")
     await asyncio.sleep(0.2)
     assert [c.status for c in fake.callbacks] == [200, 400]  # Discord refuses a second acknowledgement
-    assert [c.text for c in bot.service.handled] == ["digest"]
+    assert bot.service.commands == [Digest()]
     assert len([m for m in fake.messages if m.interaction_id == interaction]) == 1
     assert "discord defer failed" in caplog.text

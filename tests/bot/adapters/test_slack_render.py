@@ -14,7 +14,6 @@ from bot.render.slack import (
     escape,
     fit,
     from_slack,
-    is_public,
     render,
     render_working,
     safe_url,
@@ -33,6 +32,7 @@ from bot.replies import (
     ListReply,
     Reply,
     Source,
+    is_public,
 )
 from summarizer.answer import Answer, Citation
 from summarizer.brief import Actor, Brief, Place

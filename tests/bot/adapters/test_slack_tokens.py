@@ -4,26 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.slack_app import SlackAdapter, SlackTokens, make_web_client, slack_tokens_from_env
-from bot.settings import SlackSettings
+from bot.adapters.slack_app import SlackAdapter, make_web_client
+from bot.credentials import SlackTokens, load_credentials
+from bot.settings import Settings, SlackSettings
 from summarizer.errors import ConfigError
 from tests.fakes.chat_service import FakeChatService
 
 
+def slack(env: dict[str, str]) -> SlackTokens | None:
+    return load_credentials(Settings(), env).slack
+
+
 def test_no_bot_token_means_slack_is_off() -> None:
-    assert slack_tokens_from_env({}, "socket") is None
-    assert slack_tokens_from_env({"SLACK_BOT_TOKEN": "  "}, "http") is None
+    assert slack({}) is None
+    assert slack({"SLACK_BOT_TOKEN": "  "}) is None
 
 
 def test_each_mode_needs_its_second_secret() -> None:
-    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
-        slack_tokens_from_env({"SLACK_BOT_TOKEN": "xoxb-1"}, "socket")
-    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        slack_tokens_from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, "http")
-    with pytest.raises(ConfigError, match="xapp-"):
-        slack_tokens_from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "socket")
-    tokens = slack_tokens_from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3"}, "http")
+    socket_only = slack({"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert socket_only is not None
+    assert "SLACK_APP_TOKEN" in (socket_only.problem("socket") or "")
+    app = slack({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert app is not None
+    assert app.problem("socket") is None
+    assert "SLACK_SIGNING_SECRET" in (app.problem("http") or "")
+    wrong = slack({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"})
+    assert wrong is not None
+    assert "xapp-" in (wrong.problem("socket") or "")
+    tokens = slack({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3"})
     assert tokens == SlackTokens("xoxb-1", "", "s3")
+    assert tokens.problem("http") is None
 
 
 def test_tokens_never_appear_in_repr() -> None:

@@ -8,11 +8,12 @@ import pytest
 
 from bot.app import (
     make_answer_backend,
-    make_backend,
     make_llm_client,
     make_llm_http,
+    open_brief_backend,
     open_llm,
 )
+from bot.credentials import Credentials, load_credentials
 from bot.settings import Settings
 from bot.store import Store
 from summarizer.answer import Passage
@@ -29,9 +30,10 @@ def llm_settings(base_url: str, tmp_path: Path, model: str = "fake-model") -> Se
 
 
 async def test_local_settings_build_local_backends() -> None:
-    async with open_llm(Settings()) as llm:
+    async with open_llm(Settings(), Credentials()) as llm:
         assert llm is None
-        assert isinstance(make_backend(Settings(), llm), LocalBackend)
+        with open_brief_backend(Settings(), llm) as backend:
+            assert isinstance(backend, LocalBackend)
         fallback = StandIn()
         assert make_answer_backend(Settings(), fallback, llm) is fallback
 
@@ -41,13 +43,14 @@ async def test_llm_settings_build_llm_backends_sharing_one_client(fake: FakeOpen
     fake.script(content({"answer": "Ticket sales rose by a fifth.", "citations": [1]}, usage=(50, 7)))
     store = await Store.open(settings.store.path)
     try:
-        async with open_llm(settings, store) as llm:
+        async with open_llm(settings, Credentials(), store) as llm:
             assert llm is not None
-            brief_backend = make_backend(settings, llm, cache=store.llm)
             answer_backend = make_answer_backend(settings, StandIn(), llm)
-            assert isinstance(brief_backend, LLMBriefBackend)
+            with open_brief_backend(settings, llm, cache=store.llm) as brief_backend:
+                assert isinstance(brief_backend, LLMBriefBackend)
+                assert brief_backend.name == "llm:fake-model"
             assert isinstance(answer_backend, LLMAnswerBackend)
-            assert brief_backend.name == answer_backend.name == "llm:fake-model"
+            assert answer_backend.name == "llm:fake-model"
             passage = Passage("ferry-9", "The night ferry trial was extended. Ticket sales rose by a fifth.")
             answer = await answer_backend.answer("Did sales rise?", [passage])
         assert answer.answer == "Ticket sales rose by a fifth."
@@ -59,8 +62,9 @@ async def test_llm_settings_build_llm_backends_sharing_one_client(fake: FakeOpen
 async def test_key_comes_from_the_named_variable(fake: FakeOpenAI, tmp_path: Path) -> None:
     settings = llm_settings(fake.base_url, tmp_path).replace("llm", api_key_env="MY_LLM_KEY")
     async with make_llm_http(settings) as http:
-        assert make_llm_client(settings, http, env={"MY_LLM_KEY": "k-1"}).config.api_key == "k-1"
-        assert make_llm_client(settings, http, env={}).config.api_key is None
+        with_key = load_credentials(settings, {"MY_LLM_KEY": "k-1", "OPENAI_API_KEY": "other"})
+        assert make_llm_client(settings, http, with_key).config.api_key == "k-1"
+        assert make_llm_client(settings, http, load_credentials(settings, {})).config.api_key is None
 
 
 @pytest.mark.parametrize(
@@ -71,7 +75,7 @@ async def test_incomplete_llm_settings_name_the_key(
 ) -> None:
     settings = llm_settings(base_url, tmp_path, model=model)
     with pytest.raises(ConfigError, match=rf"\[llm\] {named}"):
-        async with open_llm(settings):
+        async with open_llm(settings, Credentials()):
             pass
 
 
