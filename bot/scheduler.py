@@ -122,6 +122,11 @@ class Scheduler:
 
     # -- life cycle -----------------------------------------------------------------------------
 
+    @property
+    def stopping(self) -> bool:
+        """Whether ``stop`` has begun (no new work is taken from then on)."""
+        return self._stopping
+
     def add_poster(self, poster: Poster) -> None:
         self._posters[poster.platform] = poster
 
@@ -247,6 +252,8 @@ class Scheduler:
         runs = []
         for channel in await self._store.channels.scheduled():
             runs.append(await self.run_digest(channel.key, as_of))
+        posted = sum(run.outcome == "posted" for run in runs)
+        log.info("catch-up done channels=%d posted=%d", len(runs), posted)
         return runs
 
     async def retry_failed(self) -> list[DigestRun]:

@@ -53,11 +53,14 @@ class BotProcess:
             setattr(self, name, getattr(self, name) + decoder.decode(chunk))
         setattr(self, name, getattr(self, name) + decoder.decode(b"", final=True))
 
-    async def expect(self, pattern: str, timeout: float = 90.0, after: int = 0) -> re.Match[str]:
-        """The first match of ``pattern`` in the output from offset ``after`` on, waiting for it."""
+    async def expect(
+        self, pattern: str, timeout: float = 90.0, after: int = 0, *, stream: str = "out"
+    ) -> re.Match[str]:
+        """The first match of ``pattern`` in the output (``stream="err"``: the log) from offset
+        ``after`` on, waiting for it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if m := re.compile(pattern).search(self.out, after):
+            if m := re.compile(pattern).search(getattr(self, stream), after):
                 return m
             if self.proc.returncode is not None:
                 break

@@ -110,7 +110,7 @@ async def test_run_starts_slack_and_discord_together_with_the_terminal_and_sigte
         await bot.expect(r"Sources:")
         assert bot.proc.stdin is not None
         bot.proc.stdin.close()  # end of input: the bot keeps running until signalled
-        await asyncio.sleep(1.0)
+        await bot.expect("console input ended; the bot keeps running", stream="err")
         assert bot.proc.returncode is None
     finally:
         code, took = await bot.stop(signal.SIGTERM)

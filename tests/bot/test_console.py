@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.console import ConsoleOutput
+from bot.schedules import period_key
 from tests.bot.bot_process import BotProcess
 from tests.fakes.feed_site import FeedSite, rss
 
@@ -83,11 +84,15 @@ async def test_a_scripted_session_subscribes_ingests_digests_and_answers(config:
         await bot.expect("I don't know the command 'frobnicate'", after=mark)
         await bot.send("hello?")
         await bot.expect("Commands start with /brief", after=mark)
+        mark = len(bot.out)
+        await bot.send("/brief unsubscribe ²")  # looks like a digit, is not an id
+        await bot.expect(r"'²' is not a subscription id.*\n.*/brief unsubscribe <id>", after=mark)
+        assert "went wrong" not in bot.out[mark:]
 
         # End of input: the bot keeps running (its scheduler too) until it is signalled.
         assert bot.proc.stdin is not None
         bot.proc.stdin.close()
-        await asyncio.sleep(1.5)
+        await bot.expect("console input ended; the bot keeps running", stream="err")
         assert bot.proc.returncode is None
     finally:
         code, took = await bot.stop(signal.SIGTERM)
@@ -189,44 +194,46 @@ async def test_a_digest_set_ahead_in_another_timezone_arrives_exactly_once_acros
     config: Path,
 ) -> None:
     zone = ZoneInfo("Asia/Kolkata")  # UTC+05:30, unlike this machine
-    now = datetime.now(UTC)
-    due = (now + timedelta(seconds=40)).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    hhmm = due.astimezone(zone).strftime("%H:%M")
-
     first = await BotProcess.start(config)
     try:
         await first.expect("Type /brief help")
         await first.send("/brief subscribe sample")
         await first.expect("Subscribed this channel")
-        await first.send(f"/brief schedule {hhmm} Asia/Kolkata")
-        await first.expect(
-            rf"Daily digest set: {hhmm} Asia/Kolkata, every day\. Next: .* {hhmm} Asia/Kolkata"
-        )
+        # Seconds ahead, not the next minute: schedules take seconds.
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
+        at = due.astimezone(zone).strftime("%H:%M:%S")
+        await first.send(f"/brief schedule {at} Asia/Kolkata")
+        await first.expect(rf"Daily digest set: {at} Asia/Kolkata, every day\. Next: ")
     finally:
         assert (await first.stop(signal.SIGINT))[0] == 0
-    assert datetime.now(UTC) < due, "the machine was too slow to stop the bot before the digest time"
+    stopped_before_due = datetime.now(UTC) < due
 
-    second = await BotProcess.start(config)  # restarted before the digest is due
+    second = await BotProcess.start(config)  # restarted (before the digest is due, normally)
     try:
-        await second.expect(DIGEST_POSTED, timeout=(due - datetime.now(UTC)).total_seconds() + 60)
-        await asyncio.sleep(3)
+        await second.expect(DIGEST_POSTED, timeout=(due - datetime.now(UTC)).total_seconds() + 90)
+        # The barrier: catch-up has looked at every channel; a second post would come from it.
+        await second.expect(r"catch-up done channels=1", stream="err")
     finally:
         assert (await second.stop(signal.SIGINT))[0] == 0
-    assert datetime.now(UTC) >= due
 
     third = await BotProcess.start(config)  # restarted after it was posted: catch-up must not repeat it
     try:
         await third.expect("Type /brief help")
+        await third.expect(r"catch-up done channels=1 posted=0", stream="err")
         await third.send("/brief feeds")
         await third.expect(r"Feeds this channel follows \(digest")
-        await asyncio.sleep(3)
     finally:
         assert (await third.stop(signal.SIGINT))[0] == 0
 
-    assert first.out.count(DIGEST_POSTED) == 0
-    assert second.out.count(DIGEST_POSTED) == 1
-    assert third.out.count(DIGEST_POSTED) == 0
-    digest = second.out[second.out.index(DIGEST_POSTED) :]
+    # Exactly once across the three runs; by the one running at the time it was due (the first,
+    # had stopping it taken longer than the margin).
+    counts = [p.out.count(DIGEST_POSTED) for p in (first, second, third)]
+    assert counts == ([0, 1, 0] if stopped_before_due else [1, 0, 0]), counts
+    with sqlite3.connect(config.parent / "data" / "briefbot.db") as conn:
+        rows = conn.execute("SELECT ref, state FROM deliveries WHERE kind = 'digest'").fetchall()
+    assert rows == [(period_key(due.astimezone(zone)), "posted")]
+    posted_by = second if stopped_before_due else first
+    digest = posted_by.out[posted_by.out.index(DIGEST_POSTED) :]
     assert "Calder Bridge" in digest
     assert "Sources (" in digest
 

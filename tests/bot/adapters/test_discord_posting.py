@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from bot.commands import Digest
+from bot.commands import Ask, Digest
 from bot.replies import BriefReply, ChannelGone, ChannelRef, DigestItem, DigestReply, Source
 from summarizer.brief import Actor, Brief, Place
 from tests.bot.adapters.discord_support import CHANNEL, GUILD, NEWS, OTHER_CHANNEL, Bot, running
@@ -178,14 +178,22 @@ async def test_a_reconnect_during_a_digest_repeats_nothing(bot: Bot) -> None:
     ids = await asyncio.wait_for(posting, 10)
     await fake.wait_for(lambda: fake.resumes == 1, what="RESUME")
     await fake.wait_for(lambda: len(fake.channel_messages(CHANNEL)) == len(ids) + 1, what="the answer")
-    await asyncio.sleep(0.2)  # anything duplicated would show up now
+    await answered_after(fake, "anything else?")  # the barrier: a repeat would have come first
     posted = fake.channel_messages(CHANNEL)
     assert (fake.identifies, fake.resumes) == (1, 1)
     assert [str(p.id) for p in posted[: len(ids)]] == ids
     assert len(ids) == 3
     assert sum(len(p.embeds) for p in posted[: len(ids)]) == 25
-    assert len(posted) == len(ids) + 1  # the digest once, the answer once
-    assert [c.question for c in bot.service.asked] == ["what's new?"]
+    assert len(posted) == len(ids) + 2  # the digest once, each answer once
+    assert [c.question for c in bot.service.asked] == ["what's new?", "anything else?"]
+
+
+async def answered_after(fake: FakeDiscord, question: str) -> None:
+    """Ask once more and wait for the answer: events are dispatched in order, so whatever an
+    earlier event was going to cause has been caused by then."""
+    before = len(fake.channel_messages(CHANNEL))
+    await fake.say(f"<@{fake.bot_id}> {question}", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True)
+    await fake.wait_for(lambda: len(fake.channel_messages(CHANNEL)) > before, what="the barrier's answer")
 
 
 async def test_an_event_delivered_twice_is_answered_once(bot: Bot) -> None:
@@ -197,9 +205,9 @@ async def test_an_event_delivered_twice_is_answered_once(bot: Bot) -> None:
     await fake.wait_for(lambda: fake.resumes == 1)
     await fake.say(f"<@{fake.bot_id}> second?", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True)
     await fake.wait_for(lambda: len(fake.channel_messages(CHANNEL)) == 2)
-    await asyncio.sleep(0.2)
-    assert [c.question for c in bot.service.asked] == ["first?", "second?"]
-    assert len(fake.channel_messages(CHANNEL)) == 2
+    await answered_after(fake, "third?")
+    assert [c.question for c in bot.service.asked] == ["first?", "second?", "third?"]
+    assert len(fake.channel_messages(CHANNEL)) == 3
 
 
 async def test_a_post_in_reply_to_a_message_points_at_it(bot: Bot) -> None:
@@ -225,8 +233,8 @@ async def test_an_interaction_delivered_twice_is_worked_on_once(
     await fake.wait_for(lambda: any(m.interaction_id == interaction for m in fake.messages))
     await fake.force_disconnect()
     await fake.wait_for(lambda: len(fake.callbacks) == 2, what="the replayed interaction")
-    await asyncio.sleep(0.2)
+    await answered_after(fake, "anything new?")  # the barrier: the replay has been dealt with
     assert [c.status for c in fake.callbacks] == [200, 400]  # Discord refuses a second acknowledgement
-    assert bot.service.commands == [Digest()]
+    assert bot.service.commands == [Digest(), Ask("anything new?")]
     assert len([m for m in fake.messages if m.interaction_id == interaction]) == 1
     assert "discord defer failed" in caplog.text
