@@ -6,19 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import commands
-from bot.commands import (
-    Ask,
-    BriefArticle,
-    Digest,
-    Feeds,
-    Help,
-    Invalid,
-    Schedule,
-    SetMode,
-    Subscribe,
-    Unsubscribe,
-    parse,
-)
+from bot.commands import parse
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
@@ -26,39 +14,39 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 @pytest.mark.parametrize(
     ("line", "command"),
     [
-        ("", Help()),
-        ("/brief help", Help()),
-        ("?", Help()),
-        ("https://news.example/a", BriefArticle(url="https://news.example/a")),
-        ("<https://news.example/a|story>", BriefArticle(url="https://news.example/a")),
-        ("news.example/a", BriefArticle(url="https://news.example/a")),
-        ("ask   who   won? ", Ask("who won?")),
-        ("digest", Digest()),
-        ("list", Feeds()),
-        ("sub sample", Subscribe(None)),
+        ("", commands.Help()),
+        ("/brief help", commands.Help()),
+        ("?", commands.Help()),
+        ("https://news.example/a", commands.BriefArticle(url="https://news.example/a")),
+        ("<https://news.example/a|story>", commands.BriefArticle(url="https://news.example/a")),
+        ("news.example/a", commands.BriefArticle(url="https://news.example/a")),
+        ("ask   who   won? ", commands.Ask("who won?")),
+        ("digest", commands.Digest()),
+        ("list", commands.Feeds()),
+        ("sub sample", commands.Subscribe(None)),
         (
             "subscribe https://x.example/rss --keywords flood,levee --regex '\\bwall\\b'",
-            Subscribe("https://x.example/rss", ("flood", "levee"), "\\bwall\\b"),
+            commands.Subscribe("https://x.example/rss", ("flood", "levee"), "\\bwall\\b"),
         ),
         (
             'subscribe https://x.example/rss --keyword "port strike" ferry',
-            Subscribe("https://x.example/rss", ("port strike", "ferry")),
+            commands.Subscribe("https://x.example/rss", ("port strike", "ferry")),
         ),
         (
             "subscribe https://x.example/rss --keywords port strike, ferry",
-            Subscribe("https://x.example/rss", ("port strike", "ferry")),
+            commands.Subscribe("https://x.example/rss", ("port strike", "ferry")),
         ),
-        ("unsubscribe #3", Unsubscribe(subscription_id=3)),
-        ("unsubscribe 3 — Valley Post", Unsubscribe(subscription_id=3)),
-        ("unsub https://x.example/rss", Unsubscribe(address="https://x.example/rss")),
-        ("unsubscribe", Unsubscribe()),
-        ("schedule", Schedule()),
-        ("schedule 8:30 asia/tokyo mon-fri", Schedule("08:30", "Asia/Tokyo", WEEKDAYS)),
-        ("schedule 8:30 mon-fri asia/tokyo", Schedule("08:30", "Asia/Tokyo", WEEKDAYS)),
-        ("schedule 07:00:30", Schedule("07:00:30")),
-        ("schedule off Europe/Berlin", Schedule(off=True)),
-        ("mode", SetMode()),
-        ("MODE Both", SetMode("both")),
+        ("unsubscribe #3", commands.Unsubscribe(subscription_id=3)),
+        ("unsubscribe 3 — Valley Post", commands.Unsubscribe(subscription_id=3)),
+        ("unsub https://x.example/rss", commands.Unsubscribe(address="https://x.example/rss")),
+        ("unsubscribe", commands.Unsubscribe()),
+        ("schedule", commands.Schedule()),
+        ("schedule 8:30 asia/tokyo mon-fri", commands.Schedule("08:30", "Asia/Tokyo", WEEKDAYS)),
+        ("schedule 8:30 mon-fri asia/tokyo", commands.Schedule("08:30", "Asia/Tokyo", WEEKDAYS)),
+        ("schedule 07:00:30", commands.Schedule("07:00:30")),
+        ("schedule off Europe/Berlin", commands.Schedule(off=True)),
+        ("mode", commands.SetMode()),
+        ("MODE Both", commands.SetMode("both")),
     ],
 )
 def test_typed_lines_become_typed_commands(line: str, command: commands.Command) -> None:
@@ -84,7 +72,7 @@ def test_typed_lines_become_typed_commands(line: str, command: commands.Command)
 )
 def test_mistakes_say_what_is_wrong_for_the_verb_meant(line: str, verb: str, text: str) -> None:
     command = parse(line)
-    assert isinstance(command, Invalid), command
+    assert isinstance(command, commands.Invalid), command
     assert command.verb == verb
     assert text in command.text
 
@@ -93,7 +81,7 @@ def test_mistakes_say_what_is_wrong_for_the_verb_meant(line: str, verb: str, tex
 def test_subscription_ids_are_ascii_digits(typed: str) -> None:
     """``²``.isdigit() is true, and int("²") fails: such an id is a usage error, not a crash."""
     command = parse(f"unsubscribe {typed}")
-    assert isinstance(command, Invalid), command
+    assert isinstance(command, commands.Invalid), command
     assert "is not a subscription id" in command.text
     assert command.hint is not None
     assert "/brief unsubscribe <id>" in command.hint
@@ -103,7 +91,7 @@ def test_subscription_ids_are_ascii_digits(typed: str) -> None:
 @pytest.mark.parametrize("typed", ["²:30", "0８:30", "8:3٠"])
 def test_digest_times_are_ascii_digits(typed: str) -> None:
     command = parse(f"schedule {typed}")
-    assert isinstance(command, Invalid)
+    assert isinstance(command, commands.Invalid)
     assert "is not a time" in command.text
 
 
@@ -117,10 +105,10 @@ def test_discord_options_make_the_same_commands_as_typed_lines() -> None:
     assert commands.mode("each") == parse("mode each")
     assert commands.unsubscribe("4 — Valley Post") == parse("unsubscribe 4 — Valley Post")
     # Text typed into an option box stays text: quotes and "--" are no options there.
-    assert commands.subscribe("https://x.example/rss", '"ports" --regex x, strike'.split()) == Subscribe(
-        "https://x.example/rss", ('"ports" --regex x', "strike")
-    )
-    assert commands.unsubscribe('a" --keywords "b') == Unsubscribe(address='a" --keywords "b')
+    assert commands.subscribe(
+        "https://x.example/rss", '"ports" --regex x, strike'.split()
+    ) == commands.Subscribe("https://x.example/rss", ('"ports" --regex x', "strike"))
+    assert commands.unsubscribe('a" --keywords "b') == commands.Unsubscribe(address='a" --keywords "b')
 
 
 def test_quoted_text_is_a_value_even_when_it_looks_like_an_option() -> None:
@@ -151,8 +139,8 @@ def test_slow_commands_and_changes() -> None:
 
 
 def test_a_mention_is_its_question_and_an_empty_one_asks_for_help() -> None:
-    assert commands.mention(" who won? ") == Ask("who won?")
-    assert commands.mention("  ") == Help()
+    assert commands.mention(" who won? ") == commands.Ask("who won?")
+    assert commands.mention("  ") == commands.Help()
 
 
 def test_help_lists_every_verb_from_its_definition() -> None:
@@ -167,4 +155,4 @@ def test_help_lists_every_verb_from_its_definition() -> None:
     }
     for entry in reply.entries:
         if entry.example:  # every example is a command that parses
-            assert not isinstance(parse(entry.example), Invalid), entry.example
+            assert not isinstance(parse(entry.example), commands.Invalid), entry.example

@@ -71,20 +71,19 @@ async def test_run_logs_what_is_missing_and_what_runs(tmp_path: Path) -> None:
         assert line in bot.err, bot.err[-2000:]
 
 
-def test_doctor_says_what_runs_and_what_is_missing(tmp_path: Path) -> None:
+def doctor(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``briefbot doctor`` with only ``env``'s platform variables (not those of whoever runs this)."""
     config = tmp_path / "briefbot.toml"
     config.write_text(f'[store]\npath = "{tmp_path / "briefbot.db"}"\n', encoding="utf-8")
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    env = {**inherited, "SLACK_APP_TOKEN": "xapp-1", "DISCORD_TOKEN": "d-1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    command = [sys.executable, "-m", "bot", "doctor", "--config", str(config)]
+    return subprocess.run(
+        command, cwd=ROOT, env={**inherited, **env}, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_doctor_says_what_runs_and_what_is_missing(tmp_path: Path) -> None:
+    done = doctor(tmp_path, {"SLACK_APP_TOKEN": "xapp-1", "DISCORD_TOKEN": "d-1"})
     assert done.returncode == 0, done.stderr
     assert "chat: the terminal, Discord" in done.stdout
     assert "chat: Slack is not started: SLACK_APP_TOKEN without SLACK_BOT_TOKEN" in done.stdout
@@ -92,18 +91,7 @@ def test_doctor_says_what_runs_and_what_is_missing(tmp_path: Path) -> None:
 
 
 def test_doctor_fails_on_a_slack_token_without_its_partner(tmp_path: Path) -> None:
-    config = tmp_path / "briefbot.toml"
-    config.write_text(f'[store]\npath = "{tmp_path / "briefbot.db"}"\n', encoding="utf-8")
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
-        cwd=ROOT,
-        env={**inherited, "SLACK_BOT_TOKEN": "xoxb-1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = doctor(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-1"})
     assert done.returncode == 1
     assert "chat: ERROR [slack] mode = 'socket' needs SLACK_APP_TOKEN" in done.stdout
 

@@ -398,6 +398,18 @@ async def test_two_channels_in_different_timezones_each_get_their_digest_on_time
         assert post.reply.period == period_key(local)  # (its seconds shown unless :00)
 
 
+async def test_the_scheduler_takes_every_time_from_its_clock(web: Web, store: Store, tmp_path: Path) -> None:
+    """What the ledger records (claimed, posted) is the scheduler's "now", not the machine's:
+    a test with a clock tests what it says it does."""
+    await scheduled_channel(web, store, HALL, DigestSchedule("08:00", "UTC"), set_at=utc(2026, 11, 29, 6))
+    clock = Clock(utc(2026, 11, 30, 8, 0, 7))
+    scheduler = make_scheduler(web, store, settings_for(tmp_path), RecordingPoster(), clock)
+    assert (await scheduler.run_digest(HALL.key)).outcome == "posted"
+    delivery = await store.channels.delivery(HALL.key, "digest", "2026-11-30 08:00")
+    assert delivery is not None
+    assert (delivery.created_at, delivery.posted_at) == (clock.now.timestamp(), clock.now.timestamp())
+
+
 async def test_a_schedule_set_after_its_time_first_fires_the_next_day(
     web: Web, store: Store, tmp_path: Path
 ) -> None:

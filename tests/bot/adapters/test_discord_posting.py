@@ -238,3 +238,15 @@ async def test_an_interaction_delivered_twice_is_worked_on_once(
     assert bot.service.commands == [Digest(), Ask("anything new?")]
     assert len([m for m in fake.messages if m.interaction_id == interaction]) == 1
     assert "discord defer failed" in caplog.text
+
+
+async def test_a_server_error_is_left_to_discord_py_and_the_scheduler(bot: Bot) -> None:
+    """discord.py retries 500/502/504 itself (five tries); the poster does not retry server
+    errors on top (that made up to 15 attempts): it raises, and the scheduler decides when to
+    try again. 503 is one discord.py gives up on at once, so one request is all there is."""
+    bot.fake.fail("POST", MESSAGES, 503, times=3)
+    with pytest.raises(discord.DiscordServerError):
+        await bot.adapter.poster.post(NEWS, brief_reply())
+    attempts = [r for r in bot.fake.requests if r.path == f"/channels/{CHANNEL}/messages"]
+    assert [r.status for r in attempts] == [503]
+    assert bot.fake.channel_messages(CHANNEL) == []
