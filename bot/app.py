@@ -25,11 +25,12 @@ import aiohttp
 import httpx
 
 from bot.adapters.console import ConsoleChat
+from bot.commands import ChatService
 from bot.credentials import Credentials
 from bot.ingest.fetch import Fetcher, Resolver
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.qa import QuestionAnswerer
-from bot.replies import ChatService, Poster
+from bot.replies import Poster
 from bot.scheduler import Scheduler
 from bot.service import Service
 from bot.settings import Settings

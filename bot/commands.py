@@ -27,11 +27,11 @@ import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot.digest import FilterError, check_keywords, check_pattern
-from bot.replies import HelpEntry, HelpReply
+from bot.replies import ChannelRef, HelpEntry, HelpReply, Reply, Request
 from bot.sample_feed import SAMPLE_NAMES
 from bot.schedules import parse_time, parse_weekdays, resolve_timezone
 from bot.store.channels import MODES, Mode
@@ -621,7 +621,7 @@ MODE_VERB = Verb(
 )
 
 
-# -- every command -------------------------------------------------------------------------------
+# -- every command, and the service that takes them -------------------------------------------
 
 Command = Help | BriefArticle | Ask | Digest | Subscribe | Unsubscribe | Feeds | Schedule | SetMode | Invalid
 
@@ -678,6 +678,34 @@ def likely_public(command: Command, *, asker_is_admin: bool) -> bool:
     if isinstance(command, Invalid) or (is_change(command) and not asker_is_admin):
         return False
     return VERBS[command.verb].public
+
+
+class ChatService(Protocol):
+    """The command set every adapter drives (implemented by ``bot.service.Service``).
+
+    Adapters turn platform events into the typed commands above, call ``handle`` and
+    render what comes back; they hold no business logic of their own. ``handle`` never raises:
+    whatever goes wrong comes back as an ``ErrorReply`` (the service is the one place that
+    turns failures into replies).
+    """
+
+    async def handle(self, req: Request, command: Command) -> Reply:
+        """One command: a ``/brief`` command, or a mention's question (``commands.mention``).
+        Inside the thread of a posted brief (``req.thread_id``) a question is about that
+        article first."""
+        ...
+
+    async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
+        """Record the platform ids of messages that carried ``reply``, so follow-ups in their
+        threads (or replies to them) find the article they were about (``followup_article``).
+        Never raises: the messages are out, and must not be posted again."""
+        ...
+
+    async def claim_event(self, keys: Sequence[str]) -> bool:
+        """Claim a platform event for handling: True the first time any of its ``keys`` (event
+        id, message id) is seen — also after a restart, or by another replica — so that an
+        event delivered twice is answered once."""
+        ...
 
 
 # -- help and usage, from the definitions ------------------------------------------------------------

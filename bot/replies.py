@@ -1,21 +1,19 @@
 """The platform-neutral vocabulary between adapters, the service and renderers.
 
-An adapter turns a platform event into a ``Request`` and calls the service; the service returns
-a ``Reply``; a renderer (``bot/render/``) turns the reply into plain text, Block Kit or embeds.
+An adapter turns a platform event into a ``Request`` and a command (``bot.commands``, where the
+``ChatService`` it calls is described too); the service returns a ``Reply``; a renderer
+(``bot/render/``) turns the reply into plain text, Block Kit or embeds. How a reply is shown,
+and what is remembered of it, is decided here, once for every platform (the reply policy).
 Scheduled output (digests, briefs as they arrive) goes the other way through a ``Poster``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from summarizer.answer import Answer
 from summarizer.brief import Brief
-
-if TYPE_CHECKING:  # the commands module builds help from these replies
-    from bot.commands import Command
 
 Platform = Literal["slack", "discord", "console"]
 
@@ -177,32 +175,4 @@ class Poster(Protocol):
         Raises ``ChannelGone`` when the channel is no longer reachable, so that deliveries to
         it stop instead of retrying forever.
         """
-        ...
-
-
-class ChatService(Protocol):
-    """The command set every adapter drives (implemented by ``bot.service.Service``).
-
-    Adapters turn platform events into typed commands (``bot.commands``), call ``handle`` and
-    render what comes back; they hold no business logic of their own. ``handle`` never raises:
-    whatever goes wrong comes back as an ``ErrorReply`` (the service is the one place that
-    turns failures into replies).
-    """
-
-    async def handle(self, req: Request, command: Command) -> Reply:
-        """One command: a ``/brief`` command, or a mention's question (``commands.mention``).
-        Inside the thread of a posted brief (``req.thread_id``) a question is about that
-        article first."""
-        ...
-
-    async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:
-        """Record the platform ids of messages that carried ``reply``, so follow-ups in their
-        threads (or replies to them) find the article they were about (``followup_article``).
-        Never raises: the messages are out, and must not be posted again."""
-        ...
-
-    async def claim_event(self, keys: Sequence[str]) -> bool:
-        """Claim a platform event for handling: True the first time any of its ``keys`` (event
-        id, message id) is seen — also after a restart, or by another replica — so that an
-        event delivered twice is answered once."""
         ...

@@ -24,10 +24,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot import commands
-from bot.commands import Command
+from bot.commands import ChatService, Command
 from bot.render.escape import terminal
 from bot.render.text import render
-from bot.replies import BriefReply, ChannelRef, ChatService, Platform, Reply, Request, Requester
+from bot.replies import BriefReply, ChannelRef, Platform, Reply, Request, Requester
 from bot.textio import LineTooLong, bounded_lines
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot import commands
-from bot.commands import Command
+from bot.commands import ChatService, Command
 from bot.credentials import DISCORD_TOKEN
 from bot.render.discord import DiscordMessage, Embed, render
 from bot.render.escape import tidy
@@ -43,7 +43,6 @@ from bot.replies import (
     APOLOGY,
     ChannelGone,
     ChannelRef,
-    ChatService,
     ListReply,
     Platform,
     Reply,

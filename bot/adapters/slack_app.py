@@ -46,13 +46,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
+from bot.commands import ChatService
 from bot.credentials import SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SlackTokens
 from bot.render.slack import SlackMessage, from_slack, render, render_working
 from bot.replies import (
     APOLOGY,
     ChannelGone,
     ChannelRef,
-    ChatService,
     Platform,
     Reply,
     Request,

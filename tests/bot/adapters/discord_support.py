@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.discord_app import DiscordAdapter
-from bot.replies import ChannelRef, ChatService
+from bot.commands import ChatService
+from bot.replies import ChannelRef
 from bot.settings import DiscordSettings
 from tests.fakes.chat_service import FakeChatService
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild

@@ -12,8 +12,8 @@ from typing import Any, Literal
 import aiohttp
 
 from bot.adapters.slack_app import SlackAdapter, make_web_client
+from bot.commands import ChatService
 from bot.credentials import SlackTokens
-from bot.replies import ChatService
 from bot.settings import SlackSettings
 from tests.fakes.chat_service import FakeChatService
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, EventsClient, FakeSlack
