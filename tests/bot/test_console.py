@@ -30,16 +30,16 @@ ROOT = Path(__file__).resolve().parents[2]
 DIGEST_POSTED = "Daily digest — "  # the title of a scheduled digest (not "Daily digest set: …")
 
 
-async def first_digest(bot: BotProcess) -> int:
-    """Ask for the digest until the background briefing has put something in it (a minute at
-    most); where in the output the answer to the last request starts."""
-    for _ in range(60):
-        mark = len(bot.out)
-        await bot.send("/brief digest")
-        found = await bot.expect(r"Digest so far|Nothing new", after=mark)
-        if found.group(0) == "Digest so far":
-            break
-        await asyncio.sleep(1)
+async def first_digest(bot: BotProcess, articles: int) -> int:
+    """Ask for the digest once the background briefing has briefed ``articles`` (the bot's
+    "queue done briefed=N" log lines are the barrier); where in the output its answer starts."""
+    deadline = time.monotonic() + 120
+    while sum(map(int, re.findall(r"queue done briefed=(\d+)", bot.err))) < articles:
+        assert time.monotonic() < deadline, bot.err[-3000:]
+        await bot.expect(r"queue done briefed=\d+", stream="err", after=len(bot.err))
+    mark = len(bot.out)
+    await bot.send("/brief digest")
+    await bot.expect("Digest so far", after=mark)
     return mark
 
 
@@ -65,7 +65,7 @@ async def test_a_scripted_session_subscribes_ingests_digests_and_answers(config:
         assert "/brief subscribe sample" in bot.out  # a new, empty database offers the sample feed
         await bot.send("/brief subscribe sample")
         await bot.expect(r"Subscribed this channel to Briefbot sample news \(subscription 1\)")
-        mark = await first_digest(bot)  # the sample articles are briefed in the background
+        mark = await first_digest(bot, 8)  # the sample articles are briefed in the background
         digest = await bot.expect(r"Digest so far[^\n]*\n(\d+) stories", after=mark)
         assert int(digest.group(1)) < 8  # several outlets' reports of one event are one story
         await bot.expect(r"Sources \(\d\):", after=mark)
@@ -151,7 +151,7 @@ async def test_a_channel_follows_a_web_feed_and_briefbot_ingest_runs_beside_the_
             await bot.expect("Type /brief help")
             await bot.send(f"/brief subscribe {feed}")
             await bot.expect(r"Subscribed this channel to Valley Post \(subscription 1\)")
-            mark = await first_digest(bot)  # the scheduler polls the new feed at once and briefs it
+            mark = await first_digest(bot, 2)  # the scheduler polls the new feed at once and briefs it
             await bot.expect(r"Digest so far[^\n]*\n2 stories", after=mark)
             await bot.expect(r"Rail strike called off", after=mark)
             await bot.expect(r"Valley council approves new flood wall", after=mark)
