@@ -570,19 +570,27 @@ class SlackAdapter:
         log.info("slack command channel=%s user=%s", channel.channel_id, user.user_id)
         parsed = commands.parse(text)
 
-        working_ts: str | None = None
+        working_ts: str | None = None  # the "working on it" note in the channel
+        private_note = False  # the note shown to the asker alone (through the response URL)
         reachable = True  # whether chat.postMessage reaches this channel
         if commands.is_slow(parsed):
             working = render_working(text, user.name)
-            try:
-                working_ts = (await post_messages(self._client, channel.channel_id, [working]))[0]
-            except SlackChannelGone as exc:
-                # Not a member here (a private channel, a DM between two people): the
-                # response URL still reaches the person who asked.
-                log.info(
-                    "slack working note via response_url channel=%s reason=%s", channel.channel_id, exc.code
-                )
-                reachable = False
+            # Where the note goes follows the reply policy: a change asked for by a non-admin
+            # is most likely refused, and a refusal is for the asker alone, note and all.
+            if commands.likely_public(parsed, asker_is_admin=user.is_admin):
+                try:
+                    working_ts = (await post_messages(self._client, channel.channel_id, [working]))[0]
+                except SlackChannelGone as exc:
+                    # Not a member here (a private channel, a DM between two people): the
+                    # response URL still reaches the person who asked.
+                    log.info(
+                        "slack working note via response_url channel=%s reason=%s",
+                        channel.channel_id,
+                        exc.code,
+                    )
+                    reachable = False
+            if working_ts is None:
+                private_note = True
                 await self._respond(respond, [working], public=False)
 
         reply = await self._service.handle(request, parsed)
@@ -590,21 +598,23 @@ class SlackAdapter:
         public = is_public(reply)
         ids: list[str] = []
         if working_ts is not None and not public and await self._withdraw(channel.channel_id, working_ts):
-            # An error (a refused change, a page that could not be fetched) is for the person
-            # who asked, like every other non-public reply: the channel's note goes away.
+            # An error (a page that could not be fetched, say) is for the person who asked, like
+            # every other non-public reply: the channel's note goes away.
             await self._respond(respond, messages, public=False)
         elif working_ts is not None:
             ids = await self._replace(channel.channel_id, working_ts, messages)
-        elif public and reachable:
-            try:
-                ids = await post_messages(self._client, channel.channel_id, messages)
-            except SlackChannelGone:
-                await self._respond(respond, messages, public=True)
         elif public:
-            await self._respond_raw(respond, delete_original=True)  # the ephemeral working note
-            await self._respond(respond, messages, public=True)
+            if private_note:
+                await self._respond_raw(respond, delete_original=True)  # the asker's own note
+            if reachable:
+                try:
+                    ids = await post_messages(self._client, channel.channel_id, messages)
+                except SlackChannelGone:
+                    reachable = False
+            if not reachable:
+                await self._respond(respond, messages, public=True)
         else:
-            await self._respond(respond, messages, public=False, replace_first=not reachable)
+            await self._respond(respond, messages, public=False, replace_first=private_note)
         if ids and followup_article(reply) is not None:
             await self._service.remember_posts(channel, ids, reply)
 

@@ -440,6 +440,17 @@ class FakeSlack:
     def responses_to(self, key: str) -> list[dict[str, Any]]:
         return [body for k, body in self.responses if k == key]
 
+    def shown_through(self, key: str) -> list[dict[str, Any]]:
+        """What the asker sees of the responses to ``key``, as Slack shows them: a response with
+        ``replace_original`` takes the place of the one before, ``delete_original`` removes it."""
+        shown: list[dict[str, Any]] = []
+        for body in self.responses_to(key):
+            if (body.get("delete_original") or body.get("replace_original")) and shown:
+                shown.pop()
+            if not body.get("delete_original"):
+                shown.append(body)
+        return shown
+
     # -- Socket Mode
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:

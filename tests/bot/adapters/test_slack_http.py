@@ -136,7 +136,10 @@ async def test_non_admin_cannot_subscribe_and_is_told_why() -> None:
             channel="C1",
             response_url=bot.slack.response_url("s"),
         )
-        [response] = await bot.slack.wait_until(lambda: bot.slack.responses_to("s"))
+        [response] = await bot.slack.wait_until(
+            lambda: [r for r in bot.slack.shown_through("s") if "Working on it" not in r["text"]]
+        )
+        assert len(bot.slack.shown_through("s")) == 1  # the asker's own working note became it
         [(request, _)] = bot.service.handled
         assert request.user == Requester("U1", "Ann", is_admin=False)
         assert response["response_type"] == "ephemeral"

@@ -110,7 +110,10 @@ async def test_a_non_admin_cannot_subscribe_an_admin_can(tmp_path: Path, local_b
         feed_url = stack.feed("/rss", [story(3)])
 
         await command(bot, f"subscribe {feed_url}", user="U1", key="s1")
-        [refusal] = await bot.slack.wait_until(lambda: bot.slack.responses_to("s1"))
+        [refusal] = await bot.slack.wait_until(
+            lambda: [r for r in bot.slack.shown_through("s1") if "Working on it" not in r["text"]]
+        )
+        assert len(bot.slack.shown_through("s1")) == 1  # the asker's own working note became it
         assert refusal["response_type"] == "ephemeral"  # only the person who asked sees it
         assert "Only admins can change subscriptions" in refusal["text"]
         assert bot.slack.bot_messages("C1") == []  # the channel's working note was taken back
