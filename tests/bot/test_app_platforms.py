@@ -242,8 +242,10 @@ async def test_slack_in_http_mode_and_discord_serve_from_one_loop(
     out = io.StringIO()
     running = asyncio.create_task(serve(settings, load_credentials(settings, env), io.StringIO(""), out))
     try:
-        await discord.wait_for(lambda: "chat platforms connected" in caplog.text, timeout=60, what="start-up")
-        assert "Also connected to Slack (http mode) and Discord." in out.getvalue()
+        # The greeting follows the "connected" log line (after a store query): wait for it.
+        greeting = "Also connected to Slack (http mode) and Discord."
+        await discord.wait_for(lambda: greeting in out.getvalue(), timeout=60, what="start-up")
+        assert "chat platforms connected" in caplog.text
         port = re.search(r"slack http mode listening port=(\d+)", caplog.text)
         assert port is not None
         events = fake_slack.EventsClient(f"http://127.0.0.1:{port.group(1)}/slack/events")

@@ -143,9 +143,9 @@ async def test_pasted_text_is_briefed_and_stored_once(env: Env) -> None:
 
 async def test_the_length_limit_of_pasted_text_says_what_it_counts(env: Env) -> None:
     # 150,000 characters of 2 bytes each: 300 KB, fewer characters than the limit counts.
-    accepted = await env.service.handle(request(), "brief " + FERRY + " Ünïcödé" * 18_000)
+    accepted = await env.service.handle(request(), parse("brief " + FERRY + " Ünïcödé" * 18_000))
     assert not isinstance(accepted, ErrorReply) or "too long" not in accepted.text
-    refused = await env.service.handle(request(), "brief " + FERRY + " word" * 50_000)
+    refused = await env.service.handle(request(), parse("brief " + FERRY + " word" * 50_000))
     assert isinstance(refused, ErrorReply)
     assert refused.text == "That text is too long to brief (at most 200,000 characters)."
 
