@@ -51,11 +51,11 @@ from bot.replies import (
 from bot.sample_feed import SAMPLE_NAMES, is_local_feed, is_sample_feed, sample_feed_path
 from bot.schedules import describe_schedule, digest_title, next_digest_time
 from bot.settings import Settings
-from bot.store import Feed, Store
+from bot.store import Feed, Store, StoreError
 from bot.store.channels import Channel, DigestSchedule, Mode, Subscription
 from summarizer.answer import Answer
 from summarizer.brief import Brief
-from summarizer.errors import BriefbotError, FetchError
+from summarizer.errors import BriefbotError, ConfigError, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +135,19 @@ class Service:
     # -- ChatService ----------------------------------------------------------------------------
 
     async def handle(self, req: Request, command: Command) -> Reply:
-        """The reply to one command. Never raises: a ``BriefbotError`` becomes its own polite
-        message, anything unforeseen the one apology (and a log line with the traceback)."""
+        """The reply to one command. Never raises: a ``BriefbotError`` about what was asked (a
+        page that cannot be fetched, a text too short) becomes its own polite message; the
+        operator's trouble (the database, the configuration: their messages name files on this
+        machine) and anything unforeseen become the one apology, and a log line."""
         try:
             return await self._dispatch(req, command)
+        except (StoreError, ConfigError) as exc:
+            log.error("command failed command=%s channel=%s error=%s", command.verb, req.channel.key, exc)
+            return ErrorReply(APOLOGY)
         except BriefbotError as exc:
             return ErrorReply(_sentence(str(exc)))
         except Exception:
-            log.exception("command failed command=%s channel=%s", command.verb or "?", req.channel.key)
+            log.exception("command failed command=%s channel=%s", command.verb, req.channel.key)
             return ErrorReply(APOLOGY)
 
     async def remember_posts(self, channel: ChannelRef, message_ids: list[str], reply: Reply) -> None:

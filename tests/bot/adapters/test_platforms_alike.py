@@ -153,6 +153,7 @@ async def test_an_unforeseen_failure_is_the_same_apology_to_whoever_asked(
     assert seen.public is False
     assert APOLOGY in seen.text.replace("\\", "")  # (Discord escapes markdown)
     assert "subscriptions" not in seen.text
+    assert "briefbot.db" not in seen.text  # no path of the bot's machine in a chat
 
 
 async def test_lists_and_refusals_are_private_changes_are_public(platform: tuple[Stack, Platform]) -> None:
