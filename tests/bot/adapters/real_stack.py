@@ -4,6 +4,8 @@ the Scheduler — built with the same ``bot.app`` builders ``briefbot run`` uses
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from bot.scheduler import Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.channels import Delivery
 from summarizer.qa import ExtractiveAnswerBackend
 from tests.fakes.web import FakeWeb, Story, article_page, rss, story
 
@@ -97,6 +100,18 @@ def schedule_due_tomorrow() -> tuple[str, datetime]:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     at = now - timedelta(minutes=5)
     return at.strftime("%H:%M"), at + timedelta(days=1, minutes=1)
+
+
+async def posted_digest(stack: Stack, key: str, period: str, timeout: float = 30.0) -> Delivery:
+    """The ledger's entry for a digest once it is marked posted: the platform shows the message
+    a moment before the scheduler, having heard back, records it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        delivery = await stack.store.channels.delivery(key, "digest", period)
+        if delivery is not None and delivery.state == "posted":
+            return delivery
+        assert time.monotonic() < deadline, delivery
+        await asyncio.sleep(0.02)
 
 
 def digest_period(tomorrow: datetime) -> str:

@@ -17,6 +17,7 @@ from tests.bot.adapters.real_stack import (
     Stack,
     digest_period,
     goal,
+    posted_digest,
     real_stack,
     schedule_due_tomorrow,
     two_different_stories,
@@ -195,9 +196,7 @@ async def test_a_scheduled_digest_survives_a_reconnect_in_the_middle_without_rep
         await fake.wait_for(lambda: len(fake.channel_messages(CHANNEL)) == before + 2, timeout=15)
         # Nothing is repeated: the ledger has the digest posted (another run finds it so), and
         # a question asked now is answered after anything a replayed event would have caused.
-        delivery = await stack.store.channels.delivery(NEWS.key, "digest", period)
-        assert delivery is not None
-        assert delivery.state == "posted"
+        await posted_digest(stack, NEWS.key, period)
         assert (await stack.scheduler.run_digest(NEWS.key)).outcome == "already"
         await fake.say(f"<@{fake.bot_id}> and now?", channel_id=CHANNEL, guild_id=GUILD, mentions_bot=True)
         await fake.wait_for(lambda: len(fake.channel_messages(CHANNEL)) == before + 3, timeout=30)

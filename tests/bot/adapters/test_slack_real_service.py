@@ -16,6 +16,7 @@ from tests.bot.adapters.real_stack import (
     Stack,
     digest_period,
     goal,
+    posted_digest,
     real_stack,
     schedule_due_tomorrow,
     two_different_stories,
@@ -162,10 +163,7 @@ async def test_a_scheduled_digest_is_posted_through_slack_once_and_its_thread_an
         digest = await channel_message(bot, lambda m: header(m).startswith("Daily digest — "))
         assert s.title in shown(digest)
 
-        period = digest_period(tomorrow)
-        delivery = await stack.store.channels.delivery(CHANNEL.key, "digest", period)
-        assert delivery is not None
-        assert delivery.state == "posted"
+        await posted_digest(stack, CHANNEL.key, digest_period(tomorrow))
         assert (await stack.scheduler.run_digest(CHANNEL.key)).outcome == "already"
         await stack.scheduler.catch_up()
         assert len([m for m in bot.slack.bot_messages("C1") if header(m).startswith("Daily digest")]) == 1
