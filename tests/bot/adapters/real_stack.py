@@ -114,6 +114,18 @@ async def posted_digest(stack: Stack, key: str, period: str, timeout: float = 30
         await asyncio.sleep(0.02)
 
 
+async def remembered_post(stack: Stack, key: str, message_id: str, timeout: float = 30.0) -> str:
+    """The article a posted message carries, once recorded: the platform shows the message a
+    moment before the adapter, having heard back, records which article it was."""
+    deadline = time.monotonic() + timeout
+    while True:
+        article = await stack.store.channels.article_of_post(key, message_id)
+        if article is not None:
+            return article
+        assert time.monotonic() < deadline, f"message {message_id} never recorded"
+        await asyncio.sleep(0.02)
+
+
 def digest_period(tomorrow: datetime) -> str:
     """The period of the digest due a minute before ``tomorrow`` (see ``schedule_due_tomorrow``)."""
     return (tomorrow - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")

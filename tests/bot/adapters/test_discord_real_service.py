@@ -19,6 +19,7 @@ from tests.bot.adapters.real_stack import (
     goal,
     posted_digest,
     real_stack,
+    remembered_post,
     schedule_due_tomorrow,
     two_different_stories,
 )
@@ -84,8 +85,7 @@ async def test_brief_url_is_deferred_answered_with_an_embed_and_a_reply_asks_abo
         assert embed["url"] == url
         assert [f["name"] for f in embed["fields"]][:2] == ["Who", "Where"]
         assert answer.allowed_mentions == {"parse": []}
-        article = await stack.store.channels.article_of_post(NEWS.key, str(answer.id))
-        assert article is not None
+        await remembered_post(stack, NEWS.key, str(answer.id))  # so that a reply asks about it
 
         reply = await ask_in_reply(bot, "What does the plan aim to do?", answer.id)
         assert goal(first) in shown(reply)

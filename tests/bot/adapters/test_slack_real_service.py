@@ -18,6 +18,7 @@ from tests.bot.adapters.real_stack import (
     goal,
     posted_digest,
     real_stack,
+    remembered_post,
     schedule_due_tomorrow,
     two_different_stories,
 )
@@ -94,8 +95,7 @@ async def test_brief_url_is_acked_worked_on_replaced_and_followed_up_in_its_thre
         assert "actions" in kinds  # the source button
         assert [m.ts for m in bot.slack.bot_messages("C1")] == [note.ts]  # …replaced, not added
 
-        article = await stack.store.channels.article_of_post(CHANNEL.key, note.ts)
-        assert article is not None
+        article = await remembered_post(stack, CHANNEL.key, note.ts)
         stored = await stack.store.articles.get(article)
         assert stored is not None
         assert stored.url == url
@@ -169,8 +169,7 @@ async def test_a_scheduled_digest_is_posted_through_slack_once_and_its_thread_an
         assert len([m for m in bot.slack.bot_messages("C1") if header(m).startswith("Daily digest")]) == 1
 
         # One story: the digest's message leads to its article, so its thread can ask about it.
-        article = await stack.store.channels.article_of_post(CHANNEL.key, digest.ts)
-        assert article is not None
+        await remembered_post(stack, CHANNEL.key, digest.ts)
         answer = await ask_in_thread(bot, "What does the plan aim to do?", digest.ts)
         assert goal(s) in shown(answer)
 
