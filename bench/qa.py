@@ -61,7 +61,7 @@ from summarizer.qa.extract import ExtractiveAnswerBackend
 from summarizer.qa.model import load as load_model
 from summarizer.qa.question import analyse
 from summarizer.qa.search import search_terms
-from summarizer.qa.text import sentences
+from summarizer.text import sentences
 
 RECALL_AT = (1, 3, 5, 10, CANDIDATES)
 

@@ -390,6 +390,7 @@ def _code_key(db: Path) -> str:
     parts = [
         db.name,
         *(p.read_text() for p in sorted(code.glob("*.py"))),
+        (ROOT / "summarizer" / "text.py").read_text(),
         (ROOT / "bot" / "qa.py").read_text(),
     ]
     parts.append((ROOT / "bench" / "qa_data.py").read_text())

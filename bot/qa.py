@@ -28,7 +28,7 @@ from summarizer.answer import Answer, AnswerBackend, Passage, Turn
 from summarizer.qa.question import Question, analyse, clean, resolve
 from summarizer.qa.rank import rank
 from summarizer.qa.search import SearchTerm, search_terms
-from summarizer.qa.text import sentences
+from summarizer.text import sentences
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ import regex
 
 from bot.replies import DigestItem, DigestReply, Source
 from summarizer.brief import Brief
+from summarizer.text import HEADLINE_STOPWORDS, plain_words, suffix_stem
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +38,7 @@ ENTITIES_SAME = 2  # shared named entities needed with TITLE_SOME
 COMMON_TOKEN = 0.2  # tokens in more than this share of the articles are ignored…
 COMMON_FLOOR = 50  # …when that is more than this many articles
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s\b")
-_STOP = frozenset(
-    """a an the and or but nor of in on at to for from by with without into onto over under about
-    after before as is are was were be been being has have had do does did will would shall should
-    can could may might must it its this that these those there their they them he she his her we
-    our you your i not no yes new says said say amid while than then up down out off more most
-    less least very just also how why what when where who whom which report reports live update
-    updates latest news today week day year during""".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,22 +155,11 @@ def passes(candidate: Candidate, flt: Filter | None) -> bool:
 # -- stories --------------------------------------------------------------------------------
 
 
-def _stem(word: str) -> str:
-    """A crude stemmer: enough for "reopens", "reopened" and "reopening" to meet."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def title_tokens(title: str) -> frozenset[str]:
-    words = (w.lower() for w in _WORD.findall(title))
-    return frozenset(_stem(w) for w in words if w not in _STOP and (len(w) > 2 or w.isdigit()))
+    words = (w.lower() for w in plain_words(title))
+    return frozenset(
+        suffix_stem(w) for w in words if w not in HEADLINE_STOPWORDS and (len(w) > 2 or w.isdigit())
+    )
 
 
 def entity_tokens(brief: Brief, top: int = 5) -> frozenset[str]:
@@ -186,11 +167,11 @@ def entity_tokens(brief: Brief, top: int = 5) -> frozenset[str]:
     are one), an organisation or place by its whole name, possessives dropped."""
     keys: set[str] = set()
     for actor in brief.who[:top]:
-        words = _WORD.findall(_POSSESSIVE.sub("", actor.name.lower()))
+        words = plain_words(_POSSESSIVE.sub("", actor.name.lower()))
         if words:
             keys.add(words[-1] if actor.kind == "person" else " ".join(words))
     for place in brief.where[:top]:
-        words = _WORD.findall(_POSSESSIVE.sub("", place.name.lower()))
+        words = plain_words(_POSSESSIVE.sub("", place.name.lower()))
         if words:
             keys.add(" ".join(words))
     return frozenset(keys)

@@ -1,6 +1,5 @@
 """Offline question answering: which sentence of what was read answers a question, if any.
 
-text.py      words, light stems, sentences (abbreviation-aware), no model
 question.py  what a question asks for (who/where/when/number/why/…), its weighted terms,
              follow-ups resolved from earlier turns
 search.py    the question as weighted search terms, for any store's full-text engine

@@ -15,7 +15,7 @@ from summarizer.answer import Answer, Citation, Passage, Turn
 from summarizer.qa.model import Model, load
 from summarizer.qa.question import Question, analyse, resolve
 from summarizer.qa.rank import Candidate, rank
-from summarizer.qa.text import stem
+from summarizer.text import stem
 
 NAME = "extractive"
 MAX_QUOTE_CHARS = 400

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from summarizer.answer import Turn
-from summarizer.qa.text import (
-    FRAME_WORDS,
+from summarizer.text import (
     MONTHS,
     PAST_FORMS,
     STOPWORDS,
@@ -101,6 +100,17 @@ _BODY_WORDS = frozenset(
         "station port river lake mountain island north south east west new"
     ).split()
 )
+# Words that frame a question rather than name its subject ("What does the name X mean?").
+FRAME_WORDS = frozenset(
+    (
+        "name named mean means meaning meant happen happened happens happening reason reasons "
+        "kind type sort thing things exactly actually really according expected know known "
+        "describe described call called think thought plan planned much many long far old often "
+        "big large amount number time times year years day days date moment place take took "
+        "taken taking part new want wants wanted need needs needed try tried"
+    ).split()
+)
+
 _NOT_NAMES = STOPWORDS | _AUX | _QUESTION_WORDS | _CALENDAR
 
 

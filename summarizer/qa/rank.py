@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from summarizer.answer import Passage
 from summarizer.qa.model import Linear, load
 from summarizer.qa.question import WORD_WEIGHT, Question, name_spans
-from summarizer.qa.text import content_stems, name_stems, sentences, stem, stem_set
+from summarizer.text import content_stems, name_stems, sentences, stem, stem_set
 
 TITLE_CREDIT = 0.85  # a question word in the article's topic (title, lead, main names), not in the sentence
 TOPIC_WORD_CREDIT = 0.5  # … for an ordinary word rather than a name or number

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.qa.question import FRAME_WEIGHT, Question
-from summarizer.qa.text import words
+from summarizer.text import words
 
 # A possessive is no part of the word searched for: "Hyundai's" must find "Hyundai".
 _POSSESSIVE = re.compile(r"['’]s?$")

@@ -1,8 +1,8 @@
-"""Sentences and stems for question answering: a quote must never lose half its sentence."""
+"""The text toolkit's sentences and stems: a quoted answer must never lose half its sentence."""
 
 from __future__ import annotations
 
-from summarizer.qa.text import content_stems, sentences, stem
+from summarizer.text import content_stems, sentences, stem
 
 
 def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
