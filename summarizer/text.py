@@ -2,8 +2,8 @@
 no model), for the answerer (``summarizer.qa``), the LLM backend's trimming and grounding
 (``summarizer.llm``) and the digest's story grouping (``bot.digest``).
 
-One rule for each job where the jobs mean the same thing; where one needs a different rule, it
-has its own name here (``GROUNDING_STOPWORDS``, ``crude_stem`` …), never a second copy elsewhere.
+One rule where the jobs mean the same thing; where one needs a different rule, it has its own
+name here (``HEADLINE_STOPWORDS``), never a second copy elsewhere.
 
 Answers are quoted sentences, so the splitter must not cut a sentence at "U.S." or "Mr." (a
 quote that loses half its sentence may lose the answer too).
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n\s*\n|\r\n\s*\r\n")
 
 # A sentence ends at . ! ? (or …), maybe followed by closing quotes/brackets, then whitespace,
 # then something that can start a sentence.
@@ -46,23 +47,32 @@ def squash(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split article text into sentences (paragraph breaks always end one)."""
-    out: list[str] = []
-    for block in re.split(r"\n\s*\n|\r\n\s*\r\n", text):
-        block = squash(block)
-        if not block:
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """``sentences(text)`` one at a time, splitting no more of the text than is read (the
+    lead of a 200 KB article costs no more than the lead)."""
+    start = 0
+    for gap in _BLANK_LINE.finditer(text):
+        yield from _block_sentences(text[start : gap.start()])
+        start = gap.end()
+    yield from _block_sentences(text[start:])
+
+
+def _block_sentences(block: str) -> Iterator[str]:
+    block = squash(block)
+    start = 0
+    for m in _BOUNDARY.finditer(block):
+        if _not_an_end(block, m.start()):
             continue
-        start = 0
-        for m in _BOUNDARY.finditer(block):
-            if _not_an_end(block, m.start()):
-                continue
-            piece = block[start : m.end(1)].strip()
-            if piece:
-                out.append(piece)
-            start = m.end()
-        rest = block[start:].strip()
-        if rest:
-            out.append(rest)
-    return [s for piece in out for s in _cut_overlong(piece)]
+        piece = block[start : m.end(1)].strip()
+        if piece:
+            yield from _cut_overlong(piece)
+        start = m.end()
+    rest = block[start:].strip()
+    if rest:
+        yield from _cut_overlong(rest)
 
 
 def _not_an_end(block: str, dot: int) -> bool:
@@ -275,7 +285,12 @@ def _light_stem(w: str) -> str:
                 break
             w = w[: -len(suffix)] + replacement
             break
-    if len(w) > 4 and w[-1] == w[-2] and (w[-1] not in "lsz" or (w[-1] == "l" and len(w) >= 6)):
+    if (
+        len(w) > 4
+        and w[-1] == w[-2]
+        and w[-1].isalpha()
+        and (w[-1] not in "lsz" or (w[-1] == "l" and len(w) >= 6))
+    ):
         w = w[:-1]  # "planned" → "plann" → "plan", "travelled" → "travel"
     if w.endswith("e") and len(w) > 4:  # "leave"/"leaving", "raise"/"raised" agree
         w = w[:-1]
@@ -303,13 +318,49 @@ def is_content(word: str) -> bool:
     return (len(f) > 1 and f not in STOPWORDS) or f.isdigit()
 
 
+class _ContentStems(dict[str, str]):
+    """Word → its stem, or "" for a word that carries no meaning; filled as words are met.
+
+    Looked up with ``map``, which stays in C for every word seen before: long articles repeat
+    their words, and trimming and grounding an LLM's brief read every one of them.
+    """
+
+    MAX = 200_000  # cleared when full, to bound memory in a long-running bot
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.MAX:
+            self.clear()
+        value = stem(word) if is_content(word) else ""
+        self[word] = value
+        return value
+
+
+_CONTENT_STEMS = _ContentStems()
+
+
 def content_stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if is_content(w)]
+    """Stems of the words that carry meaning, in order."""
+    return [s for s in map(_CONTENT_STEMS.__getitem__, _WORD.findall(text)) if s]
 
 
-@functools.lru_cache(maxsize=20_000)  # the same articles' sentences come back question after question
+def passage_stems(text: str) -> list[str]:
+    """The stem of every word of ``text``, "" for a word that carries no meaning."""
+    return list(map(_CONTENT_STEMS.__getitem__, _WORD.findall(text)))
+
+
 def stem_set(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in words(text) if is_content(w))
+    """The distinct stems of the words that carry meaning."""
+    return frozenset(map(_CONTENT_STEMS.__getitem__, set(_WORD.findall(text)))) - {""}
+
+
+def support(phrase: str, stems: Iterable[str] | frozenset[str]) -> float:
+    """Share of ``phrase``'s content words found among ``stems`` (0 when it has none): how
+    much of a model's phrase the text it claims to come from bears out."""
+    known = stems if isinstance(stems, frozenset) else frozenset(stems)
+    mine = content_stems(phrase)
+    if not mine:
+        return 0.0
+    return sum(1 for s in mine if s in known) / len(mine)
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -321,146 +372,8 @@ def name_stems(text: str) -> frozenset[str]:
     )
 
 
-# -- the LLM backend's trimming and grounding: a cruder, cheaper rule ------------------------------
-# Grounding asks whether a model's phrase reuses the article's words, over articles up to 200 KB
-# (trimming reads all of them): six-letter stems and a map lookup per word.
-
-GROUNDING_STOPWORDS = (
-    STOPWORDS
-    - frozenset(
-        "across among around because d doing get go going gone got if let ll m made make near per "
-        "re s saying since t tell tells told toward towards until upon ve via went whether within "
-        "without".split()
-    )
-) | frozenset("again down further once new one two".split())
-
-_GROUNDING_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9])")
-_BLANK_LINE = re.compile(r"\n\s*\n")
-_CRUDE_SUFFIXES = (
-    "ations",
-    "ation",
-    "ments",
-    "ment",
-    "ings",
-    "ing",
-    "ions",
-    "ion",
-    "ers",
-    "er",
-    "ed",
-    "es",
-    "s",
-    "ly",
-)
-
-
-@functools.lru_cache(maxsize=65536)  # news vocabularies are small; long articles repeat words
-def crude_stem(word: str) -> str:
-    """A crude English stem: enough to match "talks"/"talk" and "negotiations"/"negotiate"."""
-    w = word.casefold().replace("’", "'").removesuffix("'s")
-    for suffix in _CRUDE_SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            break
-    return w[:6]
-
-
-class _GroundingStems(dict[str, str]):
-    """Word → its crude stem, or "" for a word that carries no meaning; filled as words are met.
-
-    Looked up with ``map``, which stays in C for every word seen before: long articles repeat
-    their words, and this is what trimming and grounding spend their time on.
-    """
-
-    MAX = 200_000  # cleared when full, to bound memory in a long-running bot
-
-    def __missing__(self, word: str) -> str:
-        if len(self) >= self.MAX:
-            self.clear()
-        value = crude_stem(word) if len(word) > 1 and word.casefold() not in GROUNDING_STOPWORDS else ""
-        self[word] = value
-        return value
-
-
-_GROUNDING_STEMS = _GroundingStems()
-
-
-def grounding_stems(text: str) -> list[str]:
-    """Crude stems of the words that carry meaning (not stopwords, not single letters)."""
-    return [s for s in map(_GROUNDING_STEMS.__getitem__, _GROUNDING_WORD.findall(text)) if s]
-
-
-def passage_stems(text: str) -> list[str]:
-    """The crude stem of every word of ``text``, "" for a word that carries no meaning."""
-    return list(map(_GROUNDING_STEMS.__getitem__, _GROUNDING_WORD.findall(text)))
-
-
-def grounding_stem_set(text: str) -> frozenset[str]:
-    """The distinct crude stems of ``text`` (faster than ``set(grounding_stems(text))``)."""
-    return frozenset(map(_GROUNDING_STEMS.__getitem__, set(_GROUNDING_WORD.findall(text)))) - {""}
-
-
-def support(phrase: str, stems: Iterable[str] | frozenset[str]) -> float:
-    """Share of ``phrase``'s content words found among ``stems`` (crude stems; 0 when it has none)."""
-    known = stems if isinstance(stems, frozenset) else frozenset(stems)
-    mine = grounding_stems(phrase)
-    if not mine:
-        return 0.0
-    return sum(1 for s in mine if s in known) / len(mine)
-
-
-def plain_sentences(text: str) -> list[str]:
-    """Split at end punctuation followed by a capital or digit (no abbreviations known)."""
-    return list(iter_plain_sentences(text))
-
-
-def iter_plain_sentences(text: str) -> Iterator[str]:
-    """``plain_sentences(text)`` one at a time, splitting no more of the text than is read."""
-    start = 0
-    for gap in _BLANK_LINE.finditer(text):  # the blocks re.split(_BLANK_LINE, text) gives
-        yield from _plain_block_sentences(text[start : gap.start()])
-        start = gap.end()
-    yield from _plain_block_sentences(text[start:])
-
-
-def _plain_block_sentences(block: str) -> Iterator[str]:
-    block = " ".join(block.split())
-    if block:
-        yield from (s.strip() for s in _SENTENCE_END.split(block) if s.strip())
-
-
-# -- the digest's story grouping: headline words ----------------------------------------------------
-
-# Headlines carry their own filler ("live", "latest", "report") that says nothing about the story.
-HEADLINE_STOPWORDS = (
-    STOPWORDS
-    - frozenset(
-        "across against all am among any around because between both d doing done each few get go "
-        "going gone got having here hers him if let ll m made make me my near only other ours own per "
-        "re s same saying since so some such t tell tells theirs through told too toward towards "
-        "until upon us ve via went whether whose within yet".split()
-    )
-) | frozenset(
+# Headlines carry their own filler ("live", "latest", "report") that says nothing about the story
+# (the digest groups stories by their headlines' words).
+HEADLINE_STOPWORDS = STOPWORDS | frozenset(
     "amid day down latest least less live new news report reports today update updates week year yes".split()
 )
-
-_PLAIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def plain_words(text: str) -> list[str]:
-    """Runs of letters and digits ("Blair's" is "Blair" and "s")."""
-    return _PLAIN_WORD.findall(text)
-
-
-def suffix_stem(word: str) -> str:
-    """A crude stemmer: enough for "reopens", "reopened" and "reopening" to meet."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word

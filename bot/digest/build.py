@@ -23,7 +23,7 @@ import regex
 
 from bot.replies import DigestItem, DigestReply, Source
 from summarizer.brief import Brief
-from summarizer.text import HEADLINE_STOPWORDS, plain_words, suffix_stem
+from summarizer.text import HEADLINE_STOPWORDS, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +156,8 @@ def passes(candidate: Candidate, flt: Filter | None) -> bool:
 
 
 def title_tokens(title: str) -> frozenset[str]:
-    words = (w.lower() for w in plain_words(title))
-    return frozenset(
-        suffix_stem(w) for w in words if w not in HEADLINE_STOPWORDS and (len(w) > 2 or w.isdigit())
-    )
+    lowered = (w.lower() for w in words(title))
+    return frozenset(stem(w) for w in lowered if w not in HEADLINE_STOPWORDS and (len(w) > 2 or w.isdigit()))
 
 
 def entity_tokens(brief: Brief, top: int = 5) -> frozenset[str]:
@@ -167,13 +165,13 @@ def entity_tokens(brief: Brief, top: int = 5) -> frozenset[str]:
     are one), an organisation or place by its whole name, possessives dropped."""
     keys: set[str] = set()
     for actor in brief.who[:top]:
-        words = plain_words(_POSSESSIVE.sub("", actor.name.lower()))
-        if words:
-            keys.add(words[-1] if actor.kind == "person" else " ".join(words))
+        parts = words(_POSSESSIVE.sub("", actor.name.lower()))
+        if parts:
+            keys.add(parts[-1] if actor.kind == "person" else " ".join(parts))
     for place in brief.where[:top]:
-        words = plain_words(_POSSESSIVE.sub("", place.name.lower()))
-        if words:
-            keys.add(" ".join(words))
+        parts = words(_POSSESSIVE.sub("", place.name.lower()))
+        if parts:
+            keys.add(" ".join(parts))
     return frozenset(keys)
 
 

@@ -21,7 +21,7 @@ from summarizer.llm.budget import CHARS_PER_TOKEN
 from summarizer.llm.client import LLMClient, LLMError
 from summarizer.llm.parse import extract_json_object
 from summarizer.llm.prompts import ANSWER_PROMPT_VERSION, ANSWER_SCHEMA, answer_messages, repair_messages
-from summarizer.text import grounding_stems, plain_sentences, support
+from summarizer.text import content_stems, sentences, support
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ class LLMAnswerBackend:
         if not cited:
             log.info("llm answer without a valid citation; treated as unsupported")
             return Answer(None, backend=self.name)
-        stems = frozenset(s for p in cited for s in grounding_stems(p.text))
-        confidence = support(text, stems) if grounding_stems(text) else support(question, stems)
+        stems = frozenset(s for p in cited for s in content_stems(p.text))
+        confidence = support(text, stems) if content_stems(text) else support(question, stems)
         if confidence < ANSWER_SUPPORT:
             log.info("llm answer shares too little with its citations support=%.2f; unsupported", confidence)
             return Answer(None, backend=self.name)
@@ -173,9 +173,9 @@ def parse_answer(reply: str) -> tuple[str | None, list[int]]:
 
 def best_sentence(text: str, about: str) -> str:
     """The sentence of ``text`` sharing most content words with ``about`` (first on ties)."""
-    candidates = plain_sentences(text) or [" ".join(text.split())]
-    wanted = frozenset(grounding_stems(about))
-    best = max(candidates, key=lambda s: len(wanted.intersection(grounding_stems(s))))
+    candidates = sentences(text) or [" ".join(text.split())]
+    wanted = frozenset(content_stems(about))
+    best = max(candidates, key=lambda s: len(wanted.intersection(content_stems(s))))
     return best if len(best) <= MAX_QUOTE_CHARS else best[: MAX_QUOTE_CHARS - 1] + "…"
 
 

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.text import grounding_stems, passage_stems, plain_sentences
+from summarizer.text import content_stems, passage_stems, sentences
 
 # Tokens are approximated as 4 characters each, the usual figure for English text with the
 # tokenizers of current chat models; budgets are approximate by design.
@@ -33,7 +33,7 @@ class Fitted:
     original_tokens: int
     tokens: int
     # The content stems of the whole article, when trimming had to read them all anyway:
-    # grounding needs the same set (``grounding_stem_set(article)``) and need not read 200 KB again.
+    # grounding needs the same set (``stem_set(article)``) and need not read 200 KB again.
     stems: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -97,7 +97,7 @@ def _passages(text: str) -> tuple[list[str], bool]:
         block = " ".join(block.split())
         if not block:
             continue
-        pieces = [block] if len(block) <= MAX_PASSAGE_CHARS else plain_sentences(block)
+        pieces = [block] if len(block) <= MAX_PASSAGE_CHARS else sentences(block)
         for piece in pieces:
             for start in range(0, len(piece), MAX_PASSAGE_CHARS):
                 chunk = piece[start : start + MAX_PASSAGE_CHARS]
@@ -117,7 +117,7 @@ def _salience(passages: list[str], lead_text: str) -> tuple[list[float], frozens
     Words of the lead count by their rarity across passages (idf): names and specific terms
     tie a passage to the story; words found everywhere do not.
     """
-    anchors = frozenset(grounding_stems(lead_text))
+    anchors = frozenset(content_stems(lead_text))
     df: Counter[str] = Counter()  # passages holding each anchor (no other stem's is needed)
     per_passage: list[tuple[frozenset[str], int]] = []
     every: set[str] = set()

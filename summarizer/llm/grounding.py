@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from summarizer.brief import Actor, Brief, Place
-from summarizer.text import grounding_stem_set, iter_plain_sentences, support
+from summarizer.text import iter_sentences, stem_set, support
 
 PHRASE_SUPPORT = 0.5  # share of a phrase's content words that must occur in the article
 ROLE_SUPPORT = 0.5
@@ -96,10 +96,10 @@ class ArticleIndex:
     """The article text prepared once for many lookups."""
 
     def __init__(self, text: str, stems: frozenset[str] | None = None) -> None:
-        """``stems``: ``grounding_stem_set(text)`` when the caller has it already."""
+        """``stems``: ``stem_set(text)`` when the caller has it already."""
         self.cased = _joined_text(text)
         self.folded = self.cased.casefold()  # casefold maps character by character
-        self.stems = grounding_stem_set(text) if stems is None else stems
+        self.stems = stem_set(text) if stems is None else stems
         self._text = text
 
     @functools.cached_property
@@ -186,7 +186,7 @@ class ArticleIndex:
 
     def lead(self) -> str:
         """The article's first sentence that carries no mention syntax, shortened."""
-        for sentence in itertools.islice(iter_plain_sentences(self._text), 3):
+        for sentence in itertools.islice(iter_sentences(self._text), 3):
             if not MENTION.search(sentence):
                 return sentence if len(sentence) <= LEAD_CHARS else sentence[: LEAD_CHARS - 1] + "…"
         return ""
@@ -213,7 +213,7 @@ def ground_brief(
     brief: Brief, text: str, stems: frozenset[str] | None = None
 ) -> tuple[Brief, GroundingReport]:
     """The brief with every unsupported item removed, and a report of what went. ``stems``:
-    ``grounding_stem_set(text)``, if known (trimming a long article works it out)."""
+    ``stem_set(text)``, if known (trimming a long article works it out)."""
     index = ArticleIndex(text, stems)
     dropped: list[str] = []
     cleared: list[str] = []

@@ -21,6 +21,7 @@ something no passage mentions cannot be covered well.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -33,6 +34,9 @@ from summarizer.answer import Passage
 from summarizer.qa.model import Linear, load
 from summarizer.qa.question import WORD_WEIGHT, Question, name_spans
 from summarizer.text import content_stems, name_stems, sentences, stem, stem_set
+
+# The same articles' sentences come back question after question.
+_sentence_stems = functools.lru_cache(maxsize=20_000)(stem_set)
 
 TITLE_CREDIT = 0.85  # a question word in the article's topic (title, lead, main names), not in the sentence
 TOPIC_WORD_CREDIT = 0.5  # … for an ordinary word rather than a name or number
@@ -156,7 +160,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
     units: list[_Unit] = []
     for order, p in enumerate(passages):
         texts = [p.text] if p.position >= 0 else sentences(p.text) or [p.text.strip()]
-        units += [_Unit(p, order, t, stem_set(t)) for t in texts if t.strip()]
+        units += [_Unit(p, order, t, _sentence_stems(t)) for t in texts if t.strip()]
     if not units:
         return []
     weights = _weights(question, units)

@@ -55,3 +55,9 @@ def test_stems_meet_across_inflection_irregular_forms_and_synonyms() -> None:
 def test_content_stems_leave_out_function_words() -> None:
     stems = content_stems("Who is the chairman of the Countryside Alliance?")
     assert stems == [stem("chairman"), stem("Countryside"), stem("Alliance")]
+
+
+def test_a_doubled_digit_is_no_doubled_letter() -> None:
+    # "planned" → "plan", but "topic22" stays apart from "topic2" (headlines are grouped by stems).
+    assert stem("planned") == stem("plan")
+    assert stem("topic22") != stem("topic2")

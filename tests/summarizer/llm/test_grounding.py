@@ -13,7 +13,7 @@ from summarizer.llm.budget import GAP, fit_to_budget
 from summarizer.llm.grounding import ArticleIndex, ground_brief
 from summarizer.llm.parse import extract_json_object
 from summarizer.llm.prompts import escape_data
-from summarizer.text import grounding_stem_set, iter_plain_sentences, plain_sentences
+from summarizer.text import iter_sentences, sentences, stem_set
 from tests.summarizer.llm.articles import BRIDGE_TEXT, DEEP_PARAGRAPH, bridge_brief, huge_article
 
 TEXT = (
@@ -177,7 +177,7 @@ def test_data_cannot_close_its_tag() -> None:
 def test_trimming_hands_grounding_the_article_words_it_has_read() -> None:
     article = huge_article()
     fitted = fit_to_budget(article.text, 1000, article.title)
-    assert fitted.stems == grounding_stem_set(article.text)
+    assert fitted.stems == stem_set(article.text)
     raw = parse_brief(json.dumps(bridge_brief()), article, "llm:test")
     assert ground_brief(raw, article.text, fitted.stems) == ground_brief(raw, article.text)
     # A sentence too long for one passage is cut mid-word: then the words are not all there.
@@ -189,8 +189,8 @@ def test_trimming_hands_grounding_the_article_words_it_has_read() -> None:
 def test_sentences_one_at_a_time_are_the_same_sentences() -> None:
     text = "First one. Second one!\n\n \n\nThird one: done. Fourth?\r\n\r\nFifth\n\nSixth. "
     assert (
-        list(iter_plain_sentences(text))
-        == plain_sentences(text)
+        list(iter_sentences(text))
+        == sentences(text)
         == [
             "First one.",
             "Second one!",
