@@ -153,7 +153,11 @@ async def test_non_admin_cannot_subscribe_and_is_told_why() -> None:
             channel="C1",
             response_url=bot.slack.response_url("a"),
         )
-        [posted] = await bot.slack.wait_until(lambda: bot.slack.bot_messages("C1"))
+        # The channel's working note becomes the announcement (one message, updated once).
+        [posted] = await bot.slack.wait_until(
+            lambda: [m for m in bot.slack.bot_messages("C1") if m.updates == 1]
+        )
+        assert [m.ts for m in bot.slack.bot_messages("C1")] == [posted.ts]
         assert bot.service.handled[1][0].user == Requester("UADMIN", "Ada", is_admin=True)
         assert posted.text.startswith("✅")
 
