@@ -56,7 +56,7 @@ from qa_train import asked_for, line, select
 
 from bot.qa import CANDIDATES, AskScope, QuestionAnswerer
 from bot.store import Store
-from bot.store.articles import fts_query
+from bot.store.search import fts_query
 from summarizer.qa.extract import ExtractiveAnswerBackend
 from summarizer.qa.model import load as load_model
 from summarizer.qa.question import analyse

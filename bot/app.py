@@ -54,9 +54,12 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
-    """The store ``[store]`` names, for the life of the block."""
-    store = await Store.open(settings.store.path)
+async def open_store(
+    settings: Settings, credentials: Credentials, *, migrate: bool = True
+) -> AsyncIterator[Store]:
+    """The store ``[store]`` names (SQLite or PostgreSQL), for the life of the block; its
+    schema brought up to date unless ``migrate`` is false."""
+    store = await Store.open(settings.store.location, password=credentials.db_password, migrate=migrate)
     try:
         yield store
     finally:
@@ -195,7 +198,7 @@ async def open_core(
     """Store, LLM client, fetcher, brief and answer backends and Ingestor, for the life of the
     block; closed in reverse order when it ends."""
     async with contextlib.AsyncExitStack() as stack:
-        store = await stack.enter_async_context(open_store(settings))
+        store = await stack.enter_async_context(open_store(settings, credentials))
         llm = await stack.enter_async_context(open_llm(settings, credentials, store))
         fetcher = await stack.enter_async_context(make_fetcher(settings))
         backend = stack.enter_context(open_brief_backend(settings, llm, cache=store.llm))
@@ -222,7 +225,7 @@ async def open_ingestor(
 async def open_answerer(settings: Settings, credentials: Credentials) -> AsyncIterator[QuestionAnswerer]:
     """The question answerer over the store (``briefbot ask``): no fetcher, no brief backend."""
     async with contextlib.AsyncExitStack() as stack:
-        store = await stack.enter_async_context(open_store(settings))
+        store = await stack.enter_async_context(open_store(settings, credentials))
         llm = await stack.enter_async_context(open_llm(settings, credentials, store))
         yield QuestionAnswerer(store, make_answer_backend(settings, ExtractiveAnswerBackend(), llm))
 
@@ -234,7 +237,7 @@ async def open_briefer(settings: Settings, credentials: Credentials) -> AsyncIte
     async with contextlib.AsyncExitStack() as stack:
         store = None
         if settings.summarizer.backend == "llm":
-            store = await stack.enter_async_context(open_store(settings))
+            store = await stack.enter_async_context(open_store(settings, credentials))
         llm = await stack.enter_async_context(open_llm(settings, credentials, store))
         yield stack.enter_context(open_brief_backend(settings, llm, cache=store.llm if store else None))
 

@@ -347,7 +347,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings, credentials: Cred
         title, url = _field(feed.title or "(untitled)"), _field(feed.url)
         _show(f"{what} feed {feed.id}: {title} <{url}> every {_span(feed.interval_s)}")
         return 0
-    async with open_store(settings) as store:
+    async with open_store(settings, credentials) as store:
         if args.action == "list":
             _print_feeds(await store.feeds.list_all())
             return 0
@@ -396,8 +396,8 @@ def _span(seconds: int) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, credentials: Credentials) -> int:
-    path = settings.store.path
-    if path != ":memory:" and not Path(path).is_file():
+    path = _sqlite_path(settings)
+    if path is not None and path != ":memory:" and not Path(path).is_file():
         raise ConfigError(f"nothing is stored yet: no database at {path} (add articles with briefbot ingest)")
     return asyncio.run(_ask(args, settings, credentials))
 
@@ -493,7 +493,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings, credentials: Creden
     finally:
         backend.close()
     chat = _doctor_chat(settings, credentials)
-    return max(chat, _doctor_llm(settings, credentials))
+    store_ok, usage = _doctor_store(settings, credentials)
+    return max(chat, _doctor_llm(settings, credentials, usage), 0 if store_ok else 1)
 
 
 def _doctor_chat(settings: Settings, credentials: Credentials) -> int:
@@ -513,22 +514,46 @@ def _doctor_chat(settings: Settings, credentials: Credentials) -> int:
     return 0
 
 
-def _recorded_llm_usage(settings: Settings) -> dict[str, Usage]:
-    """Tokens spent so far, per model, from the store (without creating a database)."""
+def _sqlite_path(settings: Settings) -> str | None:
+    """The SQLite file ``[store]`` names; None for PostgreSQL."""
+    from bot.settings import SQLiteLocation
+
+    location = settings.store.location
+    return location.path if isinstance(location, SQLiteLocation) else None
+
+
+def _doctor_store(settings: Settings, credentials: Credentials) -> tuple[bool, dict[str, Usage]]:
+    """Print which database, its engine and schema version (creating or migrating nothing);
+    return whether it is usable, and the LLM tokens recorded in it."""
     from bot.app import open_store
 
-    path = settings.store.path
-    if path == ":memory:" or not Path(path).is_file():
-        return {}
+    path = _sqlite_path(settings)
+    shown = settings.store.url if path is None else f"sqlite:///{path}"
+    if path is not None and (path == ":memory:" or not Path(path).is_file()):
+        _show(f"store: {shown} (sqlite; no database yet: created at the first start)")
+        return True, {}
 
-    async def read() -> dict[str, Usage]:
-        async with open_store(settings) as store:
-            return await store.llm.usage()
+    async def read() -> tuple[str, int, int, dict[str, Usage]]:
+        async with open_store(settings, credentials, migrate=False) as store:
+            version, target = await store.db.schema_version(), store.db.target_version
+            usage = await store.llm.usage() if version == target else {}
+            return store.db.dialect.name, version, target, usage
 
-    return asyncio.run(read())
+    try:
+        engine, version, target, usage = asyncio.run(read())
+    except BriefbotError as exc:
+        _show(f"store: ERROR {exc}")
+        return False, {}
+    state = ""
+    if version < target:
+        state = ": migrated at the next start"
+    elif version > target:
+        state = ": newer than this Briefbot, upgrade it"
+    _show(f"store: {shown} ({engine}, schema version {version} of {target}{state})")
+    return version <= target, usage
 
 
-def _doctor_llm(settings: Settings, credentials: Credentials) -> int:
+def _doctor_llm(settings: Settings, credentials: Credentials, usage: dict[str, Usage]) -> int:
     """LLM settings, whether the server answers, and the token usage recorded so far."""
     from bot.app import make_llm_client, make_llm_http
 
@@ -540,10 +565,10 @@ def _doctor_llm(settings: Settings, credentials: Credentials) -> int:
         f"model={llm.model or '(none)'} api_key_env={llm.api_key_env} ({key}) "
         f"timeout={llm.timeout.total_seconds():g}s max_concurrency={llm.max_concurrency}"
     )
-    for model, usage in sorted(_recorded_llm_usage(settings).items()):
+    for model, used in sorted(usage.items()):
         _show(
-            f"llm usage: model={model} requests={usage.requests} prompt_tokens={usage.prompt_tokens} "
-            f"completion_tokens={usage.completion_tokens} total_tokens={usage.total_tokens}"
+            f"llm usage: model={model} requests={used.requests} prompt_tokens={used.prompt_tokens} "
+            f"completion_tokens={used.completion_tokens} total_tokens={used.total_tokens}"
         )
     if not active:
         return 0

@@ -55,6 +55,7 @@ class Credentials:
     discord_token: str = ""  # set: Discord is enabled
     llm_api_key: str | None = None
     llm_api_key_env: str = ""
+    db_password: str | None = None  # PostgreSQL's, from the variable [store] password_env names
     notes: tuple[str, ...] = ()  # set but not used, and why (no secret in them)
 
     def __repr__(self) -> str:
@@ -92,5 +93,6 @@ def load_credentials(settings: Settings, env: Mapping[str, str] | None = None) -
         discord_token=discord,
         llm_api_key=key or None,
         llm_api_key_env=key_env,
+        db_password=get(settings.store.password_env) or None,
         notes=tuple(notes),
     )

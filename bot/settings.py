@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import parse_qsl, urlsplit
 
 from summarizer.errors import ConfigError
 
@@ -27,6 +28,7 @@ CONFIG_ENV = "BRIEFBOT_CONFIG"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _ADMIN = re.compile(r"^(?:slack:[A-Za-z0-9]+|discord:\d+|console:\S+)$", re.IGNORECASE)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 MAX_DURATION = timedelta(days=365)
 INT_MAX = 2**63 - 1  # what SQLite (and a C ssize_t) holds
@@ -70,9 +72,54 @@ class LLMSettings:
     max_input_tokens: int = 6000
 
 
+DEFAULT_STORE_PATH = "./data/briefbot.db"
+DEFAULT_STORE_URL = f"sqlite:///{DEFAULT_STORE_PATH}"
+_STORE_URL_FORMS = "expected 'sqlite:///path/to/briefbot.db' or 'postgresql://user@host:5432/dbname'"
+
+
+@dataclass(frozen=True, slots=True)
+class SQLiteLocation:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresLocation:
+    url: str  # a libpq connection URI, without a password
+
+
 @dataclass(frozen=True)
 class StoreSettings:
-    path: str = "./data/briefbot.db"
+    url: str = DEFAULT_STORE_URL
+    path: str = DEFAULT_STORE_PATH  # the older spelling of a sqlite url
+    password_env: str = "BRIEFBOT_DB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+
+    @property
+    def location(self) -> SQLiteLocation | PostgresLocation:
+        """The database these settings name: ``url``, or ``path`` where only that was changed."""
+        if self.url == DEFAULT_STORE_URL and self.path != DEFAULT_STORE_PATH:
+            return SQLiteLocation(self.path)
+        return parse_store_url(self.url)
+
+
+def parse_store_url(url: str) -> SQLiteLocation | PostgresLocation:
+    """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URI (``postgresql://…``,
+    also ``postgresql:///?service=NAME`` for a service file). The ValueError never repeats the
+    URL: it may hold a password."""
+    scheme, sep, rest = url.strip().partition("://")
+    if scheme == "sqlite" and sep:
+        if not rest.startswith("/") or not rest[1:].strip():
+            raise ValueError(f"names no file; {_STORE_URL_FORMS}")
+        return SQLiteLocation(rest[1:])
+    if scheme in ("postgresql", "postgres") and sep:
+        parts = urlsplit(url.strip())
+        query = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+        if parts.password is not None or "password" in query:
+            raise ValueError(
+                "must not contain a password: put it in the environment variable that "
+                "[store] password_env names, or in a libpq service or password file"
+            )
+        return PostgresLocation(url.strip())
+    raise ValueError(f"is not a database URL; {_STORE_URL_FORMS}")
 
 
 @dataclass(frozen=True)
@@ -263,11 +310,8 @@ def _check(section: Any, name: str, where: str) -> None:
                     f"{where}: [chat] admins entry {entry!r} is not 'platform:user_id', "
                     "e.g. 'slack:U012AB3CD' or 'discord:80351110224678912'"
                 )
-    if name == "store" and not section.path.strip():
-        # SQLite takes "" for a temporary database that vanishes with the process.
-        raise ConfigError(
-            f"{where}: [store] path is empty; name the database file, e.g. './data/briefbot.db'"
-        )
+    if name == "store":
+        _check_store(section, where)
     if name == "summarizer" and section.workers < 0:
         raise ConfigError(f"{where}: [summarizer] workers = {section.workers}: cannot be negative")
     if name == "llm" and section.max_retries < 0:
@@ -282,3 +326,23 @@ def _check(section: Any, name: str, where: str) -> None:
                 f"{where}: [schedule] default_timezone = {section.default_timezone!r}: "
                 "not an IANA timezone (e.g. 'Europe/Berlin')"
             ) from None
+
+
+def _check_store(store: StoreSettings, where: str) -> None:
+    try:
+        location = parse_store_url(store.url)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: [store] url {exc}") from None
+    if not store.path.strip():
+        # SQLite takes "" for a temporary database that vanishes with the process.
+        raise ConfigError(f"{where}: [store] path must name a file, e.g. './data/briefbot.db'")
+    changed_path = store.path != DEFAULT_STORE_PATH
+    if store.url != DEFAULT_STORE_URL and changed_path and location != SQLiteLocation(store.path):
+        raise ConfigError(
+            f"{where}: [store] url and [store] path name different databases: set only url "
+            "(path is its older spelling)"
+        )
+    if not _ENV_NAME.match(store.password_env):
+        raise ConfigError(
+            f"{where}: [store] password_env = {store.password_env!r}: not an environment variable name"
+        )

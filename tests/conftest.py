@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot.settings import StoreSettings
+from bot.store import Store
+from tests.postgres import HOW_TO_GET, PASSWORD_ENV, Cluster, find_bin_dir, running_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -91,3 +98,71 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip("../shared/corpora is absent")
     return CORPORA
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """One test's database: its ``[store]`` settings and the environment that goes with them."""
+
+    settings: StoreSettings
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.settings.url.startswith("postgresql") else "sqlite"
+
+    async def open(self, *, migrate: bool = True) -> Store:
+        password = self.env.get(self.settings.password_env)
+        return await Store.open(self.settings.location, password=password, migrate=migrate)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole session, started on first use."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI"):  # .ci/run installs the server: never skip silently there
+            pytest.fail(HOW_TO_GET)
+        pytest.skip(HOW_TO_GET)
+    with running_cluster(bin_dir) as cluster:
+        # Migrated once: each test's database is a copy, ready at once.
+        cluster.template = cluster.create_database()
+        asyncio.run(_migrate(_pg_target(cluster, cluster.template)))
+        yield cluster
+
+
+def _pg_target(cluster: Cluster, name: str) -> StoreTarget:
+    settings = StoreSettings(url=cluster.url(name), password_env=PASSWORD_ENV)
+    return StoreTarget(settings, {PASSWORD_ENV: cluster.password})
+
+
+async def _migrate(target: StoreTarget) -> None:
+    await (await target.open()).close()
+
+
+@pytest.fixture
+def pg_target(pg_cluster: Cluster) -> Iterator[StoreTarget]:
+    """A PostgreSQL database for one test, migrated, with nothing stored (dropped after it)."""
+    name = pg_cluster.create_database(template=pg_cluster.template)
+    yield _pg_target(pg_cluster, name)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def pg_empty_target(pg_cluster: Cluster) -> Iterator[StoreTarget]:
+    """An empty PostgreSQL database for one test: not even migrated."""
+    name = pg_cluster.create_database()
+    yield _pg_target(pg_cluster, name)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> StoreTarget:
+    """The test's database on each engine in turn."""
+    if request.param == "postgresql":
+        target: StoreTarget = request.getfixturevalue("pg_target")
+        return target
+    return StoreTarget(StoreSettings(url=f"sqlite:///{tmp_path / 'data' / 'briefbot.db'}"))

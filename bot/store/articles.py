@@ -6,13 +6,13 @@ import asyncio
 import dataclasses
 import hashlib
 import re
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.store.db import Database, Transaction
+from bot.store import search as fulltext
+from bot.store.engine import Database, Row, Transaction
 from summarizer.brief import MAX_TITLE_CHARS, Article, Brief, clip_title
 from summarizer.qa.search import SearchTerm
 
@@ -97,7 +97,7 @@ class StoredArticle:
     updated_at: float
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> StoredArticle:
+    def from_row(cls, row: Row) -> StoredArticle:
         return cls(**dict(row))
 
     def as_article(self) -> Article:
@@ -126,24 +126,9 @@ class Found:
     score: float
 
 
-# Full-text column weights: a word in the title says most about what an article is about, the
-# brief's names and phrases more than a word somewhere in the text.
-TITLE_WEIGHT, TEXT_WEIGHT, BRIEF_WEIGHT = 3.0, 1.0, 1.5
 _FOUND_COLUMNS = (
     "id, title, url, source, published, created_at, COALESCE(NULLIF(text, ''), summary, '') AS text"
 )
-
-
-def fts_query(terms: Sequence[SearchTerm]) -> str:
-    """An FTS5 query matching any of the terms. Each is a quoted string (a name of several
-    words is a phrase), so nothing a user types (quotes, NEAR, *, column filters, SQL) is read as
-    query syntax."""
-    quoted: list[str] = []
-    for term in terms:
-        token = " ".join(term.text.replace('"', " ").split())
-        if token and f'"{token}"' not in quoted:
-            quoted.append(f'"{token}"')
-    return " OR ".join(quoted)
 
 
 def searchable(brief: Brief) -> str:
@@ -374,7 +359,8 @@ class ArticleRepo:
         changed = await self._db.execute(
             "UPDATE articles SET state = CASE WHEN text = '' THEN 'new' ELSE 'fetched' END, updated_at = ? "
             "WHERE state = 'failed' AND attempts < ? "
-            "AND updated_at + ? * (1 << MIN(MAX(attempts - 1, 0), 20)) <= ?",
+            "AND updated_at + ? * (1 << CASE WHEN attempts < 1 THEN 0 WHEN attempts > 21 THEN 20 "
+            "  ELSE attempts - 1 END) <= ?",
             (now, max_attempts, delay_s, now),
         )
         return changed.rowcount
@@ -406,36 +392,11 @@ class ArticleRepo:
         feed_ids: Sequence[int] | None = None,
         exclude: str | None = None,
     ) -> list[Found]:
-        """The ``limit`` articles matching most of ``terms`` best (FTS5 BM25 over title, text
-        and brief), best first; among equal scores the newer first. ``feed_ids`` keeps to
-        those feeds' articles (and those fetched on request); ``exclude`` leaves one out.
-        A query the index cannot read finds nothing rather than failing the question."""
-        query = fts_query(terms)
-        if not query or (feed_ids is not None and not feed_ids):
-            return []
-        rank = f"-bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, {BRIEF_WEIGHT})"
-        sql = f"SELECT f.rowid AS rowid, {rank} AS score FROM articles_fts f"  # noqa: S608 - constants
-        params: list[object] = []
-        if feed_ids is not None or exclude is not None:
-            sql += " JOIN articles a ON a.rowid = f.rowid"
-        sql += " WHERE articles_fts MATCH ?"
-        params.append(query)
-        if feed_ids is not None:
-            # Articles any of the feeds carried (a story can come by several), or fetched on request.
-            marks = ",".join("?" * len(feed_ids))
-            member = f"SELECT article_id FROM article_feeds WHERE feed_id IN ({marks})"  # noqa: S608
-            sql += f" AND (a.feed_id IS NULL OR a.id IN ({member}))"
-            params += list(feed_ids)
-        if exclude is not None:
-            sql += " AND a.id != ?"
-            params.append(exclude)
-        sql += " ORDER BY score DESC LIMIT ?"
-        params.append(limit)
-        try:
-            hits = await self._db.fetchall(sql, params)
-        except sqlite3.OperationalError:
-            return []
-        scores = {int(h["rowid"]): float(h["score"]) for h in hits}
+        """The ``limit`` articles matching most of ``terms`` best (ranked as
+        ``bot.store.search`` says), best first; among equal scores the newer first.
+        ``feed_ids`` keeps to those feeds' articles (and those fetched on request); ``exclude``
+        leaves one out. A query the index cannot read finds nothing rather than failing."""
+        scores = await fulltext.ranked(self._db, terms, limit, feed_ids, exclude)
         if not scores:
             return []
         marks = ",".join("?" * len(scores))
@@ -456,13 +417,7 @@ class ArticleRepo:
 
     async def document_frequency(self, term: SearchTerm) -> int:
         """How many articles hold the term (what makes a word too common to search by)."""
-        try:
-            row = await self._db.fetchone(
-                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query([term]),)
-            )
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0]) if row else 0
+        return await fulltext.document_frequency(self._db, term)
 
     async def count(self, state: ArticleState | None = None) -> int:
         if state is None:
@@ -477,28 +432,20 @@ async def _find(tx: Transaction, new: NewArticle, digest: str | None) -> str | N
 
     A GUID counts only when the link or the title agrees as well: a feed that gives different
     stories one GUID is broken, but its stories are real and must not become one article."""
-    params = {
-        "id": new.id,
-        "url": new.canonical_url,
-        "feed": new.feed_id,
-        "guid": new.guid,
-        "guid_key": _guid_key(new.feed_id, new.guid),
-        "title": new.title,
-        "hash": digest,
-    }
+    guid_key = _guid_key(new.feed_id, new.guid)
     row = await tx.fetchone(
-        "SELECT id FROM articles WHERE id = :id OR canonical_url = :url OR content_hash = :hash "
-        "OR (feed_id = :feed AND guid = :guid AND title = :title) LIMIT 1",
-        params,
+        "SELECT id FROM articles WHERE id = ? OR canonical_url = ? OR content_hash = ? "
+        "OR (feed_id = ? AND guid = ? AND title = ?) LIMIT 1",
+        (new.id, new.canonical_url, digest, new.feed_id, new.guid, new.title),
     )
     if row is not None:
         return str(row["id"])
     row = await tx.fetchone(
         "SELECT k.article_id FROM article_keys k JOIN articles a ON a.id = k.article_id "
-        "WHERE (k.kind = 'id' AND k.key = :id) OR (k.kind = 'url' AND k.key = :url) "
-        "OR (k.kind = 'guid' AND k.key = :guid_key AND (a.title = :title OR a.canonical_url = :url)) "
+        "WHERE (k.kind = 'id' AND k.key = ?) OR (k.kind = 'url' AND k.key = ?) "
+        "OR (k.kind = 'guid' AND k.key = ? AND (a.title = ? OR a.canonical_url = ?)) "
         "LIMIT 1",
-        params,
+        (new.id, new.canonical_url, guid_key, new.title, new.canonical_url),
     )
     return str(row[0]) if row else None
 
@@ -523,7 +470,7 @@ async def _remember(
         keys.append(("guid", guid_key))
     for kind, key in keys:
         await tx.execute(
-            "INSERT OR IGNORE INTO article_keys (kind, key, article_id) VALUES (?, ?, ?)",
+            "INSERT INTO article_keys (kind, key, article_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (kind, key, survivor),
         )
     if feed_id is not None and own is not None and own["feed_id"] is None:
@@ -539,7 +486,8 @@ async def _carried(tx: Transaction, article_id: str, feed_id: int | None, now: f
     each-mode posts reach the feed's subscribers through this membership."""
     if feed_id is not None:
         await tx.execute(
-            "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, added_at) VALUES (?, ?, ?)",
+            "INSERT INTO article_feeds (article_id, feed_id, added_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (article_id, feed_id, now),
         )
 
@@ -550,8 +498,8 @@ async def _merge(tx: Transaction, duplicate: str, survivor: str, now: float) -> 
     row = await tx.fetchone("SELECT canonical_url, feed_id, guid FROM articles WHERE id = ?", (duplicate,))
     await tx.execute("UPDATE article_keys SET article_id = ? WHERE article_id = ?", (survivor, duplicate))
     await tx.execute(
-        "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, added_at) "
-        "SELECT ?, feed_id, ? FROM article_feeds WHERE article_id = ?",
+        "INSERT INTO article_feeds (article_id, feed_id, added_at) "
+        "SELECT ?, feed_id, ? FROM article_feeds WHERE article_id = ? ON CONFLICT DO NOTHING",
         (survivor, now, duplicate),
     )
     await tx.execute("DELETE FROM articles WHERE id = ?", (duplicate,))
@@ -572,7 +520,7 @@ async def _save_brief(tx: Transaction, brief: Brief, now: float) -> None:
     )
 
 
-def _found(row: sqlite3.Row, score: float) -> Found:
+def _found(row: Row, score: float) -> Found:
     return Found(
         id=str(row["id"]),
         title=str(row["title"] or ""),

@@ -11,13 +11,12 @@ once); an each-mode brief is, once its claim has expired (at least once: see the
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.replies import ChannelRef, Platform
-from bot.store.db import Database
+from bot.store.engine import Database, Row
 
 Mode = Literal["digest", "each", "both"]
 MODES: tuple[Mode, ...] = ("digest", "each", "both")
@@ -53,7 +52,7 @@ class Channel:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Channel:
+    def from_row(cls, row: Row) -> Channel:
         data = dict(row)
         data["disabled"] = bool(data["disabled"])
         return cls(**data)
@@ -86,7 +85,7 @@ class Subscription:
     feed_polled: bool = True  # False until the feed's first poll (its articles are on their way)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Subscription:
+    def from_row(cls, row: Row) -> Subscription:
         keywords = json.loads(row["keywords"]) if row["keywords"] else []
         return cls(
             id=int(row["id"]),
@@ -117,7 +116,7 @@ class Delivery:
     posted_at: float | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Delivery:
+    def from_row(cls, row: Row) -> Delivery:
         return cls(
             channel_key=row["channel_key"],
             kind=row["kind"],
@@ -180,7 +179,7 @@ class StoredCandidate:
 
 # A channel's candidates: the briefed articles its subscribed feeds carry. An article is news
 # for a feed's subscribers from when it was briefed or when that feed brought it, the later.
-_NEWS_AT = "MAX(b.created_at, af.added_at)"
+_NEWS_AT = "CASE WHEN b.created_at > af.added_at THEN b.created_at ELSE af.added_at END"
 _CANDIDATE_COLUMNS = (
     "a.id, af.feed_id, a.title, a.url, a.source, a.published, f.title AS feed_title, "
     f"{_NEWS_AT} AS briefed_at, b.json, s.keywords, s.pattern, "
@@ -290,12 +289,13 @@ class ChannelRepo:
                 "SELECT id FROM subscriptions WHERE channel_key = ? AND feed_id = ?", (key, feed_id)
             )
             if row is None:
-                changed = await tx.execute(
+                inserted = await tx.fetchone(
                     "INSERT INTO subscriptions (channel_key, feed_id, keywords, pattern, created_by, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (key, feed_id, words, pattern, created_by, now),
                 )
-                sub_id, created = changed.lastrowid, True
+                assert inserted is not None
+                sub_id, created = int(inserted["id"]), True
             else:
                 sub_id, created = int(row["id"]), False
                 await tx.execute(
@@ -303,7 +303,7 @@ class ChannelRepo:
                     (words, pattern, sub_id),
                 )
             await tx.execute("UPDATE channels SET disabled = 0, disabled_reason = NULL WHERE key = ?", (key,))
-        sub = await self.subscription(key, int(sub_id or 0))
+        sub = await self.subscription(key, sub_id)
         assert sub is not None
         return sub, created
 
@@ -335,7 +335,7 @@ class ChannelRepo:
         row = await self._db.fetchone(
             "SELECT COALESCE("
             "  (SELECT MAX(window_end) FROM deliveries WHERE channel_key = ? AND kind = 'digest' "
-            "     AND state IN ('pending', 'posted', 'skipped') AND ref IS NOT ?),"
+            "     AND state IN ('pending', 'posted', 'skipped') AND COALESCE(ref <> ?, TRUE)),"
             "  (SELECT MIN(created_at) FROM subscriptions WHERE channel_key = ?) - ?,"
             "  ? - ?) AS since",
             (key, exclude_period, key, FIRST_DIGEST_LOOKBACK_S, now, FIRST_DIGEST_LOOKBACK_S),
@@ -457,8 +457,8 @@ class ChannelRepo:
         """Record an each-mode brief that the channel's filters leave out, so it is not looked at again."""
         await self._db.execute(
             "INSERT INTO deliveries (channel_key, kind, ref, state, detail, created_at) "
-            "VALUES (?, 'brief', ?, 'skipped', ?, ?) ON CONFLICT DO UPDATE SET state = 'skipped', "
-            "detail = excluded.detail WHERE deliveries.state = 'failed'",
+            "VALUES (?, 'brief', ?, 'skipped', ?, ?) ON CONFLICT (channel_key, kind, ref) "
+            "DO UPDATE SET state = 'skipped', detail = excluded.detail WHERE deliveries.state = 'failed'",
             (key, article_id, reason, now),
         )
 
@@ -510,7 +510,7 @@ class ChannelRepo:
         return str(row["article_id"]) if row else None
 
 
-def _candidate(row: sqlite3.Row) -> StoredCandidate:
+def _candidate(row: Row) -> StoredCandidate:
     return StoredCandidate(
         article_id=row["id"],
         feed_id=int(row["feed_id"]),

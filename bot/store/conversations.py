@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store.db import Database
+from bot.store.engine import Database
 
 MAX_TURNS = 20  # per thread
 MAX_AGE_S = 30 * 86400.0  # a thread silent for a month is forgotten

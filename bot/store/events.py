@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.store.db import Database
+from bot.store.engine import Database
 
 
 class EventRepo:

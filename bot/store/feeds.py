@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from bot.store.db import Database
+from bot.store.engine import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,7 @@ class Feed:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Feed:
+    def from_row(cls, row: Row) -> Feed:
         data = dict(row)
         data["disabled"] = bool(data["disabled"])
         return cls(**data)

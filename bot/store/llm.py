@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.store.db import Database
+from bot.store.engine import Database
 from summarizer.brief import Brief
 from summarizer.errors import SummarizeError
 from summarizer.llm import Usage
 
 
 class LLMRepo:
-    """Backs ``summarizer.llm.BriefCache`` with SQLite, so re-ingesting or re-briefing the same
+    """Backs ``summarizer.llm.BriefCache`` with the store, so re-ingesting or re-briefing the same
     content costs no tokens, also after a restart."""
 
     def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
@@ -41,9 +41,9 @@ class LLMRepo:
         await self._db.execute(
             "INSERT INTO llm_usage (model, requests, prompt_tokens, completion_tokens, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET "
-            "requests = requests + excluded.requests, "
-            "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-            "completion_tokens = completion_tokens + excluded.completion_tokens, "
+            "requests = llm_usage.requests + excluded.requests, "
+            "prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens, "
+            "completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens, "
             "updated_at = excluded.updated_at",
             (model, usage.requests, usage.prompt_tokens, usage.completion_tokens, self._clock()),
         )

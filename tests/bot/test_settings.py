@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, load_settings, parse_duration
+from bot.settings import (
+    PostgresLocation,
+    Settings,
+    SQLiteLocation,
+    StoreSettings,
+    load_settings,
+    parse_duration,
+)
 from summarizer.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -97,3 +104,48 @@ def test_numbers_too_large_to_use_are_config_errors_naming_the_key(
 def test_durations_beyond_a_year_or_not_finite_are_refused(raw: object) -> None:
     with pytest.raises(ValueError, match=r"duration"):
         parse_duration(raw)
+
+
+def _store(tmp_path: Path, toml: str) -> StoreSettings:
+    cfg = tmp_path / "store.toml"
+    cfg.write_text(f"[store]\n{toml}\n")
+    return load_settings(cfg, env={}).store
+
+
+@pytest.mark.parametrize(
+    ("toml", "location"),
+    [
+        ("", SQLiteLocation("./data/briefbot.db")),
+        ("path = 'old/b.db'", SQLiteLocation("old/b.db")),  # the older key keeps working
+        ("url = 'sqlite:///rel/b.db'", SQLiteLocation("rel/b.db")),
+        ("url = 'sqlite:////abs/b.db'", SQLiteLocation("/abs/b.db")),
+        ("url = 'sqlite:///same.db'\npath = 'same.db'", SQLiteLocation("same.db")),
+        ("url = 'postgresql://bot@db.internal:5432/briefbot'", PostgresLocation("postgresql://bot@db.internal:5432/briefbot")),
+        ("url = 'postgres://bot@db/briefbot?sslmode=require'", PostgresLocation("postgres://bot@db/briefbot?sslmode=require")),
+        ("url = 'postgresql://?service=briefbot'", PostgresLocation("postgresql://?service=briefbot")),
+    ],
+)  # fmt: skip
+def test_store_url_or_path_names_the_database(tmp_path: Path, toml: str, location: object) -> None:
+    assert _store(tmp_path, toml).location == location
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("url = 'postgresql://bot:hunter2secret@db/briefbot'", "[store] url must not contain a password"),
+        ("url = 'postgresql://bot@db/b?password=hunter2secret'", "[store] url must not contain a password"),
+        ("url = 'mysql://bot:hunter2secret@db/briefbot'", "[store] url is not a database URL"),
+        ("url = 'briefbot.db'", "[store] url is not a database URL"),
+        ("url = 'sqlite://'", "[store] url names no file"),
+        ("url = 'sqlite:///a.db'\npath = 'b.db'", "[store] url and [store] path name different databases"),
+        ("path = ''", "[store] path must name a file"),
+        ("password_env = 'MY PASSWORD'", "[store] password_env = 'MY PASSWORD'"),
+    ],
+)  # fmt: skip
+def test_a_bad_store_setting_is_named_and_a_password_never_repeated(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _store(tmp_path, toml)
+    assert message in str(caught.value)
+    assert "hunter2secret" not in str(caught.value)

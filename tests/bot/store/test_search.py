@@ -1,15 +1,16 @@
-"""The store's full-text search, over a real SQLite file: what the answerer's candidates are."""
+"""The store's full-text search, on SQLite (FTS5) and PostgreSQL (tsvector) alike: what the
+answerer's candidates are."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.store import NewArticle, Store
 from summarizer.qa.question import analyse
 from summarizer.qa.search import SearchTerm, search_terms
+from tests.conftest import StoreTarget
 
 FERRY = (
     "The Orrin Bay ferry will run through the night from May, the harbour board said. Harbour "
@@ -26,8 +27,8 @@ BANK = (
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "search.db")
+async def store(store_target: StoreTarget) -> AsyncIterator[Store]:
+    s = await store_target.open()
     ferry_feed, _ = await s.feeds.add("https://ferry.example/feed.xml", 900, now=1.0)
     for n, (art_id, title, text, feed, published) in enumerate(
         [
@@ -79,8 +80,8 @@ async def test_search_keeps_to_feeds_and_leaves_out_the_excluded(store: Store) -
     assert "ferry" not in {f.id for f in await store.articles.search(words, limit=5, exclude="ferry")}
 
 
-async def test_among_equal_scores_the_newer_article_comes_first(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "ties.db")
+async def test_among_equal_scores_the_newer_article_comes_first(store_target: StoreTarget) -> None:
+    store = await store_target.open()
     try:
         text = "The Kestrel Bridge reopened after repairs, the council said on its website today."
         for art_id, published in (("old", "2030-01-01T00:00:00Z"), ("new", "2031-01-01T00:00:00Z")):
@@ -116,3 +117,45 @@ async def test_document_frequency_and_a_duplicate_s_id_lead_to_the_stored_articl
     assert found is not None
     assert found.id == "ferry"
     assert await store.articles.found("no-such-article") is None
+
+
+FILLER = (
+    "The council met on Tuesday evening to discuss the budget for the coming year, and members "
+    "agreed to publish the minutes before the end of the month."
+)
+
+
+async def _ids(store: Store, words: list[SearchTerm], **kwargs: object) -> list[str]:
+    return [f.id for f in await store.articles.search(words, limit=5, **kwargs)]  # type: ignore[arg-type]
+
+
+async def test_a_title_match_ranks_above_a_mention_in_the_text(store_target: StoreTarget) -> None:
+    store = await store_target.open()
+    try:
+        for key, title, text in (
+            ("body", "Council budget", f"{FILLER} A levee was mentioned once. {FILLER}"),
+            ("title", "Levee strike ends", FILLER),
+            ("other", "Rail timetable", FILLER),
+        ):
+            await store.articles.add(NewArticle(id=key, title=title, text=text), now=1.0)
+        assert await _ids(store, terms("levee")) == ["title", "body"]
+    finally:
+        await store.close()
+
+
+async def test_a_word_finds_its_other_forms_and_the_index_follows_fetched_text(
+    store_target: StoreTarget,
+) -> None:
+    store = await store_target.open()
+    try:
+        await store.articles.add(NewArticle(id="late", url="https://n.example/late"), now=1.0)
+        assert await _ids(store, terms("levee")) == []
+        text = f"Engineers signed off the levee a metre higher before the storm. {FILLER}"
+        assert await store.articles.mark_fetched("late", text=text, now=2.0) is None
+        assert await _ids(store, terms("signing")) == ["late"]  # stemmed on both engines
+        # The same text fetched for another article: merged, and found once.
+        await store.articles.add(NewArticle(id="copy", url="https://n.example/copy"), now=3.0)
+        assert await store.articles.mark_fetched("copy", text=text, now=4.0) == "late"
+        assert await _ids(store, terms("levee")) == ["late"]
+    finally:
+        await store.close()

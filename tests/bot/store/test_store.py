@@ -8,19 +8,14 @@ import pytest
 from bot.store import NewArticle, Store
 from summarizer.brief import Actor, Brief, Place
 from summarizer.errors import ConfigError
+from summarizer.qa.search import SearchTerm
+from tests.conftest import StoreTarget
 
 TEXT = (
     "The river authority opened the new flood gates on Monday after a decade of planning. "
     "Engineers said the gates would protect four hundred homes in the lower town from winter "
     "storms, and the council promised a review of the costs next spring."
 )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> Store:
-    s = await Store.open(tmp_path / "data" / "b.db")
-    yield s  # type: ignore[misc]
-    await s.close()
 
 
 async def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -59,15 +54,14 @@ async def test_articles_are_deduplicated_by_url_guid_and_content(store: Store) -
     assert await store.articles.count() == 1
 
 
-async def test_queue_moves_new_fetched_briefed_and_survives_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
-    store = await Store.open(path)
+async def test_queue_moves_new_fetched_briefed_and_survives_reopen(store_target: StoreTarget) -> None:
+    store = await store_target.open()
     await store.articles.add(NewArticle(id="x", url="https://n.example/x", summary="short"), now=1.0)
     assert [a.id for a in await store.articles.in_state("new")] == ["x"]
     assert await store.articles.mark_fetched("x", text=TEXT, now=2.0, title="Gates open") is None
     await store.close()
 
-    store = await Store.open(path)  # a restart resumes from the stored state
+    store = await store_target.open()  # a restart resumes from the stored state
     (fetched,) = await store.articles.in_state("fetched")
     assert fetched.title == "Gates open"
     brief = Brief(
@@ -81,12 +75,8 @@ async def test_queue_moves_new_fetched_briefed_and_survives_reopen(tmp_path: Pat
     await store.articles.save_brief(brief, now=3.0)
     assert await store.articles.get_brief("x") == brief
     assert (await store.articles.get("x")).state == "briefed"  # type: ignore[union-attr]
-    rows = await store.db.fetchall(
-        "SELECT a.id FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH ?",
-        ("Millbrook",),
-    )
-    assert [r["id"] for r in rows] == ["x"]
+    (hit,) = await store.articles.search([SearchTerm("Millbrook", 1.0)], limit=5)  # the brief's words
+    assert hit.id == "x"
     await store.close()
 
 

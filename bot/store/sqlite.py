@@ -1,4 +1,4 @@
-"""One SQLite connection (WAL) behind an async API that never blocks the event loop.
+"""The SQLite engine: one connection (WAL) behind an async API that never blocks the event loop.
 
 aiosqlite runs the connection on its own thread. A lock serialises statements so that a
 transaction opened by one coroutine never picks up another's statements.
@@ -9,26 +9,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
+from bot.store.engine import SQLITE, Changed, Params, Row, StoreError
 from bot.store.schema import MIGRATIONS
-from summarizer.errors import BriefbotError, ConfigError
+from summarizer.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-Params = Sequence[Any] | dict[str, Any]
 
 LOCK_WAIT_S = 10  # how long a writer waits for another (`briefbot ingest` beside `briefbot run`)
-
-
-class StoreError(BriefbotError):
-    """The database cannot be used: busy beyond the wait, damaged, unwritable or full."""
 
 
 def describe(exc: sqlite3.Error) -> str:
@@ -49,23 +43,18 @@ def describe(exc: sqlite3.Error) -> str:
     return f"it is damaged ({text}); restore it from a backup, or move it away to start afresh"
 
 
-@dataclass(frozen=True, slots=True)
-class Changed:
-    """What a write did."""
+class SQLiteDatabase:
+    dialect = SQLITE
+    target_version = len(MIGRATIONS)
 
-    rowcount: int
-    lastrowid: int | None
-
-
-class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str = "") -> None:
         self._conn = conn
         self._path = path
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
-        """Open (creating file and directory) and bring the schema up to date."""
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> SQLiteDatabase:
+        """Open (creating file and directory) and, unless told not to, bring the schema up to date."""
         target = str(path)
         where = f"[store] path = {target!r}"
         if target != ":memory:":
@@ -79,7 +68,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         db = cls(conn, target)
         try:
-            await db._setup()
+            await db._setup(migrate)
         except sqlite3.DatabaseError as exc:
             await conn.close()
             if isinstance(exc, sqlite3.OperationalError):
@@ -90,7 +79,7 @@ class Database:
             raise
         return db
 
-    async def _setup(self) -> None:
+    async def _setup(self, migrate: bool) -> None:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",  # durable across process crashes in WAL mode
@@ -98,7 +87,14 @@ class Database:
             f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}",  # `briefbot ingest` may run beside `briefbot run`
         ):
             await self._conn.execute(pragma)
-        await self._migrate()
+        if migrate:
+            await self._migrate()
+        else:
+            await self.schema_version()  # a file that is not a database fails here, not later
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
 
     async def _migrate(self) -> None:
         async with self._lock:
@@ -131,14 +127,14 @@ class Database:
         async with self.transaction():
             await self._conn.executemany(sql, rows)
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._lock, self._errors():
             cursor = await self._conn.execute(sql, params)
             rows = await cursor.fetchall()
             await cursor.close()
             return list(rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._lock, self._errors():
             cursor = await self._conn.execute(sql, params)
             row = await cursor.fetchone()
@@ -146,13 +142,13 @@ class Database:
             return row
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
         """Several statements, all or nothing (``BEGIN IMMEDIATE``: the write lock up front,
         waiting up to ``LOCK_WAIT_S`` for another process that holds it)."""
         async with self._lock, self._errors():
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._conn)
+                yield SQLiteTransaction(self._conn)
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
@@ -173,8 +169,8 @@ class Database:
             raise StoreError(f"the database {self._path}: {describe(exc)}") from exc
 
 
-class Transaction:
-    """Statements inside ``Database.transaction()``; the lock is already held."""
+class SQLiteTransaction:
+    """Statements inside ``SQLiteDatabase.transaction()``; the lock is already held."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -182,13 +178,13 @@ class Transaction:
     async def execute(self, sql: str, params: Params = ()) -> Changed:
         return await _execute(self._conn, sql, params)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         cursor = await self._conn.execute(sql, params)
         row = await cursor.fetchone()
         await cursor.close()
         return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         cursor = await self._conn.execute(sql, params)
         rows = await cursor.fetchall()
         await cursor.close()
@@ -212,6 +208,6 @@ def _try_open(target: str, where: str) -> None:
 
 async def _execute(conn: aiosqlite.Connection, sql: str, params: Params) -> Changed:
     cursor = await conn.execute(sql, params)
-    changed = Changed(cursor.rowcount, cursor.lastrowid)
+    changed = Changed(cursor.rowcount)
     await cursor.close()
     return changed
