@@ -266,7 +266,7 @@ class FakeDiscord:
         """Answer with an error status (e.g. 400 for a payload Discord dislikes, 500)."""
         self.rules.append(Rule(method, pattern, "status", times, status=status))
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -285,7 +285,7 @@ class FakeDiscord:
 
     # --- gateway ------------------------------------------------------------------------------
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, timeout: float = 30.0) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:

@@ -295,7 +295,7 @@ class FakeSlack:
             if m.user == BOT_USER_ID and (channel is None or m.channel == channel)
         ]
 
-    async def wait_until(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_until(self, check: Callable[[], Any], timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             result = check()

@@ -137,7 +137,8 @@ async def test_brief_url_is_deferred_before_the_work_and_answered_after() -> Non
         assert embed["url"] == HARBOUR_BRIEF.url
         assert [f["name"] for f in embed["fields"]] == ["Who", "Where", "Objectives", "Open issues"]
         assert answer.allowed_mentions == {"parse": []}
-        [remembered] = bot.service.remembered
+        # Recorded once Discord has answered the post, a moment after it shows.
+        [remembered] = await bot.fake.wait_for(lambda: bot.service.remembered)
         assert remembered.channel == NEWS
         assert remembered.message_ids == [str(answer.id)]
 
@@ -346,7 +347,8 @@ async def test_a_mention_is_answered_as_a_reply() -> None:
         assert int(answer.message_reference["message_id"]) == asked
         assert answer.allowed_mentions == {"parse": [], "replied_user": True}
         assert answer.content.startswith("The strike ended")
-        assert bot.service.remembered[0].message_ids == [str(answer.id)]
+        [remembered] = await bot.fake.wait_for(lambda: bot.service.remembered)
+        assert remembered.message_ids == [str(answer.id)]
 
 
 async def test_a_reply_to_a_posted_brief_asks_about_that_brief(bot: Bot) -> None:
