@@ -7,13 +7,16 @@ import functools
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
 from summarizer.local.batch import brief_batch
 from summarizer.local.pipeline import installed_label, load_model
 from summarizer.local.workers import WorkerPool, WorkersUnavailable, auto_workers, usable_cores
+
+if TYPE_CHECKING:  # spaCy is imported when the model loads, not with the backend
+    from spacy.language import Language
 
 __all__ = ["LocalBackend", "auto_workers", "usable_cores"]
 
@@ -37,7 +40,7 @@ class LocalBackend:
         self._pool = WorkerPool(model, batch_size, workers) if workers > 1 else None
 
     @property
-    def nlp(self) -> Any:
+    def nlp(self) -> Language:
         return load_model(self._model_name)
 
     @functools.cached_property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
@@ -13,6 +13,9 @@ from summarizer.local.language import check_briefable
 from summarizer.local.learned import load_models
 from summarizer.local.phrases import MODEL_FILE
 from summarizer.local.pipeline import load_model, model_label
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ def brief_batch(
     return results
 
 
-def _build(doc: Any, article: Article, name: str, ready: Prepared) -> Brief | SummarizeError:
+def _build(doc: Doc, article: Article, name: str, ready: Prepared) -> Brief | SummarizeError:
     try:
         return build_brief(doc, article, name, ready)
     except Exception as exc:  # a rule bug must cost one brief, not the batch

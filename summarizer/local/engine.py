@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.brief import Actor, Article, Brief, Place
 from summarizer.local.casing import truecase
@@ -27,6 +27,9 @@ from summarizer.local.phrases import MODEL_FILE, find_phrases
 from summarizer.local.roles import find_roles, role_kind
 from summarizer.local.salience import entity_chances, order
 from summarizer.local.tldr import make_tldr
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 # Ranked lists, bounded so that even a results table gives a brief of modest size; chat
 # renderings show only the top few.
@@ -63,7 +66,7 @@ def prepare(article: Article) -> Prepared:
     return Prepared(original=original, parsed=truecase(original), body_start=len(head))
 
 
-def build_brief(doc: Any, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
+def build_brief(doc: Doc, article: Article, backend: str, prepared: Prepared | None = None) -> Brief:
     """The brief of ``article``, from ``doc``, the parse of ``prepared.parsed``."""
     prepared = prepared or prepare(article)
     original, body_start = prepared.original, prepared.body_start

@@ -21,11 +21,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.local.evidence import DATELINE, weigh
 from summarizer.local.gazetteer import CITY_KEYS, COUNTRY_KEYS, ORGANIZATION_HEADS, PLACE_HEADS, name_key
 from summarizer.local.mentions import CANDIDATE, LABEL_KIND, Kind, Mention, find_mentions
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 _CORPORATE = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa nv".split())
 
@@ -92,7 +95,7 @@ def _vote(mention: Mention) -> Iterable[tuple[str, float]]:
     yield from mention.votes
 
 
-def group_mentions(mentions: Sequence[Mention], doc: Any, original: str) -> list[_Group]:
+def group_mentions(mentions: Sequence[Mention], doc: Doc, original: str) -> list[_Group]:
     groups: dict[str, _Group] = {}
     for m in mentions:
         key = group_key(m.text, m.label)
@@ -114,7 +117,7 @@ def group_mentions(mentions: Sequence[Mention], doc: Any, original: str) -> list
     return ordered
 
 
-def _add_unlabelled(doc: Any, original: str, groups: list[_Group]) -> None:
+def _add_unlabelled(doc: Doc, original: str, groups: list[_Group]) -> None:
     """Occurrences of a known name the model did not label: "Solberg met Marques at ...".
 
     Each group's forms are looked for as proper nouns outside any mention, and so is the
@@ -167,7 +170,7 @@ def _add_unlabelled(doc: Any, original: str, groups: list[_Group]) -> None:
         i += size
 
 
-def _sentence_starts(doc: Any) -> list[int]:
+def _sentence_starts(doc: Doc) -> list[int]:
     index = [0] * len(doc)
     for n, sent in enumerate(doc.sents):
         for i in range(sent.start, sent.end):
@@ -175,7 +178,7 @@ def _sentence_starts(doc: Any) -> list[int]:
     return index
 
 
-def _common_noun(g: _Group, doc: Any) -> bool:
+def _common_noun(g: _Group, doc: Doc) -> bool:
     return all(
         m.end - m.start == 1 and doc[m.start].is_sent_start and doc[m.start].tag_ in ("NN", "NNS")
         for m in g.mentions
@@ -266,7 +269,7 @@ def _acronym(g: _Group) -> str | None:
     return None
 
 
-def _merge_acronyms(groups: list[_Group], doc: Any) -> list[_Group]:
+def _merge_acronyms(groups: list[_Group], doc: Doc) -> list[_Group]:
     """An acronym joins the name it abbreviates, or the name it follows in brackets."""
     merged: set[int] = set()
     by_paren = _bracketed_after(groups, doc)
@@ -288,7 +291,7 @@ def _merge_acronyms(groups: list[_Group], doc: Any) -> list[_Group]:
     return [g for g in groups if id(g) not in merged]
 
 
-def _bracketed_after(groups: list[_Group], doc: Any) -> dict[int, _Group]:
+def _bracketed_after(groups: list[_Group], doc: Doc) -> dict[int, _Group]:
     """ "Chinese Communist Party (CCP)": the bracketed group points at the name before it."""
     end_at: dict[int, _Group] = {}
     for g in groups:
@@ -429,7 +432,7 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_")
 
 
-def find_entities(doc: Any, original: str, body_start: int = 0, lead_end: int = 0) -> list[Entity]:
+def find_entities(doc: Doc, original: str, body_start: int = 0, lead_end: int = 0) -> list[Entity]:
     """Every person, organisation and place in a parsed article, most salient first.
 
     ``doc`` is the parse of ``truecase(original)``: same length, so offsets are shared.

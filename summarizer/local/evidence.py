@@ -25,7 +25,7 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.local.casing import is_shouting
 from summarizer.local.gazetteer import (
@@ -40,6 +40,9 @@ from summarizer.local.gazetteer import (
     name_key,
 )
 from summarizer.local.mentions import CANDIDATE, DATELINE_VOTE, LABEL_KIND, Kind, Mention
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 COUNTRY = 5.0
 CITY = 2.0
@@ -67,7 +70,7 @@ TABLE_MIN_NUMBERS = 2
 TABLE_MAX_LOWER = 3
 
 
-def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]:
+def weigh(doc: Doc, original: str, mentions: Sequence[Mention]) -> list[Mention]:
     """Each mention with the votes its context gives; candidates without any are dropped."""
     extra: list[list[tuple[Kind, float]]] = [[] for _ in mentions]
     by_start = {m.start: i for i, m in enumerate(mentions)}
@@ -127,7 +130,7 @@ def weigh(doc: Any, original: str, mentions: Sequence[Mention]) -> list[Mention]
     ]
 
 
-def _followed_by_age(doc: Any, m: Mention) -> bool:
+def _followed_by_age(doc: Doc, m: Mention) -> bool:
     """ "Keith Allen, 27, of Columbus", "Guled Omar, 20;": an age in commas marks a person."""
     if m.end + 2 >= len(doc) or doc[m.end].text != ",":
         return False
@@ -138,7 +141,7 @@ def _followed_by_age(doc: Any, m: Mention) -> bool:
 _PERSON_WORDS = ROLE_NOUNS | PERSON_NOUNS
 
 
-def _apposed_to_person_noun(doc: Any, m: Mention) -> bool:
+def _apposed_to_person_noun(doc: Doc, m: Mention) -> bool:
     """ "her counterpart, Tiago Marques," / "Marques, a former inspector,": a person."""
     if m.start >= 2 and doc[m.start - 1].text == "," and doc[m.start - 2].lower_ in _PERSON_WORDS:
         return True
@@ -157,14 +160,14 @@ _PLACE_NOUNS = frozenset(
 )
 
 
-def _named_as_place(doc: Any, m: Mention) -> bool:
+def _named_as_place(doc: Doc, m: Mention) -> bool:
     """ "the Arctic island of Spitzbergen", "the capital Dushanbe", "the town of Kessing"."""
     if m.start >= 2 and doc[m.start - 1].lower_ == "of" and doc[m.start - 2].lower_ in _PLACE_NOUNS:
         return True
     return m.start >= 1 and doc[m.start - 1].lower_ in _PLACE_NOUNS and doc[m.start - 1].is_lower
 
 
-def _kind_it_is_called(doc: Any, m: Mention) -> Kind | None:
+def _kind_it_is_called(doc: Doc, m: Mention) -> Kind | None:
     """ "a new campaign group called Tide Watch": the noun before "called" says what it is."""
     if m.start < 2 or doc[m.start - 1].lower_ not in ("called", "named", "dubbed"):
         return None
@@ -178,7 +181,7 @@ def _kind_it_is_called(doc: Any, m: Mention) -> Kind | None:
     return None
 
 
-def _followed_by_minute(doc: Any, m: Mention) -> bool:
+def _followed_by_minute(doc: Doc, m: Mention) -> bool:
     """ "Jan Allan Mueller (60th minute)", "Luis Lazo (61st)": a scorer."""
     if m.end + 2 >= len(doc) or doc[m.end].text != "(":
         return False
@@ -189,7 +192,7 @@ def _followed_by_minute(doc: Any, m: Mention) -> bool:
 _ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$")
 
 
-def _followed_by_country(doc: Any, m: Mention) -> bool:
+def _followed_by_country(doc: Doc, m: Mention) -> bool:
     """ "Sandrine Testud (France)", "Lance Armstrong (U.S.)": a competitor, not the place."""
     if m.end + 2 >= len(doc) or doc[m.end].text != "(":
         return False
@@ -213,7 +216,7 @@ def _table_like(line: str) -> bool:
     )
 
 
-def _competes(doc: Any, original: str, m: Mention, by_start: dict[int, int], by_end: dict[int, int]) -> bool:
+def _competes(doc: Doc, original: str, m: Mention, by_start: dict[int, int], by_end: dict[int, int]) -> bool:
     after = doc[m.end] if m.end < len(doc) else None
     before = doc[m.start - 1] if m.start > 0 else None
     # "Cincinnati 18 Colorado 7", "Bolton 5 3 1 1 9 6 10"
@@ -234,7 +237,7 @@ def _competes(doc: Any, original: str, m: Mention, by_start: dict[int, int], by_
     return _competition_argument(doc, m, by_start)
 
 
-def _competition_argument(doc: Any, m: Mention, by_start: dict[int, int]) -> bool:
+def _competition_argument(doc: Doc, m: Mention, by_start: dict[int, int]) -> bool:
     """Subject or object of "beat", "drew with", "lost to", with another name on the other side."""
     root = doc[m.end - 1]
     head = root.head
@@ -257,7 +260,7 @@ def _is_acronym(text: str) -> bool:
     return 2 <= len(compact) <= 6 and compact.isalpha() and compact.isupper()
 
 
-def _list_runs(doc: Any, mentions: Sequence[Mention]) -> list[list[int]]:
+def _list_runs(doc: Doc, mentions: Sequence[Mention]) -> list[list[int]]:
     """Mentions separated only by commas, semicolons or "and": "Given, Breen, Staunton and Irwin"."""
     runs: list[list[int]] = []
     current: list[int] = []

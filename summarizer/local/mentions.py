@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from summarizer.local.gazetteer import (
     COUNTRY_KEYS,
@@ -24,6 +24,9 @@ from summarizer.local.gazetteer import (
     WEEKDAYS_MONTHS,
     name_key,
 )
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc
 
 Kind = Literal["person", "organization", "place"]
 LABEL_KIND: dict[str, Kind] = {
@@ -90,7 +93,7 @@ class Mention:
         return name_key(self.text)
 
 
-def find_mentions(doc: Any, original: str, body_start: int = 0) -> list[Mention]:
+def find_mentions(doc: Doc, original: str, body_start: int = 0) -> list[Mention]:
     """Clean name mentions from the model's entities, the dateline and unlabelled proper nouns."""
     sent_of = _sentence_index(doc)
     mentions: list[Mention] = []
@@ -129,7 +132,7 @@ def find_mentions(doc: Any, original: str, body_start: int = 0) -> list[Mention]
     return mentions
 
 
-def _sentence_index(doc: Any) -> list[int]:
+def _sentence_index(doc: Doc) -> list[int]:
     index = [0] * len(doc)
     for n, sent in enumerate(doc.sents):
         for i in range(sent.start, sent.end):
@@ -137,7 +140,7 @@ def _sentence_index(doc: Any) -> list[int]:
     return index
 
 
-def _proper_noun_runs(doc: Any, covered: Sequence[bool]) -> list[tuple[int, int]]:
+def _proper_noun_runs(doc: Doc, covered: Sequence[bool]) -> list[tuple[int, int]]:
     """Runs of capitalised proper nouns that no entity covers (names in tables, score lines)."""
     runs: list[tuple[int, int]] = []
     start = None
@@ -170,7 +173,7 @@ _SCORE_LINE = re.compile(
 )
 
 
-def _score_line_names(doc: Any, original: str, covered: Sequence[bool]) -> list[tuple[int, int]]:
+def _score_line_names(doc: Doc, original: str, covered: Sequence[bool]) -> list[tuple[int, int]]:
     """Both sides of a results line ("Bury 4 Bristol City 0"), whatever the tagger made of them."""
     spans = []
     for match in _SCORE_LINE.finditer(original):
@@ -181,7 +184,7 @@ def _score_line_names(doc: Any, original: str, covered: Sequence[bool]) -> list[
     return spans
 
 
-def _is_boundary(doc: Any, i: int) -> bool:
+def _is_boundary(doc: Doc, i: int) -> bool:
     tok = doc[i]
     text = tok.text
     if tok.is_space or "\n" in text or text.lower() in _BOUNDARY_TEXTS or text in _LOWER_BOUNDARIES:
@@ -194,7 +197,7 @@ def _is_boundary(doc: Any, i: int) -> bool:
     return any(c.isdigit() for c in text)
 
 
-def _pieces(doc: Any, start: int, end: int, label: str) -> list[tuple[int, int]]:
+def _pieces(doc: Doc, start: int, end: int, label: str) -> list[tuple[int, int]]:
     """Split a span where it runs over a line end, a score, a bracket or a list; trim each piece."""
     pieces: list[tuple[int, int]] = []
     cur = start
@@ -219,7 +222,7 @@ def _pieces(doc: Any, start: int, end: int, label: str) -> list[tuple[int, int]]
     return out
 
 
-def _after_leading_country(doc: Any, start: int, end: int) -> int:
+def _after_leading_country(doc: Doc, start: int, end: int) -> int:
     """ "Syria Hanad Mustafe Musse" (a caption run into the text): the person starts after Syria."""
     for cut in (start + 1, start + 2):
         if end - cut >= 2 and name_key(doc[start:cut].text) in COUNTRY_KEYS:
@@ -227,7 +230,7 @@ def _after_leading_country(doc: Any, start: int, end: int) -> int:
     return start
 
 
-def _extend_hyphenated(doc: Any, start: int, end: int) -> tuple[int, int]:
+def _extend_hyphenated(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """ "Kilroy" cut from "Kilroy-Silk": a name runs on over a hyphen with no spaces."""
     while (
         end + 1 < len(doc)
@@ -241,7 +244,7 @@ def _extend_hyphenated(doc: Any, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _trim(doc: Any, start: int, end: int, label: str) -> tuple[int, int] | None:
+def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int] | None:
     while start < end:
         tok = doc[start]
         low = tok.lower_
@@ -278,7 +281,7 @@ def _trim(doc: Any, start: int, end: int, label: str) -> tuple[int, int] | None:
 
 
 def _mention(
-    doc: Any, original: str, start: int, end: int, label: str, sent_of: Sequence[int]
+    doc: Doc, original: str, start: int, end: int, label: str, sent_of: Sequence[int]
 ) -> Mention | None:
     span = doc[start:end]
     text = original[span.start_char : span.end_char]
@@ -295,7 +298,7 @@ def _mention(
     )
 
 
-def _looks_like_name(doc: Any, start: int, end: int, text: str, label: str) -> bool:
+def _looks_like_name(doc: Doc, start: int, end: int, text: str, label: str) -> bool:
     if not any(c.isalpha() for c in text) or len(text) < 2:
         return False
     tokens = doc[start:end]
@@ -335,7 +338,7 @@ def _looks_like_name(doc: Any, start: int, end: int, text: str, label: str) -> b
     return True
 
 
-def _dateline(doc: Any, original: str, sent_of: Sequence[int], body_start: int = 0) -> list[Mention]:
+def _dateline(doc: Doc, original: str, sent_of: Sequence[int], body_start: int = 0) -> list[Mention]:
     """The place in capitals that opens a news story: "LONDON 1996-08-30", "PARIS (AP) -"."""
     line_start = body_start
     while line_start < len(original) and original[line_start] in " \t\r\n":

@@ -37,7 +37,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from summarizer.local import cues
 from summarizer.local.clauses import Clause, clause_features, conditional, find_clauses
@@ -56,7 +56,8 @@ from summarizer.local.spans import (
 )
 
 if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
-    from spacy.tokens import Doc
+    from spacy.strings import StringStore
+    from spacy.tokens import Doc, Token
 
 ItemKind = Literal["objective", "issue"]
 KINDS: tuple[ItemKind, ...] = ("objective", "issue")
@@ -89,7 +90,7 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    doc: Any
+    doc: Doc
     original: str
     names: dict[int, tuple[int, int]]  # token index -> token span of the name it is part of
 
@@ -104,7 +105,7 @@ class _Context:
         text = render(self.doc, self.original, cleaned)
         return Item(kind, text, strength, position, frozenset(cleaned)) if text else None
 
-    def subject_name(self, verb: Any) -> list[int]:
+    def subject_name(self, verb: Token) -> list[int]:
         """The named subject of ``verb`` (through "X quit and accused ..."), as its name tokens."""
         while verb.dep_ in ("conj", "xcomp") and not any(c.dep_ in _SUBJECTS for c in verb.children):
             verb = verb.head
@@ -270,7 +271,7 @@ def cue_items(doc: Doc, original: str, entities: Sequence[Entity], body_start: i
 # --------------------------------------------------------------------------- objectives
 
 
-def _aims(ctx: _Context, tok: Any) -> list[Item | None]:
+def _aims(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "X plans to VP", "X urged Y to VP", "X called on Y to VP"."""
     lemma = tok.lemma_.lower()
     if tok.pos_ != "VERB" or lemma not in cues.AIM_VERBS | cues.PERSUADE_VERBS:
@@ -308,7 +309,7 @@ def _aims(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("objective", indices, DIRECT, tok.i)]
 
 
-def _demands(ctx: _Context, tok: Any) -> list[Item | None]:
+def _demands(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "X called for NP", "X pushed for NP"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.DEMAND_VERBS or tok.dep_ in ("acl", "amod"):
         return []
@@ -319,7 +320,7 @@ def _demands(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("objective", indices, DIRECT, tok.i)]
 
 
-def _goal_nouns(ctx: _Context, tok: Any) -> list[Item | None]:
+def _goal_nouns(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "the policy is to VP", "three main objectives: A, B, and C", "in a bid to VP"."""
     if tok.pos_ != "NOUN" or tok.lemma_.lower() not in cues.GOAL_NOUNS:
         return []
@@ -350,7 +351,7 @@ def _goal_nouns(ctx: _Context, tok: Any) -> list[Item | None]:
     return []
 
 
-def _stated_intent(ctx: _Context, tok: Any) -> list[Item | None]:
+def _stated_intent(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "he would be raising the issue of X", "the visit will pave the way for Y"; and "could
     impact global security" as a risk."""
     if tok.pos_ not in ("VERB", "AUX") or tok.dep_ not in ("ROOT", "ccomp", "conj"):
@@ -395,7 +396,7 @@ def _stated_intent(ctx: _Context, tok: Any) -> list[Item | None]:
 _ACTOR_PRONOUNS = frozenset({"he", "she", "they"})
 
 
-def _is_actor(ctx: _Context, subject: Any) -> bool:
+def _is_actor(ctx: _Context, subject: Token) -> bool:
     """A named entity, a personal pronoun, a word for people or an organisation, or something
     a named actor owns ("Blinken's visit")."""
     if subject.i in ctx.names or subject.lower_ in _ACTOR_PRONOUNS:
@@ -413,7 +414,7 @@ _ACTOR_NOUNS = frozenset(
 )
 
 
-def _purpose(ctx: _Context, tok: Any) -> list[Item | None]:
+def _purpose(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "... travel to London for the conference to encourage support for Ukraine"."""
     if tok.pos_ != "VERB" or tok.dep_ not in ("advcl", "acl") or not _is_infinitive(tok):
         return []
@@ -439,7 +440,7 @@ def _purpose(ctx: _Context, tok: Any) -> list[Item | None]:
 # --------------------------------------------------------------------------- open issues
 
 
-def _disputes(ctx: _Context, tok: Any) -> list[Item | None]:
+def _disputes(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "at odds over A, B and C", "a dispute over NP", "concerns about NP"."""
     if not _is(tok, cues.DISPUTE_HEADS):
         return []
@@ -455,7 +456,7 @@ def _disputes(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [*lead, tok.i, prep.i, *region], EXPLICIT, tok.i)]
 
 
-def _claims(ctx: _Context, tok: Any) -> list[Item | None]:
+def _claims(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "concerns that CLAUSE", "claims that CLAUSE", "the risk that CLAUSE"."""
     if tok.pos_ != "NOUN" or tok.lemma_.lower() not in cues.CLAUSE_NOUNS:
         return []
@@ -467,7 +468,7 @@ def _claims(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [tok.i, *subtree(clause)], EXPLICIT, tok.i)]
 
 
-def _claim_verbs(ctx: _Context, tok: Any) -> list[Item | None]:
+def _claim_verbs(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "Jackson denied there was any intimidation", "the League claimed the act was broken"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.CLAIM_VERBS:
         return []
@@ -480,7 +481,7 @@ def _claim_verbs(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", indices, DIRECT, tok.i)]
 
 
-def _worries(ctx: _Context, tok: Any) -> list[Item | None]:
+def _worries(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "We are concerned that CLAUSE", "officials are worried that CLAUSE"."""
     if tok.pos_ != "ADJ" or tok.lower_ not in cues.WORRIED_ADJECTIVES:
         return []
@@ -490,7 +491,7 @@ def _worries(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [tok.i, *subtree(clause)], EXPLICIT, tok.i)]
 
 
-def _against(ctx: _Context, tok: Any) -> list[Item | None]:
+def _against(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "many motorists campaigned against the rises"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.AGAINST_VERBS:
         return []
@@ -502,7 +503,7 @@ def _against(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [*lead, tok.i, *subtree(prep)], DIRECT, tok.i)]
 
 
-def _criticism(ctx: _Context, tok: Any) -> list[Item | None]:
+def _criticism(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "X said the freeze sends the wrong message": a reported criticism, without "X said"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.SPEECH_VERBS:
         return []
@@ -512,7 +513,7 @@ def _criticism(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", subtree(clause), IMPLIED, clause.i)]
 
 
-def _problems(ctx: _Context, tok: Any) -> list[Item | None]:
+def _problems(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "there had been widespread intimidation of activists", "prompted a formal complaint"."""
     if tok.pos_ != "NOUN" or not _is(tok, cues.PROBLEM_NOUNS) or tok.dep_ in ("compound", "amod"):
         return []
@@ -526,7 +527,7 @@ def _problems(ctx: _Context, tok: Any) -> list[Item | None]:
     return []
 
 
-def _absences(ctx: _Context, tok: Any) -> list[Item | None]:
+def _absences(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "court records listed no attorney for him", "there were no policies"."""
     if tok.lower_ != "no" or tok.dep_ != "det":
         return []
@@ -543,7 +544,7 @@ def _absences(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [*lead, *rest], IMPLIED - 0.3, tok.i)]
 
 
-def _blame(ctx: _Context, tok: Any) -> list[Item | None]:
+def _blame(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "X accused Y of Z", "Y is accused of Z", "X criticised Y for Z"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.BLAME_VERBS:
         return []
@@ -559,7 +560,7 @@ def _blame(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", indices, DIRECT, tok.i)]
 
 
-def _refusals(ctx: _Context, tok: Any) -> list[Item | None]:
+def _refusals(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "X refused to confirm CLAUSE", "X failed to VP", "X rejected the idea CLAUSE"."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in cues.REFUSE_VERBS:
         return []
@@ -585,7 +586,7 @@ def _refusals(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", indices, DIRECT, tok.i)]
 
 
-def _doubts(ctx: _Context, tok: Any) -> list[Item | None]:
+def _doubts(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "it was not clear whether CLAUSE", "the question ... is still unresolved"."""
     lemma = tok.lemma_.lower()
     negated_clear = lemma == "clear" and any(
@@ -611,7 +612,7 @@ def _doubts(ctx: _Context, tok: Any) -> list[Item | None]:
     return []
 
 
-def _bleak_prospects(ctx: _Context, tok: Any) -> list[Item | None]:
+def _bleak_prospects(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "prospects for any significant breakthroughs are slim"."""
     if tok.pos_ != "ADJ" or tok.lemma_.lower() not in cues.BLEAK_ADJECTIVES or tok.dep_ != "acomp":
         return []
@@ -621,7 +622,7 @@ def _bleak_prospects(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", [*subtree(subject), tok.head.i, tok.i], EXPLICIT, tok.i)]
 
 
-def _troubles(ctx: _Context, tok: Any) -> list[Item | None]:
+def _troubles(ctx: _Context, tok: Token) -> list[Item | None]:
     """ "threats of more protests", "the risk of conflict", "alleged hunting of hares"."""
     lemma = tok.lemma_.lower()
     if tok.lower_ in ("alleged", "suspected") and tok.dep_ == "amod":
@@ -639,7 +640,7 @@ def _troubles(ctx: _Context, tok: Any) -> list[Item | None]:
     return [ctx.item("issue", subtree(tok, skip), IMPLIED, tok.i)]
 
 
-Rule = Callable[[_Context, Any], list[Item | None]]
+Rule = Callable[[_Context, "Token"], list[Item | None]]
 
 # Each rule with the words (lemma or lower case) that can trigger it. Rules marked ``True`` are
 # tried on the head of the triggering word: the verb of a modal, the verb of an infinitive "to".
@@ -665,7 +666,7 @@ _RULES: tuple[tuple[Rule, frozenset[str], bool], ...] = (
 )
 
 
-def _cue_tokens(doc: Any) -> list[Any]:
+def _cue_tokens(doc: Doc) -> list[Token]:
     """Tokens whose word or lemma can trigger a rule, found on arrays of string hashes."""
     from spacy.attrs import LEMMA, LOWER
 
@@ -680,7 +681,7 @@ def _cue_tokens(doc: Any) -> list[Any]:
 _TRIGGER_HASHES: dict[int, frozenset[int]] = {}
 
 
-def _trigger_hashes(strings: Any) -> frozenset[int]:
+def _trigger_hashes(strings: StringStore) -> frozenset[int]:
     cached = _TRIGGER_HASHES.get(id(strings))
     if cached is None:
         cached = frozenset(strings[w] for w in _RULE_INDEX)
@@ -706,14 +707,14 @@ _OPENING_QUOTE = re.compile(r"“|‘|(?:(?<=^)|(?<=[\s(\[]))['\"](?=\w)")
 _CLOSING_QUOTE = re.compile(r"”|(?<=[\w.,!?])’(?=[\s.,;:!?)]|$)|(?<=[\w.,!?])['\"](?=[\s.,;:!?)]|$)")
 
 
-def _quoted(original: str, tok: Any) -> bool:
+def _quoted(original: str, tok: Token) -> bool:
     """Whether ``tok`` stands inside quotation marks (double or single) on its line."""
     line_start = original.rfind("\n", 0, tok.idx) + 1
     before = original[line_start : tok.idx + 1]  # with the word's first letter, for the look-ahead
     return len(_OPENING_QUOTE.findall(before)) > len(_CLOSING_QUOTE.findall(before))
 
 
-def _conditional(tok: Any) -> bool:
+def _conditional(tok: Token) -> bool:
     """In an "if" or "unless" clause: a hypothesis, not an aim."""
     for _ in range(3):
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in tok.children):
@@ -724,32 +725,32 @@ def _conditional(tok: Any) -> bool:
     return False
 
 
-def _is_infinitive(tok: Any) -> bool:
+def _is_infinitive(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") and any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
 
 
-def _is_clause(tok: Any) -> bool:
+def _is_clause(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") and any(c.dep_ in _SUBJECTS for c in tok.children)
 
 
-def _has_that(tok: Any) -> bool:
+def _has_that(tok: Token) -> bool:
     return any(c.dep_ == "mark" and c.lower_ == "that" for c in tok.children) or (
         tok.dep_ == "ccomp" and tok.pos_ in ("VERB", "AUX")
     )
 
 
-def _is(tok: Any, lexicon: frozenset[str]) -> bool:
+def _is(tok: Token, lexicon: frozenset[str]) -> bool:
     return tok.lemma_.lower() in lexicon or tok.lower_ in lexicon
 
 
-def _drop_to(doc: Any, indices: list[int]) -> list[int]:
+def _drop_to(doc: Doc, indices: list[int]) -> list[int]:
     out = sorted(indices)
     while out and doc[out[0]].lower_ == "to":
         out = out[1:]
     return out
 
 
-def _colon_after(doc: Any, tok: Any) -> int | None:
+def _colon_after(doc: Doc, tok: Token) -> int | None:
     """The index of a colon that closes the noun phrase ``tok`` heads ("objectives:")."""
     end = max(t.i for t in tok.subtree) + 1
     for i in (tok.i + 1, end):
@@ -758,7 +759,7 @@ def _colon_after(doc: Any, tok: Any) -> int | None:
     return None
 
 
-def _region_after(doc: Any, prep: Any) -> list[int]:
+def _region_after(doc: Doc, prep: Token) -> list[int]:
     """What a preposition governs, to the end of a list that may run on past the parse."""
     own = [i for i in subtree(prep) if i != prep.i]
     sent_end = prep.sent.end
@@ -776,7 +777,7 @@ def _region_after(doc: Any, prep: Any) -> list[int]:
     return clean_indices(doc, region)
 
 
-def _reason_of(verb: Any) -> list[int]:
+def _reason_of(verb: Token) -> list[int]:
     """ "this financial year, because of volatility": when and why, from the reporting verb."""
     out: list[int] = []
     for c in verb.children:
@@ -785,7 +786,7 @@ def _reason_of(verb: Any) -> list[int]:
     return out
 
 
-def _harmful(tok: Any) -> bool:
+def _harmful(tok: Token) -> bool:
     lemmas = {tok.lemma_.lower()} | {c.lemma_.lower() for c in tok.subtree}
     return bool(lemmas & cues.HARM_WORDS)
 

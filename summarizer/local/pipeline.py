@@ -26,9 +26,15 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from summarizer.errors import ConfigError
+
+if TYPE_CHECKING:  # spaCy itself is imported when a model loads (it costs ~0.5 s)
+    from spacy.language import Language
+    from spacy.pipeline import AttributeRuler, Lemmatizer
+    from spacy.tokens import Doc, MorphAnalysis, Token
+    from spacy.vocab import Vocab
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ TAG_MAP = "briefbot_tag_map"
 
 
 @functools.cache
-def load_model(name: str) -> Any:
+def load_model(name: str) -> Language:
     """Load a spaCy pipeline by package name, trying known aliases; cached per process."""
     import spacy  # imported lazily: it costs ~0.5 s and not every command needs it
 
@@ -60,7 +66,7 @@ def load_model(name: str) -> Any:
     raise _not_installed(name, tried)
 
 
-def model_label(nlp: Any) -> str:
+def model_label(nlp: Language) -> str:
     """``en_core_web_sm-3.8.0``: the name a brief's ``backend`` field reports."""
     return label_of(nlp.meta)
 
@@ -103,11 +109,12 @@ def _not_installed(name: str, tried: tuple[str, ...]) -> ConfigError:
 GLUED_BRACKET = r"(?<=[A-Za-z])[()\[\]](?=[A-Za-z])"
 
 
-def _split_glued_brackets(nlp: Any) -> None:
+def _split_glued_brackets(nlp: Language) -> None:
+    from spacy.tokenizer import Tokenizer
     from spacy.util import compile_infix_regex
 
     infixes = list(nlp.Defaults.infixes or ())
-    if GLUED_BRACKET not in infixes:
+    if GLUED_BRACKET not in infixes and isinstance(nlp.tokenizer, Tokenizer):
         nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, GLUED_BRACKET]).finditer
 
 
@@ -115,7 +122,7 @@ LEMMAS = "briefbot_lemmas"
 MAX_LEMMAS = 50_000  # cleared when full, to bound memory in a long-running bot
 
 
-def _cache_lemmas(nlp: Any) -> None:
+def _cache_lemmas(nlp: Language) -> None:
     """Put ``briefbot_lemmas`` in the rule lemmatiser's place; it calls the lemmatiser for words
     it has not seen."""
     if "lemmatizer" not in nlp.pipe_names or LEMMAS in nlp.pipe_names:
@@ -135,22 +142,24 @@ def _register_lemmas() -> None:
     Language.factory(LEMMAS, func=_make_lemmas)
 
 
-def _make_lemmas(nlp: Any, name: str) -> Any:
-    return _CachedLemmas(nlp.vocab, nlp.get_pipe("lemmatizer"))
+# ``nlp: Any`` in the two factories: spaCy validates a factory's arguments by its annotations when
+# it builds the component, and this module imports spaCy only once a model loads.
+def _make_lemmas(nlp: Any, name: str) -> _CachedLemmas:
+    return _CachedLemmas(nlp.vocab, cast("Lemmatizer", nlp.get_pipe("lemmatizer")))
 
 
 class _CachedLemmas:
-    def __init__(self, vocab: Any, lemmatizer: Any) -> None:
+    def __init__(self, vocab: Vocab, lemmatizer: Lemmatizer) -> None:
         self._strings = vocab.strings
         self._lemmatize = lemmatizer.lemmatize
         self._lemmas: dict[tuple[int, int, int], int] = {}
 
-    def __call__(self, doc: Any) -> Any:
+    def __call__(self, doc: Doc) -> Doc:
         lemmas = self._lemmas
         for token in doc:
             if token.lemma:  # set by a rule: the lemmatiser does not overwrite it either
                 continue
-            key = (token.orth, token.pos, token.morph.key)
+            key = (token.orth, token.pos, token.morph.key)  # type: ignore[attr-defined]  # not in the stub
             lemma = lemmas.get(key)
             if lemma is None:
                 if len(lemmas) >= MAX_LEMMAS:
@@ -164,7 +173,7 @@ LINE_BREAKS = "briefbot_line_breaks"
 SHORT_LINE = 60
 
 
-def _add_line_breaks(nlp: Any) -> None:
+def _add_line_breaks(nlp: Language) -> None:
     """Lines that end a sentence start one: headings, datelines, table rows, paragraphs.
 
     Set before the parser, which keeps boundaries it is given. A line that runs on (hard-wrapped
@@ -183,7 +192,7 @@ def _register_line_breaks() -> None:
     Language.component(LINE_BREAKS, func=mark_line_breaks)
 
 
-def mark_line_breaks(doc: Any) -> Any:
+def mark_line_breaks(doc: Doc) -> Doc:
     text = doc.text
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
@@ -198,7 +207,7 @@ def mark_line_breaks(doc: Any) -> Any:
     return doc
 
 
-def _use_numpy_gemm(nlp: Any) -> None:
+def _use_numpy_gemm(nlp: Language) -> None:
     """Every layer of every trained component multiplies matrices with numpy, not BLIS."""
     from thinc.api import NumpyOps
 
@@ -212,11 +221,11 @@ def _use_numpy_gemm(nlp: Any) -> None:
                 node.ops = ops
 
 
-def _split_attribute_ruler(nlp: Any) -> None:
+def _split_attribute_ruler(nlp: Language) -> None:
     """Apply the ruler's one-token patterns with dictionary look-ups; keep the rest in the ruler."""
     if "attribute_ruler" not in nlp.pipe_names or TAG_MAP in nlp.pipe_names:
         return
-    ruler = nlp.get_pipe("attribute_ruler")
+    ruler = cast("AttributeRuler", nlp.get_pipe("attribute_ruler"))
     patterns = list(ruler.patterns)
     single = [p for p in patterns if _one_token(p)]
     if not single:
@@ -251,7 +260,7 @@ def _register_tag_map() -> None:
     Language.factory(TAG_MAP, default_config={"patterns": []}, func=_make_tag_map)
 
 
-def _make_tag_map(nlp: Any, name: str, patterns: list[dict[str, Any]]) -> Any:
+def _make_tag_map(nlp: Any, name: str, patterns: list[dict[str, Any]]) -> _TokenRules:  # see _make_lemmas
     return _TokenRules(nlp.vocab, patterns)
 
 
@@ -267,7 +276,7 @@ class _Rule:
         return all(_holds(want, token[attr]) for attr, want in self.checks)
 
 
-def _holds(want: Any, have: Any) -> bool:
+def _holds(want: object, have: object) -> bool:
     if isinstance(want, dict):
         if "IN" in want and have not in want["IN"]:
             return False
@@ -278,7 +287,7 @@ def _holds(want: Any, have: Any) -> bool:
 
 
 # What the rules set on a token, ready to store: POS id, morphology, lemma, tag and label ids.
-_Plan = tuple[int | None, Any, int | None, int | None, int | None]
+_Plan = tuple[int | None, "MorphAnalysis | None", int | None, int | None, int | None]
 _NOTHING: _Plan = (None, None, None, None, None)
 MAX_PLANS = 20_000  # these look-up tables are cleared when full, to bound memory in a
 MAX_WORDS = 50_000  # long-running bot
@@ -292,7 +301,7 @@ class _TokenRules:
     a rule names, the word; so it is worked out once per such combination and kept.
     """
 
-    def __init__(self, vocab: Any, patterns: list[dict[str, Any]]) -> None:
+    def __init__(self, vocab: Vocab, patterns: list[dict[str, Any]]) -> None:
         self._vocab = vocab
         self._by_lower: dict[str, list[_Rule]] = {}
         self._by_tag: dict[str, list[_Rule]] = {}
@@ -320,7 +329,7 @@ class _TokenRules:
         self._word_checks = [want for r in self._general for attr, want in r.checks if attr == "LOWER"]
         self._checked: dict[int, bool] = {}
 
-    def __call__(self, doc: Any) -> Any:
+    def __call__(self, doc: Doc) -> Doc:
         plans, named = self._plans, self._named
         for token in doc:
             word = token.lower
@@ -336,7 +345,7 @@ class _TokenRules:
                 _apply(token, plan)
         return doc
 
-    def _checked_word(self, word: int, token: Any) -> bool:
+    def _checked_word(self, word: int, token: Token) -> bool:
         """Whether a rule that matches words by pattern ("nothin'") matches this one."""
         if not self._word_checks:
             return False
@@ -372,7 +381,7 @@ class _TokenRules:
         )
 
 
-def _apply(token: Any, plan: _Plan) -> None:
+def _apply(token: Token, plan: _Plan) -> None:
     pos, morph, lemma, tag, dep = plan
     if pos is not None:
         token.pos = pos

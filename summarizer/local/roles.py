@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import HONORIFICS, ORG_ROLE_NOUNS, PERSON_NOUNS, ROLE_NOUNS, is_role_noun
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc, Token
 
 MAX_ROLE_TOKENS = 9
 DESCRIPTION_REACH = 5  # sentences a definite description may look back for its person
@@ -31,7 +34,7 @@ _CALLED = frozenset({"called", "named", "dubbed"})
 _SPEECH = frozenset({"said", "says", "added", "told", "explained", "insisted", "stated", "argued", "warned"})
 
 
-def find_roles(doc: Any, original: str, entities: Sequence[Entity]) -> dict[int, str]:
+def find_roles(doc: Doc, original: str, entities: Sequence[Entity]) -> dict[int, str]:
     """The role of each person or organisation that has one, by its index in ``entities``."""
     roles: dict[int, str] = {}
     for n, entity in enumerate(entities):
@@ -70,7 +73,7 @@ def role_kind(role: str) -> str | None:
     return None
 
 
-def _text(doc: Any, original: str, start: int, end: int) -> str:
+def _text(doc: Doc, original: str, start: int, end: int) -> str:
     span = doc[start:end]
     return " ".join(original[span.start_char : span.end_char].split())
 
@@ -79,7 +82,7 @@ def _role_nouns(kind: str) -> frozenset[str]:
     return ORG_ROLE_NOUNS if kind == "organization" else ROLE_NOUNS
 
 
-def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
+def _title_before(doc: Doc, original: str, start: int, kind: str) -> str | None:
     """ "Chinese Foreign Minister Qin Gang": the words glued to the left of the name.
 
     A courtesy title between them is skipped ("the Attorney General Lord Goldsmith"), and a
@@ -113,7 +116,7 @@ def _title_before(doc: Any, original: str, start: int, kind: str) -> str | None:
     return _text(doc, original, first, start)
 
 
-def _apposed_before(doc: Any, original: str, start: int, kind: str) -> str | None:
+def _apposed_before(doc: Doc, original: str, start: int, kind: str) -> str | None:
     """ "with her Portuguese counterpart, Tiago Marques,": the noun phrase just before a comma."""
     if start < 3 or doc[start - 1].text != ",":
         return None
@@ -131,7 +134,7 @@ def _apposed_before(doc: Any, original: str, start: int, kind: str) -> str | Non
     return _text(doc, original, first, end)
 
 
-def _apposed_to_noun(doc: Any, original: str, start: int, end: int, kind: str) -> str | None:
+def _apposed_to_noun(doc: Doc, original: str, start: int, end: int, kind: str) -> str | None:
     """ "the senior judge in England and Wales, Lord Woolf,": the name in apposition to a role
     noun, whatever stands between them."""
     root = doc[end - 1]
@@ -146,7 +149,7 @@ def _apposed_to_noun(doc: Any, original: str, start: int, end: int, kind: str) -
     return _text(doc, original, tokens[0].i, tokens[-1].i + 1)
 
 
-def _noun_in_apposition(doc: Any, original: str, end: int) -> str | None:
+def _noun_in_apposition(doc: Doc, original: str, end: int) -> str | None:
     """ "Graham Smith, senior consultant at a security firm,": a common noun the parse sets in
     apposition to the name, up to the next comma."""
     root = doc[end - 1]
@@ -158,7 +161,7 @@ def _noun_in_apposition(doc: Any, original: str, end: int) -> str | None:
     return _phrase(doc, original, noun)
 
 
-def _predicate(doc: Any, original: str, end: int, kind: str) -> str | None:
+def _predicate(doc: Doc, original: str, end: int, kind: str) -> str | None:
     """ "Jane Doe has become a paid adviser to the firm": the role a copula gives the subject."""
     root = doc[end - 1]
     verb = root.head
@@ -170,9 +173,9 @@ def _predicate(doc: Any, original: str, end: int, kind: str) -> str | None:
     return _phrase(doc, original, noun)
 
 
-def _phrase(doc: Any, original: str, noun: Any) -> str | None:
+def _phrase(doc: Doc, original: str, noun: Token) -> str | None:
     """The noun phrase ``noun`` heads, without its article, up to a comma or a clause."""
-    tokens: list[Any] = []
+    tokens: list[Token] = []
     for t in noun.subtree:
         if t.text in {",", ";", ":", "(", ")", '"', "“", "”"} or t.dep_ in ("relcl", "acl") or "\n" in t.text:
             if t.i > noun.i:
@@ -187,7 +190,7 @@ def _phrase(doc: Any, original: str, noun: Any) -> str | None:
     return _text(doc, original, tokens[0].i, tokens[-1].i + 1)
 
 
-def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:
+def _apposition(doc: Doc, original: str, end: int, kind: str) -> str | None:
     """ "Wang Yi, China's top diplomat," / "X, the chairman of Y," / "X, from the League ...,"."""
     if end + 1 >= len(doc) or doc[end].text != ",":
         return None
@@ -221,7 +224,7 @@ def _apposition(doc: Any, original: str, end: int, kind: str) -> str | None:
     return _text(doc, original, first, stop)
 
 
-def _called(doc: Any, original: str, start: int) -> str | None:
+def _called(doc: Doc, original: str, start: int) -> str | None:
     """ "a new political party called Veritas": the description before "called"."""
     if start < 2 or doc[start - 1].lower_ not in _CALLED:
         return None
@@ -234,7 +237,7 @@ def _called(doc: Any, original: str, start: int) -> str | None:
     return _text(doc, original, i + 1, end)
 
 
-def _relative_clause(doc: Any, original: str, end: int) -> str | None:
+def _relative_clause(doc: Doc, original: str, end: int) -> str | None:
     """ "Penny Little, who monitored the Bicester Hunt in Oxfordshire,": what the person did."""
     if end + 2 >= len(doc) or doc[end].text != "," or doc[end + 1].lower_ != "who":
         return None
@@ -250,7 +253,7 @@ def _relative_clause(doc: Any, original: str, end: int) -> str | None:
 
 
 def _lead_description(
-    doc: Any, original: str, entities: Sequence[Entity], roles: dict[int, str]
+    doc: Doc, original: str, entities: Sequence[Entity], roles: dict[int, str]
 ) -> tuple[int, str] | None:
     """ "An Ohio man accused of ... has pleaded not guilty. John Doe, 27, ...": the lead's
     unnamed subject is the first person the next sentences name."""
@@ -286,7 +289,7 @@ def _lead_description(
 
 
 def _definite_descriptions(
-    doc: Any, original: str, entities: Sequence[Entity], roles: dict[int, str]
+    doc: Doc, original: str, entities: Sequence[Entity], roles: dict[int, str]
 ) -> dict[int, str]:
     """ "The rural affairs minister said": a role for the last person named without one."""
     found: dict[int, str] = {}

@@ -9,9 +9,12 @@ mechanisms"), so that the items of a list read alike.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.local.cues import CONTAINER_NOUNS, SPEECH_VERBS
+
+if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.tokens import Doc, Token
 
 MAX_WORDS = 15
 MIN_WORDS = 2
@@ -31,7 +34,7 @@ _LIST_OPENERS = ("from", "including", "such as", "like", "notably", "especially"
 _ITEM_OPENERS = ("and", "or", "from", "to", "including", "as well as", "plus", "such as", "and also")
 
 
-def subtree(tok: Any, skip: Iterable[Any] = ()) -> list[int]:
+def subtree(tok: Token, skip: Iterable[Token] = ()) -> list[int]:
     """Indices of ``tok``'s subtree, leaving out the subtrees of the ``skip`` tokens."""
     skipped: set[int] = set()
     for s in skip:
@@ -39,7 +42,7 @@ def subtree(tok: Any, skip: Iterable[Any] = ()) -> list[int]:
     return [t.i for t in tok.subtree if t.i not in skipped]
 
 
-def clean_indices(doc: Any, indices: Iterable[int]) -> list[int]:
+def clean_indices(doc: Doc, indices: Iterable[int]) -> list[int]:
     """Sorted, without quotes or line breaks, trimmed of leading conjunctions and attributions."""
     out = sorted(
         {i for i in indices if (doc[i].text not in _QUOTES or doc[i].tag_ == "POS") and not doc[i].is_space}
@@ -54,7 +57,7 @@ def clean_indices(doc: Any, indices: Iterable[int]) -> list[int]:
     return out
 
 
-def _cut_attribution(doc: Any, indices: list[int]) -> list[int]:
+def _cut_attribution(doc: Doc, indices: list[int]) -> list[int]:
     """ "..., the State Department said" / "..., he added" / "according to X": not the phrase."""
     for pos, i in enumerate(indices):
         if doc[i].lower_ == "according" and pos + 1 < len(indices) and doc[indices[pos + 1]].lower_ == "to":
@@ -67,7 +70,7 @@ def _cut_attribution(doc: Any, indices: list[int]) -> list[int]:
     return indices
 
 
-def _drop_asides(doc: Any, indices: list[int]) -> list[int]:
+def _drop_asides(doc: Doc, indices: list[int]) -> list[int]:
     """ "make sure, as we do, that ..." / "the law, he said, is clear": asides after a comma.
 
     An aside ends at the next comma, or where the chosen tokens jump over words of the sentence.
@@ -90,16 +93,16 @@ def _drop_asides(doc: Any, indices: list[int]) -> list[int]:
     return indices
 
 
-def words(doc: Any, indices: Sequence[int]) -> int:
+def words(doc: Doc, indices: Sequence[int]) -> int:
     """Words as a reader counts them: "doesn't" is one word, "," none."""
     return sum(1 for i in indices if not doc[i].is_punct and not _clitic(doc[i]))
 
 
-def _clitic(tok: Any) -> bool:
+def _clitic(tok: Token) -> bool:
     return tok.lower_ in ("n't", "n’t", "'s", "’s", "'ll", "’ll", "'re", "’re", "'ve", "’ve", "'d", "’d")
 
 
-def shorten(doc: Any, indices: list[int], limit: int = MAX_WORDS) -> list[int]:
+def shorten(doc: Doc, indices: list[int], limit: int = MAX_WORDS) -> list[int]:
     """At most ``limit`` words: drop fillers, else cut at a clause boundary, else at the limit."""
     if words(doc, indices) <= limit:
         return indices
@@ -134,7 +137,7 @@ def shorten(doc: Any, indices: list[int], limit: int = MAX_WORDS) -> list[int]:
     return _trim_tail(doc, lean[:cut])
 
 
-def _trim_tail(doc: Any, indices: list[int]) -> list[int]:
+def _trim_tail(doc: Doc, indices: list[int]) -> list[int]:
     while indices and (
         doc[indices[-1]].is_punct or doc[indices[-1]].lower_ in _TRAILING | {"the", "a", "an"}
     ):
@@ -144,7 +147,7 @@ def _trim_tail(doc: Any, indices: list[int]) -> list[int]:
     return indices
 
 
-def render(doc: Any, original: str, indices: Sequence[int], base_form: bool = True) -> str:
+def render(doc: Doc, original: str, indices: Sequence[int], base_form: bool = True) -> str:
     """The tokens as the article writes them, a leading gerund (and its parallels) in base form."""
     if not indices:
         return ""
@@ -162,7 +165,7 @@ def render(doc: Any, original: str, indices: Sequence[int], base_form: bool = Tr
     return " ".join("".join(parts).split())
 
 
-def _parallel_gerunds(doc: Any, indices: Sequence[int]) -> set[int]:
+def _parallel_gerunds(doc: Doc, indices: Sequence[int]) -> set[int]:
     """ "Setting up X, advancing Y and speaking Z" -> "set up X", "advance Y", "speak Z"."""
     first = doc[indices[0]]
     if first.tag_ != "VBG" or first.dep_ in ("prep", "amod", "compound", "nsubj", "dobj", "pobj"):
@@ -178,7 +181,7 @@ def _parallel_gerunds(doc: Any, indices: Sequence[int]) -> set[int]:
     return found
 
 
-def split_list(doc: Any, indices: list[int]) -> list[list[int]]:
+def split_list(doc: Doc, indices: list[int]) -> list[list[int]]:
     """ "a range of issues, from A and B, to C, D, and E" -> [A and B], [C], [D], [E]."""
     indices = _skip_container(doc, indices)
     pieces: list[list[int]] = [[]]
@@ -204,7 +207,7 @@ def split_list(doc: Any, indices: list[int]) -> list[list[int]]:
     return _split_coordination(doc, indices)
 
 
-def _split_at_last_and(doc: Any, piece: list[int]) -> list[list[int]]:
+def _split_at_last_and(doc: Doc, piece: list[int]) -> list[list[int]]:
     for pos in range(len(piece) - 2, 0, -1):
         if doc[piece[pos]].lower_ in ("and", "or"):
             left, right = piece[:pos], piece[pos + 1 :]
@@ -216,7 +219,7 @@ def _split_at_last_and(doc: Any, piece: list[int]) -> list[list[int]]:
     return [piece]
 
 
-def _skip_container(doc: Any, indices: list[int]) -> list[int]:
+def _skip_container(doc: Doc, indices: list[int]) -> list[int]:
     """Drop "a range of issues, from" before the list it announces."""
     for pos, i in enumerate(indices[:6]):
         if doc[i].lemma_.lower() in CONTAINER_NOUNS:
@@ -230,7 +233,7 @@ def _skip_container(doc: Any, indices: list[int]) -> list[int]:
     return indices
 
 
-def _strip_opener(doc: Any, piece: list[int]) -> list[int]:
+def _strip_opener(doc: Doc, piece: list[int]) -> list[int]:
     changed = True
     while piece and changed:
         changed = False
@@ -242,7 +245,7 @@ def _strip_opener(doc: Any, piece: list[int]) -> list[int]:
     return clean_indices(doc, piece)
 
 
-def _split_coordination(doc: Any, indices: list[int]) -> list[list[int]]:
+def _split_coordination(doc: Doc, indices: list[int]) -> list[list[int]]:
     """ "over trade and chips" -> [trade], [chips], using the parse's conjuncts."""
     inside = set(indices)
     heads = [doc[i] for i in indices if doc[i].head.i not in inside or doc[i].head.i == i]
