@@ -1,6 +1,7 @@
 """The summarizer's text toolkit: words, stopwords, stems and sentences (regular expressions,
 no model), for the answerer (``summarizer.qa``), the LLM backend's trimming and grounding
-(``summarizer.llm``) and the digest's story grouping (``bot.digest``).
+(``summarizer.llm``), the digest's story grouping (``bot.digest``) and the local brief's
+comparison of its items (``item_words``).
 
 One rule where the jobs mean the same thing; where one needs a different rule, it has its own
 name here (``HEADLINE_STOPWORDS``), never a second copy elsewhere.
@@ -377,3 +378,27 @@ def name_stems(text: str) -> frozenset[str]:
 HEADLINE_STOPWORDS = STOPWORDS | frozenset(
     "amid day down latest least less live new news report reports today update updates week year yes".split()
 )
+
+
+# Brief items (the local brief's objectives and open issues) are compared with one another, and
+# with the clauses they were written from, the way the gold briefs' scorer compares phrases:
+# fewer stopwords than ``STOPWORDS`` (a subset: "said", "after", "not" count here) and plain
+# suffix stripping, lighter than ``stem``. Measured: ``stem_set`` in its place moves the learned
+# brief's objectives from 0.461 to 0.439 F1, open issues from 0.386 to 0.395 (dev set, 5-fold CV).
+ITEM_STOPWORDS = frozenset(
+    "a an the of to in on at for from by with and or but as is are was were be been that this it its "
+    "their his her they he she we our you will would could should may might can has have had".split()
+)
+_ITEM_WORD = re.compile(r"[a-z0-9]+")
+
+
+def item_words(text: str) -> set[str]:
+    """The stemmed words of a brief item that carry content: what two items are compared on."""
+    return {_item_stem(w) for w in _ITEM_WORD.findall(text.lower()) if w not in ITEM_STOPWORDS}
+
+
+def _item_stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

@@ -54,6 +54,7 @@ from summarizer.local.spans import (
     subtree,
     words,
 )
+from summarizer.text import item_words
 
 if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
     from spacy.strings import StringStore
@@ -71,11 +72,6 @@ _SUBJECTS = ("nsubj", "nsubjpass")
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
 _POSSIBLE = frozenset({"could", "may", "might"})
 _FIRST_PERSON = frozenset({"i", "we", "you"})
-_STOP = frozenset(
-    "a an the of to in on at for from by with and or but as is are was were be been that this it its "
-    "their his her they he she we our you will would could should may might can has have had".split()
-)
-_WORD = re.compile(r"[a-z0-9]+")
 MODEL_FILE = "brief"
 
 
@@ -216,14 +212,14 @@ def choose(
             for text in texts:
                 if _near_copy(text, taken):
                     continue
-                taken.append(content_words(text))
+                taken.append(item_words(text))
                 picked.append((cand.clause.first, len(picked), text))
         result[kind] = [text for _, _, text in sorted(picked)]
     return result
 
 
 def _near_copy(text: str, taken: Sequence[set[str]]) -> bool:
-    mine = content_words(text)
+    mine = item_words(text)
     if not mine:
         return True
     return any(len(mine & other) / max(1, min(len(mine), len(other))) >= NEAR_COPY for other in taken)
@@ -789,15 +785,3 @@ def _reason_of(verb: Token) -> list[int]:
 def _harmful(tok: Token) -> bool:
     lemmas = {tok.lemma_.lower()} | {c.lemma_.lower() for c in tok.subtree}
     return bool(lemmas & cues.HARM_WORDS)
-
-
-def content_words(text: str) -> set[str]:
-    """The stemmed words of ``text`` that carry content: what two phrases are compared on."""
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word

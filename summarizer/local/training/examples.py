@@ -18,10 +18,11 @@ from spacy.tokens import Doc
 from summarizer.local.clauses import Clause
 from summarizer.local.compress import edge_features, scored_edges
 from summarizer.local.gazetteer import name_key
-from summarizer.local.phrases import KINDS, ItemKind, candidate_features, content_words
+from summarizer.local.phrases import KINDS, ItemKind, candidate_features
 from summarizer.local.roles import find_roles
 from summarizer.local.salience import entity_features
 from summarizer.local.training.data import Parsed
+from summarizer.text import item_words
 
 GOLD_KEYS: dict[ItemKind, str] = {"objective": "objectives", "issue": "open_issues"}
 MATCH = 0.5
@@ -42,9 +43,9 @@ class Examples:
 
 
 def clause_words(clause: Clause, doc: Doc) -> set[str]:
-    words = content_words(" ".join(doc[i].text for i in clause.tokens()))
+    words = item_words(" ".join(doc[i].text for i in clause.tokens()))
     if clause.speech is not None:
-        words |= content_words(" ".join(t.text for t in clause.speech.lefts))
+        words |= item_words(" ".join(t.text for t in clause.speech.lefts))
     return words
 
 
@@ -57,14 +58,14 @@ def phrase_examples(parsed: Sequence[Parsed]) -> Examples:
         positive: dict[ItemKind, set[int]] = {k: set() for k in KINDS}
         for kind in KINDS:
             for item in p.gold.get(GOLD_KEYS[kind]) or []:
-                wanted = content_words(str(item))
+                wanted = item_words(str(item))
                 best = best_match(wanted, words)
                 if best is None:
                     continue
                 positive[kind].add(best)
                 clause = candidates[best][0]
                 for child, depth in scored_edges(clause):
-                    hit = any(content_words(t.text) & wanted for t in child.subtree)
+                    hit = any(item_words(t.text) & wanted for t in child.subtree)
                     out.add("compress", edge_features(child, clause.head, depth), hit)
         for n, (_, feats, _) in enumerate(candidates):
             for kind in KINDS:
