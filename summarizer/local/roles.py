@@ -3,15 +3,21 @@
 News introduces people in a handful of fixed ways, tried here in this order, at each mention:
 
 - a title before the name: "U.S. Secretary of State Antony Blinken", "UKIP leader Roger
-  Knapman", "19-year-old Hamza Ahmed", "Environmental group Transport 2000";
-- an apposition before it: "her Portuguese counterpart, Tiago Marques,";
+  Knapman", "19-year-old Hamza Ahmed", "Environmental group Transport 2000" (not when the name
+  is the object of the title: "the chief executive of Northway" is someone else's title);
+- an apposition before it: "her Portuguese counterpart, Tiago Marques,", "the Bishop of Kessing,
+  Dr Alan Marsh,";
 - an apposition after it: "Wang Yi, China's top diplomat,", "Abdi Nur, a Minnesota man
-  charged ...", "John Smith, the chairman of the club,", "Mike Hobday, from the League ...";
+  charged ...", "John Smith, the chairman of the club,", "Mike Hobday, from the League ...",
+  "Mara Veldt, Fisheries and Harbours Minister,";
 - a description it is called by: "a new political party called Veritas";
+- the organisation a person speaks for: "said Tomas Brenner of Harwick Bank";
 - a relative clause: "Penny Little, who monitored the Bicester Hunt,";
 
 and, when none of these names a role, a definite description that stands for the last person
-named: "Alun Michael has said ... The rural affairs minister said ...".
+named: "Alun Michael has said ... The Green Party leader said ..."; and last, an age given
+after the name ("Jo Bell, 21;" -> "21-year-old"). Words that lead on to what a role no longer
+holds are cut from its end ("a state-owned oil company that" -> "state-owned oil company").
 """
 
 from __future__ import annotations
@@ -49,8 +55,10 @@ def find_roles(doc: Doc, original: str, entities: Sequence[Entity]) -> dict[int,
                 or _noun_in_apposition(doc, original, m.end)
                 or _predicate(doc, original, m.end, entity.kind)
                 or _called(doc, original, m.start)
+                or (entity.kind == "person" and _of_organisation(doc, original, m.end))
                 or (entity.kind == "person" and _relative_clause(doc, original, m.end))
             )
+            role = role and _tidy(role)
             if role:
                 roles[n] = role
                 break
@@ -59,7 +67,26 @@ def find_roles(doc: Doc, original: str, entities: Sequence[Entity]) -> dict[int,
     lead = _lead_description(doc, original, entities, roles)
     if lead is not None:
         roles.setdefault(*lead)
+    for n, entity in enumerate(entities):
+        if n not in roles and entity.kind == "person":
+            age = next((a for m in entity.mentions if (a := _age(doc, m.end))), None)
+            if age:
+                roles[n] = age
     return roles
+
+
+_LOOSE_ENDS = frozenset({"that", "which", "who", "whose", "of", "to", "be", "and", "or", "-", "–", "—"})
+
+
+def _tidy(role: str) -> str | None:
+    """A role without the words that lead on to what it no longer holds: "oil company that",
+    "executive director of", "film star - and" (a dash opens an aside)."""
+    for dash in (" - ", " – ", " — "):
+        role = role.split(dash)[0]
+    words = role.split()
+    while words and words[-1].lower() in _LOOSE_ENDS:
+        words.pop()
+    return " ".join(words) or None
 
 
 def role_kind(role: str) -> str | None:
@@ -99,12 +126,15 @@ def _title_before(doc: Doc, original: str, start: int, kind: str) -> str | None:
         if tok.tag_ in _TITLE_TAGS or tok.lower_ == "of" or tok.text == "-":
             i -= 1
             continue
+        if tok.dep_ in ("compound", "amod") and tok.is_lower and tok.i < tok.head.i < start + 4:
+            i -= 1  # "managing director", "director of marketing research": tagged as verbs
+            continue
         break
     first = i + 1
     while first < start and (doc[first].lower_ == "of" or doc[first].tag_ in ("POS", "HYPH")):
         first += 1
-    if first >= start:
-        return None
+    if first >= start or doc[start - 1].lower_ == "of":
+        return None  # "the chief executive of Northway": a title of someone else
     words = [t.lower_ for t in doc[first:start]]
     has_role = any(is_role_noun(w, "person") or is_role_noun(w, "organization") for w in words)
     last = doc[start - 1]
@@ -117,7 +147,10 @@ def _title_before(doc: Doc, original: str, start: int, kind: str) -> str | None:
 
 
 def _apposed_before(doc: Doc, original: str, start: int, kind: str) -> str | None:
-    """ "with her Portuguese counterpart, Tiago Marques,": the noun phrase just before a comma."""
+    """ "with her Portuguese counterpart, Tiago Marques,": the noun phrase just before a comma
+    (and a courtesy title: "the Bishop of Kessing, Dr Alan Marsh,")."""
+    while start > 0 and doc[start - 1].lower_ in HONORIFICS:
+        start -= 1
     if start < 3 or doc[start - 1].text != ",":
         return None
     end = start - 1
@@ -137,6 +170,8 @@ def _apposed_before(doc: Doc, original: str, start: int, kind: str) -> str | Non
 def _apposed_to_noun(doc: Doc, original: str, start: int, end: int, kind: str) -> str | None:
     """ "the senior judge in England and Wales, Lord Woolf,": the name in apposition to a role
     noun, whatever stands between them."""
+    while start > 0 and doc[start - 1].lower_ in HONORIFICS:
+        start -= 1  # "the Bishop of Kessing, Dr Alan Marsh"
     root = doc[end - 1]
     head = root.head
     if root.dep_ != "appos" or head.i >= start or not is_role_noun(head.lower_, kind):
@@ -211,11 +246,12 @@ def _apposition(doc: Doc, original: str, end: int, kind: str) -> str | None:
         return None
     words = doc[start:stop]
     opener = words[0]
-    if opener.lower_ == "from" and any(t.ent_type_ == "ORG" for t in words):
+    if opener.lower_ in ("from", "for") and any(t.ent_type_ in ("ORG", "NORP") for t in words):
         return _text(doc, original, start, stop)
     if opener.tag_ not in ("DT", "PRP$", "NNP", "NNPS", "JJ", "NN") or opener.lower_ in ("this", "that"):
         return None
-    nouns = [t.lower_ for t in words if t.tag_ in ("NN", "NNS")]
+    # a role noun may be written with capitals: "Mara Veldt, Fisheries and Harbours Minister,"
+    nouns = [t.lower_ for t in words if t.tag_ in ("NN", "NNS", "NNP", "NNPS")]
     if not any(is_role_noun(n, kind) for n in nouns):
         return None
     first = start + 1 if opener.tag_ == "DT" else start
@@ -235,6 +271,35 @@ def _called(doc: Doc, original: str, start: int) -> str | None:
     if i + 1 >= end or doc[end - 1].tag_ not in ("NN", "NNS"):
         return None
     return _text(doc, original, i + 1, end)
+
+
+def _of_organisation(doc: Doc, original: str, end: int) -> str | None:
+    """ "said Tomas Brenner of Harwick Bank", "Jane Doe at the Acme Institute": whom a person
+    speaks for, when nothing else says what they are."""
+    if end + 1 >= len(doc) or doc[end].lower_ not in ("of", "at"):
+        return None
+    first = end + 1
+    if doc[first].lower_ == "the" and first + 1 < len(doc):
+        first += 1
+    if doc[first].ent_type_ != "ORG" or doc[first].ent_iob_ != "B":
+        return None
+    stop = first + 1
+    while stop < len(doc) and doc[stop].ent_iob_ == "I":
+        stop += 1
+    return _text(doc, original, end, stop) if stop - end <= MAX_ROLE_TOKENS else None
+
+
+def _age(doc: Doc, end: int) -> str | None:
+    """ "Charged are Jo Bell, 21; Sam Reid, 19; ...": when the article says nothing else of a
+    person, their age is how it describes them ("21-year-old")."""
+    if end + 2 >= len(doc) or doc[end].text not in (",", "("):
+        return None
+    number, after = doc[end + 1], doc[end + 2]
+    if not (number.text.isdigit() and 10 <= int(number.text) <= 110):
+        return None
+    if after.text not in (",", ";", ")", "."):
+        return None
+    return f"{number.text}-year-old"
 
 
 def _relative_clause(doc: Doc, original: str, end: int) -> str | None:
@@ -301,12 +366,21 @@ def _definite_descriptions(
             if tok.lower_ != "the" or tok.i + 1 >= len(doc):
                 continue
             end = tok.i + 1
-            while end < sent.end and doc[end].tag_ in ("JJ", "NN", "NNS", "HYPH") and doc[end].is_lower:
+            while end < sent.end and (
+                (doc[end].tag_ in ("JJ", "NN", "NNS", "HYPH") and doc[end].is_lower)
+                # "the Green Party leader", "the Social Democrat leader"
+                or (doc[end].tag_ in ("JJ", "NNP") and doc[end].dep_ in ("compound", "amod"))
+            ):
                 end += 1
             if end == tok.i + 1 or end >= sent.end:
                 continue
             head = doc[end - 1]
-            if head.lower_ not in ROLE_NOUNS or doc[end].lower_ not in _SPEECH:
+            verb = end + 1 if doc[end].lower_ in ("has", "had") and end + 1 < sent.end else end
+            if (
+                head.lower_ not in ROLE_NOUNS
+                or not head.is_lower
+                or doc[verb].lower_ not in _SPEECH | {"told"}
+            ):
                 continue
             earlier = [
                 n

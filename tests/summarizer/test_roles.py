@@ -58,6 +58,31 @@ def test_an_apposition_before_the_name(brief_of: Briefer) -> None:
             "Anna Kowalczyk",
             "founded the shelter in 2009",
         ),
+        (
+            "Mara Veldt, Fisheries and Harbours Minister, announced the new quotas on Monday.",
+            "Mara Veldt",
+            "Fisheries and Harbours Minister",
+        ),
+        (
+            '"The market will settle by spring," said Tomas Brenner of Harwick Savings Bank.',
+            "Tomas Brenner",
+            "of Harwick Savings Bank",
+        ),
+        (
+            "The service was led by the Bishop of Kessing, Dr Alan Marsh, in the old cathedral.",
+            "Alan Marsh",
+            "Bishop of Kessing",
+        ),
+        (
+            "Nadia Rourke, for the Green Party, said the vote showed deep doubts about the bill.",
+            "Nadia Rourke",
+            "for the Green Party",
+        ),
+        (
+            "Charged with fraud are Colm Brady, 34; Kemal Ito, 29; and Rhys Dane, 41.",
+            "Kemal Ito",
+            "29-year-old",
+        ),
     ],
 )
 def test_roles_beside_the_name(brief_of: Briefer, sentence: str, name: str, role: str) -> None:
@@ -71,6 +96,23 @@ def test_a_description_that_stands_for_the_last_person_named(brief_of: Briefer) 
         "The rural affairs minister said anglers had been consulted for a year.\n"
     )
     assert role_of(brief_of(text), "Gareth Lloyd") == "rural affairs minister"
+
+
+def test_a_description_with_a_party_name_stands_for_the_last_person_named(brief_of: Briefer) -> None:
+    text = (
+        "Council tax should be frozen for two years, Fiona Gault has said.\n"
+        "The Green Party leader said families could not afford another rise.\n"
+    )
+    assert role_of(brief_of(text), "Fiona Gault") == "Green Party leader"
+
+
+def test_a_title_of_someone_else_is_not_the_role_of_the_name_after_it(brief_of: Briefer) -> None:
+    text = (
+        "The deputy chairman of Harwick Savings Bank, Lena Ostrova, said the bank would cut fees.\n"
+        "Harwick Savings Bank will close ten branches next year, Ostrova said.\n"
+    )
+    bank = [a.role for a in brief_of(text).who if a.name == "Harwick Savings Bank"]
+    assert bank == [None]
 
 
 def test_an_unnamed_lead_subject_is_the_role_of_the_person_named_next(brief_of: Briefer) -> None:
