@@ -1,15 +1,21 @@
 """Which entities a reader would list under who and where, and in what order: a learned ranking.
 
-Two logistic models (``who`` over people and organisations, ``where`` over places) give each
-merged entity the chance that a careful reader lists it. They were fitted on the 268 silver
-briefs (``make train``) over what the article shows of the entity, never its name: how often
-and how early it is named, in the headline, the lead or the dateline, how the model labelled
-its mentions and whether those labels agree, the grammatical roles of its mentions (a subject
-acts; a noun modifier, "the Windows XP update", is a product), its capitals and shape, whether
-the article gives it a role.
+Two logistic models (``who`` and ``where``) give each merged entity the chance that a careful
+reader lists it under that heading. They were fitted on the 268 silver briefs (``make train``)
+over what the article shows of the entity, never its name: how often and how early it is
+named, in the headline, the lead or the dateline, how the model labelled its mentions and
+whether those labels agree, the grammatical roles of its mentions (a subject acts; a noun
+modifier, "the Windows XP update", is a product), its capitals and shape, whether the article
+gives it a role.
+
+Which heading an entity goes under is learned as well (``place``), from what the briefs do
+rather than from the model's label: of the names listed under one heading, those listed under
+where, in the silver briefs (not CoNLL-2003, whose LOC is every place name whatever it does).
+A country that acts ("the country said") can be listed under who, a venue the model calls an
+organisation under where.
 
 Entities are ranked by that chance. Whether a name is kept at all is another question, asked
-of a third model (``real``) fitted on CoNLL-2003 dev, where every person, organisation and
+of another model (``real``) fitted on CoNLL-2003 dev, where every person, organisation and
 place is annotated, minor or not: products, languages, programme names and stray capitals
 fall below its floor, real but minor names stay at the end of the list.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from summarizer.local.entities import Entity
@@ -114,11 +121,25 @@ def is_dateline_place(entity: Entity) -> bool:
     )
 
 
-def heading_of(entity: Entity) -> Heading:
-    return "where" if entity.kind == "place" else "who"
+@dataclass(frozen=True, slots=True)
+class Chance:
+    """What the models make of one entity: the chances that a reader lists it under who and
+    under where, that it is a real name at all, and that, listed, it is listed as a place."""
+
+    who: float
+    where: float
+    real: float
+    place: float
+
+    @property
+    def heading(self) -> Heading:
+        return "where" if self.place >= 0.5 else "who"
+
+    def listed(self, heading: Heading) -> float:
+        return self.where if heading == "where" else self.who
 
 
-Chances = list[tuple[float, float]]  # per entity: listed under its heading, a real name
+Chances = list[Chance]
 
 
 def entity_chances(
@@ -130,19 +151,22 @@ def entity_chances(
     roles: Mapping[int, str],
     models: ModelFile,
 ) -> Chances:
-    """Each entity's chance of being listed under its heading, and of being a real name."""
-    real = models.model("real")
+    """What the models make of each entity (see ``Chance``)."""
+    who, where, real, place = (models.model(name) for name in ("who", "where", "real", "place"))
     out = []
     for n, e in enumerate(entities):
-        features = entity_features(e, doc, len(original), body_start, lead_end, n in roles)
-        out.append((models.model(heading_of(e)).probability(features), real.probability(features)))
+        f = entity_features(e, doc, len(original), body_start, lead_end, n in roles)
+        chance = Chance(who.probability(f), where.probability(f), real.probability(f), place.probability(f))
+        out.append(chance)
     return out
 
 
 def order(entities: Sequence[Entity], chances: Chances, heading: Heading, floor: float) -> list[int]:
     """Indices of the real names (at or above ``floor``) under ``heading``, likeliest listed first;
     a dateline's place leads the places, as news writes it first."""
-    mine = [n for n, e in enumerate(entities) if heading_of(e) == heading and chances[n][1] >= floor]
-    return sorted(
-        mine, key=lambda n: (not is_dateline_place(entities[n]), -chances[n][0], entities[n].first_char)
-    )
+    mine = [n for n, c in enumerate(chances) if c.heading == heading and c.real >= floor]
+
+    def rank(n: int) -> tuple[bool, float, int]:
+        return (not is_dateline_place(entities[n]), -chances[n].listed(heading), entities[n].first_char)
+
+    return sorted(mine, key=rank)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from summarizer.local.learned import MODEL_DIR, LinearModel, ModelFile, read_models
 from summarizer.local.training.data import Parsed, load_conll, load_set, parse
-from summarizer.local.training.examples import entity_examples, phrase_examples
+from summarizer.local.training.examples import entity_examples, phrase_examples, place_examples
 from summarizer.local.training.fit import fit_linear, write_models
 from summarizer.local.training.select import DEFAULTS, EntityTable, PhraseTable, load_scorer
 
@@ -63,6 +63,7 @@ def fit_models(parsed: Sequence[Parsed], every_name: Sequence[Parsed] = ()) -> d
     ``every_name`` (documents whose every name is annotated), else on ``parsed``."""
     examples = entity_examples(parsed, phrase_examples(parsed))
     entity_examples(every_name or parsed, examples, model="real")
+    place_examples(parsed, examples)
     strengths = {
         "objective": C_CLAUSE,
         "issue": C_CLAUSE,
@@ -70,6 +71,7 @@ def fit_models(parsed: Sequence[Parsed], every_name: Sequence[Parsed] = ()) -> d
         "who": C_ENTITY,
         "where": C_ENTITY,
         "real": C_ENTITY,
+        "place": C_ENTITY,
     }
     return {
         name: fit_linear(examples.features[name], examples.labels[name], c) for name, c in strengths.items()

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from summarizer.local.clauses import Clause
 from summarizer.local.compress import edge_features, scored_edges
+from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import name_key
 from summarizer.local.phrases import KINDS, ItemKind, candidate_features
 from summarizer.local.roles import find_roles
@@ -105,20 +106,47 @@ def names_match(name: str, gold: dict[str, Any]) -> bool:
 
 
 def entity_examples(parsed: Sequence[Parsed], out: Examples | None = None, model: str = "") -> Examples:
-    """Examples for ``who`` (people and organisations) and ``where`` (places): an entity is
-    positive when the brief lists it under that heading by any of its names. With ``model``
-    given, all go to that one model (``real``, from sets that list every name)."""
+    """Examples for ``who`` and ``where``: every entity is an example of both, positive when
+    the brief lists it under that heading by any of its names. With ``model`` given (``real``,
+    from sets that list every name), the examples go to that one model, under the heading the
+    entity's own kind gives it."""
     out = out if out is not None else Examples()
     for p in parsed:
         roles = find_roles(p.doc, p.prepared.original, p.entities)
         features = all_entity_features(p, roles)
         for n, entity in enumerate(p.entities):
-            heading = "where" if entity.kind == "place" else "who"
-            golds = p.gold.get(heading) or []
-            names = (entity.name, *entity.aliases)
-            listed = any(names_match(name, g) for g in golds for name in names)
-            out.add(model or heading, features[n], listed)
+            listed = listed_under(p, entity)
+            if model:
+                out.add(model, features[n], ("where" if entity.kind == "place" else "who") in listed)
+                continue
+            for heading in ("who", "where"):
+                out.add(heading, features[n], heading in listed)
     return out
+
+
+def place_examples(parsed: Sequence[Parsed], out: Examples) -> Examples:
+    """Examples for ``place``: of the entities listed under exactly one heading, those listed
+    under where. Whether a name is a place or an actor is learned from what the briefs do, not
+    taken from the model's label: a country that acts is listed under who."""
+    for p in parsed:
+        roles = find_roles(p.doc, p.prepared.original, p.entities)
+        features = all_entity_features(p, roles)
+        for n, entity in enumerate(p.entities):
+            listed = listed_under(p, entity)
+            if len(listed) == 1:
+                out.add("place", features[n], "where" in listed)
+    return out
+
+
+def listed_under(p: Parsed, entity: Entity) -> set[str]:
+    """The headings (who, where) under which the brief of ``p`` lists ``entity``."""
+    names = (entity.name, *entity.aliases)
+    return {
+        heading
+        for heading in ("who", "where")
+        for g in p.gold.get(heading) or []
+        if any(names_match(name, g) for name in names)
+    }
 
 
 def all_entity_features(p: Parsed, roles: dict[int, str]) -> list[Features]:
