@@ -308,7 +308,7 @@ def _say_what_runs(settings: Settings, credentials: Credentials) -> None:
     if credentials.slack is not None:
         running.append(f"Slack ({settings.slack.mode} mode)")
     if credentials.discord_token:
-        running.append("Discord")
+        running.append(settings.discord.platform_name)
     for note in credentials.notes:
         log.warning("%s; running: %s", note, ", ".join(running))
 
@@ -332,7 +332,7 @@ class ChatPlatforms:
         if self.slack is not None:
             names.append(f"Slack ({self.slack.mode} mode)")
         if self.discord is not None:
-            names.append("Discord")
+            names.append(self.discord.settings.platform_name)
         return names
 
     @property

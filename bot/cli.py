@@ -21,7 +21,7 @@ from bot.ingest.files import InputError, read_inputs
 from bot.logs import setup_logging
 from bot.render.escape import json_line, terminal
 from bot.render.text import render_brief
-from bot.settings import INT_MAX, Settings, load_settings, parse_duration
+from bot.settings import INT_MAX, DiscordSettings, Settings, load_settings, parse_duration
 from bot.textio import LineTooLong, bounded_lines, peekable, text_stream
 from summarizer.answer import Answer
 from summarizer.brief import Article, Brief
@@ -504,14 +504,28 @@ def _doctor_chat(settings: Settings, credentials: Credentials) -> int:
     if credentials.slack is not None and problem is None:
         running.append(f"Slack ({settings.slack.mode} mode)")
     if credentials.discord_token:
-        running.append("Discord")
+        running.append(settings.discord.platform_name)
     _show(f"chat: {', '.join(running)}")
     for note in credentials.notes:
         _show(f"chat: {note}")
+    if credentials.discord_token:
+        _show(f"chat: {_discord_replicas(settings.discord)}")
     if problem is not None:
         _show(f"chat: ERROR {problem}")
         return 1
     return 0
+
+
+def _discord_replicas(discord: DiscordSettings) -> str:
+    """How many processes may connect to Discord with these settings."""
+    if discord.shard_count is None:
+        return (
+            "Discord is unsharded: run it in one replica only (several would each handle every "
+            "command and mention); to split it, give each replica [discord] shard_count and its "
+            "own shard_ids"
+        )
+    who = "this replica" if discord.registers_commands else "the replica holding shard 0"
+    return f"Discord {discord.sharding}: slash commands are registered by {who}"
 
 
 def _sqlite_path(settings: Settings) -> str | None:

@@ -167,6 +167,37 @@ class DiscordSettings:
     guild_ids: tuple[int, ...] = ()
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""
+    # Replicas split the gateway: Discord sends a guild's events to shard
+    # (guild_id >> 22) % shard_count, DMs to shard 0. None: one unsharded connection.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()  # the shards this process connects; empty: all of them
+
+    @property
+    def shards(self) -> tuple[int, ...]:
+        """The shard ids this process connects (empty when unsharded)."""
+        if self.shard_count is None:
+            return ()
+        return self.shard_ids or tuple(range(self.shard_count))
+
+    @property
+    def sharding(self) -> str:
+        """For people: "unsharded", "shard 1 of 2", "shards 0,2 of 4"."""
+        if self.shard_count is None:
+            return "unsharded"
+        ids = self.shards
+        return f"shard{'s' if len(ids) > 1 else ''} {','.join(map(str, ids))} of {self.shard_count}"
+
+    @property
+    def platform_name(self) -> str:
+        """ "Discord", or "Discord (shard 1 of 2)" when this process holds some of the shards."""
+        return "Discord" if self.shard_count is None else f"Discord ({self.sharding})"
+
+    @property
+    def registers_commands(self) -> bool:
+        """Whether this process syncs the slash commands: unsharded, or holding shard 0. Exactly
+        one process of a complete deployment holds shard 0 (it must: Discord sends DMs there
+        alone), so the rule needs no coordination between replicas."""
+        return self.shard_count is None or 0 in self.shards
 
 
 @dataclass(frozen=True)
@@ -257,7 +288,11 @@ def _coerce(hint: Any, raw: Any) -> Any:
             raise TypeError("expected a list")
         return tuple(_coerce(item, x) for x in raw)
     if origin in (types.UnionType, typing.Union):
-        raise TypeError("unsupported setting type")
+        # Only "X | None": TOML has no null, so a value that is there is an X.
+        members = [a for a in get_args(hint) if a is not type(None)]
+        if len(members) != 1:
+            raise TypeError("unsupported setting type")
+        return _coerce(members[0], raw)
     if hint is bool:
         if not isinstance(raw, bool):
             raise TypeError("expected true or false")
@@ -312,6 +347,8 @@ def _check(section: Any, name: str, where: str) -> None:
                 )
     if name == "store":
         _check_store(section, where)
+    if name == "discord":
+        _check_shards(section, where)
     if name == "summarizer" and section.workers < 0:
         raise ConfigError(f"{where}: [summarizer] workers = {section.workers}: cannot be negative")
     if name == "llm" and section.max_retries < 0:
@@ -345,4 +382,30 @@ def _check_store(store: StoreSettings, where: str) -> None:
     if not _ENV_NAME.match(store.password_env):
         raise ConfigError(
             f"{where}: [store] password_env = {store.password_env!r}: not an environment variable name"
+        )
+
+
+def _check_shards(discord: DiscordSettings, where: str) -> None:
+    count, ids = discord.shard_count, discord.shard_ids
+    example = "e.g. shard_count = 2 and shard_ids = [0] in one replica, [1] in the other"
+    if count is None:
+        if ids:
+            raise ConfigError(
+                f"{where}: [discord] shard_ids = {list(ids)} needs shard_count, the number of "
+                f"shards across all replicas ({example})"
+            )
+        return
+    if count < 1:
+        raise ConfigError(f"{where}: [discord] shard_count = {count}: must be at least 1")
+    outside = [i for i in ids if not 0 <= i < count]
+    if outside:
+        raise ConfigError(
+            f"{where}: [discord] shard_ids {outside} not within 0..{count - 1} "
+            f"(shard ids count from 0, below shard_count = {count})"
+        )
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ConfigError(
+            f"{where}: [discord] shard_ids lists {repeated} more than once; each shard is "
+            "connected once, by one replica"
         )

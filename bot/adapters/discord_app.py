@@ -206,7 +206,9 @@ class BriefTree(app_commands.CommandTree["BriefbotClient"]):
 
 
 class BriefbotClient(discord.Client):
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = 2.0) -> None:
+    """One gateway connection, unsharded: all guilds and DMs (one process, as before sharding)."""
+
+    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = 2.0, **shards: Any) -> None:
         # Briefbot never joins voice: don't warn operators about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -215,6 +217,7 @@ class BriefbotClient(discord.Client):
             max_messages=None,  # no message cache: nothing here reads old messages
             chunk_guilds_at_startup=False,
             guild_ready_timeout=guild_ready_timeout,
+            **shards,
         )
         self.adapter = adapter
         self.tree = BriefTree(self)
@@ -224,10 +227,30 @@ class BriefbotClient(discord.Client):
         await self.adapter.on_message(message)
 
     async def on_ready(self) -> None:
-        log.info("discord ready user=%s guilds=%d", self.user, len(self.guilds))
+        sharding = self.adapter.settings.sharding
+        log.info("discord ready user=%s guilds=%d sharding=%r", self.user, len(self.guilds), sharding)
 
     async def on_resumed(self) -> None:
         log.info("discord session resumed")
+
+
+class ShardedBriefbotClient(BriefbotClient, discord.AutoShardedClient):
+    """The shards ``[discord] shard_ids`` names, of ``shard_count``, one connection each: Discord
+    sends each only its own guilds' events (DMs to shard 0), so replicas holding different
+    shards split the work and together answer everything once."""
+
+
+def make_client(
+    adapter: DiscordAdapter, settings: DiscordSettings, guild_ready_timeout: float
+) -> BriefbotClient:
+    if settings.shard_count is None:
+        return BriefbotClient(adapter, guild_ready_timeout=guild_ready_timeout)
+    return ShardedBriefbotClient(
+        adapter,
+        guild_ready_timeout=guild_ready_timeout,
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shards),
+    )
 
 
 Interaction = discord.Interaction[BriefbotClient]
@@ -340,7 +363,7 @@ class DiscordAdapter:
         self.service = service
         self.settings = settings
         self._token = token
-        self.client = BriefbotClient(self, guild_ready_timeout=guild_ready_timeout)
+        self.client = make_client(self, settings, guild_ready_timeout)
         self._in_flight = InFlight()
         self.poster = DiscordPoster(self.client, in_flight=self._in_flight)
         self._task: asyncio.Task[None] | None = None
@@ -447,7 +470,13 @@ class DiscordAdapter:
             self._previous = None
 
     async def sync_commands(self) -> None:
-        """Register ``/brief`` in each configured guild (immediate), or globally when none is set."""
+        """Register ``/brief`` in each configured guild (immediate), or globally when none is set;
+        only in the process that holds shard 0 (or is unsharded): other replicas answer the
+        commands that replica registered."""
+        if not self.settings.registers_commands:
+            sharding = self.settings.sharding
+            log.info("discord commands left to the replica holding shard 0 sharding=%r", sharding)
+            return
         tree = self.client.tree
         if not self.settings.guild_ids:
             try:

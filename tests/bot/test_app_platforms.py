@@ -279,3 +279,42 @@ def unused_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# -- replicas ---------------------------------------------------------------------------------------
+
+# A server on each of two shards: Discord routes a guild to shard (guild_id >> 22) % shard_count.
+SHARDED_GUILDS = (930_000_000_000_000_000 >> 23 << 23, (930_000_000_000_000_000 >> 23 << 23) + (1 << 22))
+
+
+async def test_two_replicas_split_discord_by_shard_and_register_commands_once(tmp_path: Path) -> None:
+    """``[discord] shard_count``/``shard_ids``: two ``briefbot run`` on one store, one shard each."""
+    database = tmp_path / "data" / "briefbot.db"
+    guild_ids = ", ".join(map(str, SHARDED_GUILDS))
+    bots: list[BotProcess] = []
+    async with FakeDiscord(guilds=[Guild(g, channels=(g + 10,)) for g in SHARDED_GUILDS]) as fake:
+        try:
+            for shard in (0, 1):
+                config = tmp_path / f"replica-{shard}" / "briefbot.toml"
+                config.parent.mkdir()
+                config.write_text(
+                    f'[store]\npath = "{database}"\n\n[discord]\nguild_ids = [{guild_ids}]\n'
+                    f'api_url = "{fake.api_url}"\ngateway_url = "{fake.gateway_url}"\n'
+                    f"shard_count = 2\nshard_ids = [{shard}]\n",
+                    encoding="utf-8",
+                )
+                bots.append(bot := await BotProcess.start(config, DISCORD_ENV))
+                await bot.expect(rf"Also connected to Discord \(shard {shard} of 2\)\.")
+                assert f"guilds=1 sharding='shard {shard} of 2'" in bot.err  # its own server only
+            assert sorted(s.shard for s in fake.sessions.values()) == [(0, 2), (1, 2)]
+            assert [scope for scope, _ in fake.command_syncs] == list(SHARDED_GUILDS)  # by replica 0
+            assert "discord commands left to the replica holding shard 0" in bots[1].err
+            for guild in SHARDED_GUILDS:  # each server's command is answered, once
+                asked = await fake.slash("feeds", guild_id=guild, channel_id=guild + 10)
+                await fake.wait_for(lambda a=asked: [m for m in fake.messages if m.interaction_id == a], 60)
+                assert len([c for c in fake.callbacks if c.interaction_id == asked]) == 1
+        finally:
+            for bot in bots:
+                code, _ = await bot.stop(signal.SIGTERM)
+                assert code == 0, bot.err[-3000:]
+    assert not any("Traceback" in bot.err for bot in bots)

@@ -71,10 +71,10 @@ async def test_run_logs_what_is_missing_and_what_runs(tmp_path: Path) -> None:
         assert line in bot.err, bot.err[-2000:]
 
 
-def doctor(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def doctor(tmp_path: Path, env: dict[str, str], toml: str = "") -> subprocess.CompletedProcess[str]:
     """``briefbot doctor`` with only ``env``'s platform variables (not those of whoever runs this)."""
     config = tmp_path / "briefbot.toml"
-    config.write_text(f'[store]\npath = "{tmp_path / "briefbot.db"}"\n', encoding="utf-8")
+    config.write_text(f'[store]\npath = "{tmp_path / "briefbot.db"}"\n{toml}', encoding="utf-8")
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     command = [sys.executable, "-m", "bot", "doctor", "--config", str(config)]
     return subprocess.run(
@@ -88,6 +88,18 @@ def test_doctor_says_what_runs_and_what_is_missing(tmp_path: Path) -> None:
     assert "chat: the terminal, Discord" in done.stdout
     assert "chat: Slack is not started: SLACK_APP_TOKEN without SLACK_BOT_TOKEN" in done.stdout
     assert "xapp-1" not in done.stdout + done.stderr
+
+
+def test_doctor_says_how_many_discord_replicas_may_run(tmp_path: Path) -> None:
+    unsharded = doctor(tmp_path, {"DISCORD_TOKEN": "d-1"})
+    assert "chat: Discord is unsharded: run it in one replica only" in unsharded.stdout
+    sharded = doctor(tmp_path, {"DISCORD_TOKEN": "d-1"}, "[discord]\nshard_count = 2\nshard_ids = [1]\n")
+    assert sharded.returncode == 0, sharded.stderr
+    assert "chat: the terminal, Discord (shard 1 of 2)" in sharded.stdout
+    assert "slash commands are registered by the replica holding shard 0" in sharded.stdout
+    wrong = doctor(tmp_path, {"DISCORD_TOKEN": "d-1"}, "[discord]\nshard_count = 2\nshard_ids = [2]\n")
+    assert wrong.returncode != 0
+    assert "[discord] shard_ids [2] not within 0..1" in wrong.stderr
 
 
 def test_doctor_fails_on_a_slack_token_without_its_partner(tmp_path: Path) -> None:

@@ -149,3 +149,37 @@ def test_a_bad_store_setting_is_named_and_a_password_never_repeated(
         _store(tmp_path, toml)
     assert message in str(caught.value)
     assert "hunter2secret" not in str(caught.value)
+
+
+def test_discord_shards(tmp_path: Path) -> None:
+    cfg = tmp_path / "shards.toml"
+    cfg.write_text("[discord]\nshard_count = 4\nshard_ids = [2, 0]\n")
+    discord = load_settings(cfg, env={}).discord
+    assert (discord.shard_count, discord.shards, discord.registers_commands) == (4, (2, 0), True)
+    cfg.write_text("[discord]\nshard_count = 4\nshard_ids = [3]\n")
+    assert load_settings(cfg, env={}).discord.registers_commands is False
+    cfg.write_text("[discord]\nshard_count = 3\n")  # every shard, in this one process
+    assert load_settings(cfg, env={}).discord.shards == (0, 1, 2)
+    assert Settings().discord.shards == ()  # unsharded, as one process always was
+    assert Settings().discord.registers_commands is True
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("shard_count = 0", r"\[discord\] shard_count = 0: must be at least 1"),
+        ("shard_count = -2\nshard_ids = [0]", r"shard_count = -2: must be at least 1"),
+        ("shard_ids = [0]", r"\[discord\] shard_ids = \[0\] needs shard_count"),
+        ("shard_count = 2\nshard_ids = [2]", r"shard_ids \[2\] not within 0\.\.1"),
+        ("shard_count = 2\nshard_ids = [0, -1]", r"shard_ids \[-1\] not within 0\.\.1"),
+        ("shard_count = 3\nshard_ids = [1, 2, 1]", r"shard_ids lists \[1\] more than once"),
+        ("shard_count = '2'", r"\[discord\] shard_count = '2': expected an integer"),
+        ("shard_count = 2\nshard_ids = 1", r"\[discord\] shard_ids = 1: expected a list"),
+        ("shard_count = 2\nshard_ids = [true]", r"\[discord\] shard_ids = \[True\]: expected an integer"),
+    ],
+)
+def test_bad_discord_shards_are_named(tmp_path: Path, toml: str, message: str) -> None:
+    cfg = tmp_path / "shards.toml"
+    cfg.write_text(f"[discord]\n{toml}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cfg, env={})

@@ -3,7 +3,11 @@
 It behaves like Discord where our adapter could get it wrong, and records what a user would see:
 
 - Gateway: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeat ACKs, RESUME → replay of missed
-  events + RESUMED, INVALID_SESSION for unknown sessions, a forced disconnect. Events are only
+  events + RESUMED, INVALID_SESSION for unknown sessions, a forced disconnect. Sharding as on
+  Discord: IDENTIFY's ``shard: [id, count]`` (default ``[0, 1]``) picks the guilds a connection
+  gets, ``(guild_id >> 22) % count == id``, and DMs go to shard 0 only; an impossible shard closes
+  with 4010. Every open connection of a shard gets its events (two unsharded replicas both get
+  everything, as on Discord); with none open, the newest queues them for RESUME. Events are only
   delivered for the intents the client asked for; privileged intents not enabled for the app
   close the connection with 4014; without the message-content intent, message text is blanked
   unless it mentions the bot or is a DM — as on Discord.
@@ -134,10 +138,16 @@ class Rule:
         return self.times > 0 and method == self.method and re.search(self.pattern, path) is not None
 
 
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to; DMs (no guild) go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
 @dataclass
 class Session:
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) as identified
     seq: int = 0
     log: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
@@ -186,7 +196,8 @@ class FakeDiscord:
         self.identifies = 0
         self.resumes = 0
         self.sessions: dict[str, Session] = {}
-        self.session: Session | None = None
+        self.session: Session | None = None  # the newest identified, whichever shard
+        self.shards: dict[tuple[int, int], Session] = {}  # (id, count) → the newest session of it
         self.interactions: dict[int, Interaction] = {}
         self.dispatch_times: dict[int, float] = {}
         self._buckets: dict[int, tuple[float, int]] = {}
@@ -317,25 +328,35 @@ class FakeDiscord:
         if intents & PRIVILEGED & ~self.privileged_intents:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
+        shard = data.get("shard") or [0, 1]
+        if not (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(type(n) is int for n in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
         self.identifies += 1
-        session = Session(id=f"session-{self.new_id()}", intents=intents, ws=ws)
+        session = Session(id=f"session-{self.new_id()}", intents=intents, shard=(shard[0], shard[1]), ws=ws)
         self.sessions[session.id] = session
-        self.session = session
+        self.session = self.shards[session.shard] = session
+        guilds = [g for g in self.guilds.values() if shard_of(g.id, shard[1]) == shard[0]]
         await self._send(
             session,
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
-                "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "session_id": session.id,
                 "resume_gateway_url": self.gateway_url,
-                "shard": [0, 1],
+                "shard": shard,
                 "application": {"id": str(self.app_id), "flags": 0},
             },
         )
         if intents & INTENT_GUILDS:
-            for guild in self.guilds.values():
+            for guild in guilds:
                 await self._send(session, "GUILD_CREATE", self._guild_payload(guild))
         self._connected.set()
         return session
@@ -362,11 +383,27 @@ class FakeDiscord:
             await session.ws.send_str(json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
         return session.seq
 
+    def sessions_for(self, guild_id: int | None) -> list[Session]:
+        """The connections Discord sends this guild's events (or DMs, with None) to: every open
+        one of its shard; when none is open, the newest, to replay them on RESUME."""
+        shards = [shard for shard in self.shards if shard_of(guild_id, shard[1]) == shard[0]]
+        if not shards:
+            raise AssertionError(
+                f"no connection holds the shard of guild {guild_id} (shards: {list(self.shards)})"
+            )
+        live = [
+            s for s in self.sessions.values() if s.shard in shards and s.ws is not None and not s.ws.closed
+        ]
+        return live or [self.shards[shard] for shard in shards]
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send an event to the bot, or queue it for replay while the bot is disconnected."""
-        session = self.session
-        assert session is not None, "no client has identified yet"
-        return await self._send(session, event, data)
+        """Send an event to the shard its guild belongs to, or queue it for replay while that
+        shard is disconnected. The sequence number of its (first) delivery."""
+        guild_id = data.get("guild_id")
+        seqs = [
+            await self._send(s, event, data) for s in self.sessions_for(int(guild_id) if guild_id else None)
+        ]
+        return seqs[0]
 
     async def force_disconnect(self, code: int = 4000) -> None:
         """Close the bot's websocket as Discord does on a server-side hiccup (resumable)."""
@@ -582,45 +619,50 @@ class FakeDiscord:
         mention_everyone: bool = False,
     ) -> int:
         """A person posts a message; delivered only as Discord would to this bot's intents."""
-        session = self.session
-        assert session is not None
         author = author or self.user(self.new_id(), "reader")
         message_id = self.new_id()
         self.messages.append(
             Posted(message_id, channel_id, int(author["id"]), content, [], at=time.monotonic())
         )
         wanted = INTENT_GUILD_MESSAGES if guild_id is not None else INTENT_DIRECT_MESSAGES
-        if not session.intents & wanted:
-            return message_id
-        visible = mentions_bot or guild_id is None or bool(session.intents & INTENT_MESSAGE_CONTENT)
-        data: dict[str, Any] = {
-            "id": str(message_id),
-            "channel_id": str(channel_id),
-            "author": author,
-            "content": content if visible else "",
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": mention_everyone,
-            "mentions": [self.bot_user] if mentions_bot else [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 19 if reply_to else 0,
-            "flags": 0,
-        }
-        if guild_id is not None:
-            data["guild_id"] = str(guild_id)
-            data["member"] = {"roles": [], "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}
-        if reply_to is not None:
-            data["message_reference"] = {
-                "type": 0,
-                "message_id": str(reply_to),
+        for session in self.sessions_for(guild_id):
+            if not session.intents & wanted:
+                continue
+            visible = mentions_bot or guild_id is None or bool(session.intents & INTENT_MESSAGE_CONTENT)
+            data: dict[str, Any] = {
+                "id": str(message_id),
                 "channel_id": str(channel_id),
-                **({"guild_id": str(guild_id)} if guild_id else {}),
+                "author": author,
+                "content": content if visible else "",
+                "timestamp": now_iso(),
+                "edited_timestamp": None,
+                "tts": False,
+                "mention_everyone": mention_everyone,
+                "mentions": [self.bot_user] if mentions_bot else [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": [],
+                "pinned": False,
+                "type": 19 if reply_to else 0,
+                "flags": 0,
             }
-        await self.dispatch("MESSAGE_CREATE", data)
+            if guild_id is not None:
+                data["guild_id"] = str(guild_id)
+                data["member"] = {
+                    "roles": [],
+                    "joined_at": now_iso(),
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                }
+            if reply_to is not None:
+                data["message_reference"] = {
+                    "type": 0,
+                    "message_id": str(reply_to),
+                    "channel_id": str(channel_id),
+                    **({"guild_id": str(guild_id)} if guild_id else {}),
+                }
+            await self._send(session, "MESSAGE_CREATE", data)
         return message_id
 
     # --- REST ---------------------------------------------------------------------------------
