@@ -239,6 +239,19 @@ class ShardedBriefbotClient(BriefbotClient, discord.AutoShardedClient):
     sends each only its own guilds' events (DMs to shard 0), so replicas holding different
     shards split the work and together answer everything once."""
 
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(adapter, **options)
+        self._launched: set[int] = set()
+
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        # discord.py retries a shard's first connection every 5 s, forever: a gateway that cannot
+        # be reached at start-up ends the connection instead, as it does unsharded (later drops
+        # are still reconnected by discord.py).
+        if shard_id in self._launched:
+            raise ConnectionError(f"shard {shard_id} cannot connect to the gateway at {gateway}")
+        self._launched.add(shard_id)
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
 
 def make_client(
     adapter: DiscordAdapter, settings: DiscordSettings, guild_ready_timeout: float

@@ -15,6 +15,7 @@ import pytest
 from bot.adapters.discord_app import DiscordAdapter
 from bot.commands import Ask, Feeds
 from bot.settings import DiscordSettings
+from summarizer.errors import ConfigError
 from tests.fakes.chat_service import FakeChatService
 from tests.fakes.discord import TOKEN, FakeDiscord, Guild, shard_of
 
@@ -143,3 +144,16 @@ async def test_unsharded_replicas_each_do_all_the_work() -> None:
         ]
         assert len(posts) == 2  # both replicas answered the mention…
         assert len(fake.channel_messages(CHANNEL_1)) == 1  # …with the same nonce: Discord kept one
+
+
+async def test_a_sharded_replica_that_cannot_reach_the_gateway_stops_naming_it(unused_tcp_port: int) -> None:
+    nowhere = f"ws://127.0.0.1:{unused_tcp_port}/gateway"
+    async with FakeDiscord() as fake:
+        settings = DiscordSettings(api_url=fake.api_url, gateway_url=nowhere, shard_count=2, shard_ids=(1,))
+        adapter = DiscordAdapter(FakeChatService(), TOKEN, settings)
+        await adapter.start()
+        try:
+            with pytest.raises(ConfigError, match=f"cannot connect to the Discord gateway at {nowhere}"):
+                await asyncio.wait_for(adapter.wait_connected(), 20)
+        finally:
+            await adapter.stop()
