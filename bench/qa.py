@@ -3,6 +3,7 @@
     .venv/bin/python bench/qa.py                 # the figures below
     .venv/bin/python bench/qa.py --scale 50000   # … and latency and memory with 50,000 articles
     .venv/bin/python bench/qa.py -v              # … and every dev-set miss, with what was quoted
+    .venv/bin/python bench/qa.py --engine postgresql  # 1, 2 and 5 on PostgreSQL (a throwaway cluster)
 
 The questions, the store (every question's article + 2,000 BBC distractors, briefed as
 ``briefbot ingest`` does) and what counts as answered are in bench/qa_data.py: the first
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -42,6 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from pg_store import PostgresCopy, cluster, copy_store, open_store, store_config
 from qa_data import (
     CORPORA,
     ROOT,
@@ -55,7 +58,6 @@ from qa_data import (
 from qa_train import asked_for, line, select
 
 from bot.qa import CANDIDATES, AskScope, QuestionAnswerer
-from bot.store import Store
 from bot.store.search import fts_query
 from summarizer.qa.extract import ExtractiveAnswerBackend
 from summarizer.qa.model import load as load_model
@@ -69,10 +71,10 @@ RECALL_AT = (1, 3, 5, 10, CANDIDATES)
 # -- 1. retrieval ---------------------------------------------------------------------------------
 
 
-async def article_recall(db: Path, items: list[Item]) -> dict[str, list[int | None]]:
+async def article_recall(db: Path | PostgresCopy, items: list[Item]) -> dict[str, list[int | None]]:
     """Per origin, where the store's search puts each question's own article (None: not in
     the first CANDIDATES)."""
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
         out: dict[str, list[int | None]] = defaultdict(list)
@@ -96,18 +98,19 @@ def recall_line(label: str, places: list[int | None]) -> str:
 # -- 2. as users meet it ----------------------------------------------------------------------------
 
 
-def ask_cli(db: Path, asks: list[dict[str, str]]) -> list[dict[str, Any]]:
+def ask_cli(db: Path | PostgresCopy, asks: list[dict[str, str]]) -> list[dict[str, Any]]:
     """``briefbot ask --json -`` over the store, one JSON line in and out per question."""
+    toml, env = store_config(db)
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "briefbot.toml"
-        config.write_text(f"[store]\npath = {json.dumps(str(db))}\n", encoding="utf-8")
+        config.write_text(toml, encoding="utf-8")
         done = subprocess.run(
             [sys.executable, "-m", "bot", "ask", "--json", "-", "--config", str(config)],
             input="".join(json.dumps(a) + "\n" for a in asks),
             capture_output=True,
             text=True,
             cwd=ROOT,
-            env={**os.environ, "BRIEFBOT_CONFIG": ""},
+            env={**os.environ, "BRIEFBOT_CONFIG": "", **env},
             check=True,
         )
     answers = [json.loads(x) for x in done.stdout.splitlines() if x.strip()]
@@ -121,7 +124,9 @@ def quoted(answer: dict[str, Any], phrase: str) -> bool:
     return answer.get("answer") is not None and bool(citations) and holds(citations[0]["quote"], phrase)
 
 
-def as_users_meet_it(db: Path, items: list[Item], verbose: bool) -> dict[str, dict[str, list[bool]]]:
+def as_users_meet_it(
+    db: Path | PostgresCopy, items: list[Item], verbose: bool
+) -> dict[str, dict[str, list[bool]]]:
     """Per origin: in thread, channel-wide and don't-know outcomes, through the CLI."""
     asks: list[dict[str, str]] = []
     where: list[tuple[Item, str]] = []
@@ -252,9 +257,9 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     conn.commit()
 
 
-async def latency(path: Path, items: list[Item], rounds: int) -> None:
+async def latency(path: Path | PostgresCopy, items: list[Item], rounds: int) -> None:
     at_start = rss_mb()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         count = await store.articles.count()
         qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
@@ -297,10 +302,22 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=0, help="also measure latency with this many articles")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the questions when timing")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the store searched in 1, 2 and 5: SQLite, or a copy in a throwaway PostgreSQL cluster",
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        figures(args, stack)
 
+
+def figures(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
     items, articles = load()
     db = cached_store(args.cache, articles)
+    running = stack.enter_context(cluster()) if args.engine == "postgresql" else None
+    searched = copy_store(running, db) if running else db
     count: dict[str, int] = defaultdict(int)
     for i in items:
         count[i.origin] += 1
@@ -309,10 +326,11 @@ def main() -> None:
         + ", ".join(f"{n} {o}" for o, n in sorted(count.items()))
         + f"; store: {len(articles)} articles ({len(articles) - 2000} the questions' own + 2000 distractors)"
     )
+    print(f"engine searched in 1, 2 and 5: {args.engine} (the rest read the SQLite store)")
     answerable = [i for i in items if i.answer and i.origin in ("dev", "silver")]
 
     print("\n1. retrieval, channel-wide")
-    places = asyncio.run(article_recall(db, answerable))
+    places = asyncio.run(article_recall(searched, answerable))
     for origin in ("dev", "silver"):
         print(recall_line(f"  article recall, {origin}", places[origin]))
     asked = asked_for(args.cache, db, items)
@@ -324,10 +342,9 @@ def main() -> None:
             evidence[a.item.origin].append(next((n for n, i in enumerate(order) if a.labels[i]), None))
     for origin in ("dev", "silver"):
         print(recall_line(f"  evidence sentence recall, {origin}", evidence[origin]))
-
     print("\n2. as users meet it: briefbot ask --json - (the committed model)")
     start = time.perf_counter()
-    tally = as_users_meet_it(db, items, args.verbose)
+    tally = as_users_meet_it(searched, items, args.verbose)
     ms = 1000 * (time.perf_counter() - start) / sum(len(v) for t in tally.values() for v in t.values())
     rows = (
         ("dev set (chosen on)", ("dev",), "unanswerable"),
@@ -361,7 +378,8 @@ def main() -> None:
         f"don't know >= {TARGETS['unknown']:.0%}"
     )
     if args.scale:
-        asyncio.run(latency(scaled_store(db, args.scale, args.cache), items, args.rounds))
+        scaled = scaled_store(db, args.scale, args.cache)
+        asyncio.run(latency(copy_store(running, scaled) if running else scaled, items, args.rounds))
 
 
 if __name__ == "__main__":

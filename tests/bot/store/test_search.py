@@ -159,3 +159,52 @@ async def test_a_word_finds_its_other_forms_and_the_index_follows_fetched_text(
         assert await _ids(store, terms("levee")) == ["late"]
     finally:
         await store.close()
+
+
+async def test_a_rare_word_outweighs_a_common_one_said_often(store_target: StoreTarget) -> None:
+    """What BM25's inverse document frequency does on SQLite, PostgreSQL's ranking does too:
+    the one article naming Vasquez answers "what did the council say about Vasquez?" better
+    than the one saying "council" five times, a word most articles have."""
+    store = await store_target.open()
+    try:
+        articles = [(f"minutes-{n}", "Council minutes", FILLER) for n in range(6)]
+        articles += [
+            (
+                "repeat",
+                "Council, council",
+                "The council said the council and the council's council " + FILLER,
+            ),
+            ("rare", "New bakery opens", "Elena Vasquez opened the bakery in the high street on Monday."),
+        ]
+        for key, title, text in articles:
+            await store.articles.add(NewArticle(id=key, title=title, text=text), now=1.0)
+        found = await _ids(store, terms("council", "Vasquez"))
+        assert found[0] == "rare"
+        assert found[1] == "repeat"
+    finally:
+        await store.close()
+
+
+async def test_a_channel_s_own_article_is_found_however_many_others_match_better(
+    store_target: StoreTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feeds a channel follows narrow the search before PostgreSQL's shortlist is drawn."""
+    from bot.store import search
+
+    monkeypatch.setattr(search, "SHORTLIST", 2)
+    store = await store_target.open()
+    try:
+        feed, _ = await store.feeds.add("https://levee.example/feed.xml", 900, now=1.0)
+        other, _ = await store.feeds.add("https://other.example/feed.xml", 900, now=1.0)
+        quiet = NewArticle(
+            id="quiet", title="Storm", text=f"A levee was inspected. {FILLER}", feed_id=feed.id
+        )
+        await store.articles.add(quiet, now=1.0)  # stored first: last among equals
+        for n in range(4):
+            text = f"The levee held, the levee engineers said of levee section {n}."
+            loud = NewArticle(id=f"loud-{n}", title="Levee levee", text=text, feed_id=other.id)
+            await store.articles.add(loud, now=1.0)
+        assert await _ids(store, terms("levee"), feed_ids=[feed.id]) == ["quiet"]
+        assert "loud-3" not in await _ids(store, terms("levee"), exclude="loud-3")
+    finally:
+        await store.close()
