@@ -145,11 +145,16 @@ async def ranked(
 
 
 async def document_frequency(db: Database, term: SearchTerm) -> int:
-    """How many articles hold the term."""
+    """How many articles hold the term: counted, or on PostgreSQL with many articles, for a
+    single word, read from the statistics ``ANALYZE`` keeps (autovacuum runs it as articles
+    arrive): counting a word in a third of 50,000 articles takes longer than the search."""
     texts = _texts([term])
     if not texts:
         return 0
     if db.dialect.name == "postgresql":
+        row = await db.fetchone(_ESTIMATED_FREQUENCY, [EXACT_COUNT_BELOW, *texts])
+        if row is not None and row[0] is not None:
+            return round(float(row[0]))
         sql = f"SELECT COUNT(*) FROM articles_search WHERE document @@ {_tsquery(1)}"  # noqa: S608
         params = texts
     else:
@@ -159,3 +164,20 @@ async def document_frequency(db: Database, term: SearchTerm) -> int:
     except sqlite3.OperationalError:
         return 0
     return int(row[0]) if row else 0
+
+
+# The word's share of articles among the most common words ANALYZE tracks (pg_stats lists the
+# shares, then the least tracked share); a word not among them is rarer than that: half of it,
+# as the planner assumes. NULL (count instead) for a phrase, a store too small to bother, or
+# one not analysed yet.
+_ESTIMATED_FREQUENCY = """
+    WITH stats AS (
+        SELECT c.reltuples AS n, s.most_common_elems::text::text[] AS words,
+               s.most_common_elem_freqs AS shares
+        FROM pg_class c JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname
+        WHERE c.oid = 'articles_search'::regclass AND s.attname = 'document'
+          AND c.reltuples >= ? AND s.most_common_elems IS NOT NULL),
+    lexemes AS (SELECT tsvector_to_array(to_tsvector('english', ?)) AS lexemes)
+    SELECT s.n * COALESCE(s.shares[array_position(s.words, l.lexemes[1])],
+                          s.shares[cardinality(s.words) + 1] / 2)
+    FROM stats s CROSS JOIN lexemes l WHERE cardinality(l.lexemes) = 1"""

@@ -208,3 +208,32 @@ async def test_a_channel_s_own_article_is_found_however_many_others_match_better
         assert "loud-3" not in await _ids(store, terms("levee"), exclude="loud-3")
     finally:
         await store.close()
+
+
+async def test_a_large_store_s_word_counts_come_from_postgresql_s_statistics(
+    pg_target: StoreTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past EXACT_COUNT_BELOW articles a single word's count is read from what ANALYZE keeps;
+    a phrase, and a store not analysed yet, are counted."""
+    from bot.store import search
+
+    store = await pg_target.open()
+    try:
+        for n in range(40):
+            text = f"{FILLER} Item {n}." + (" The levee held." if n % 4 == 0 else "")
+            await store.articles.add(NewArticle(id=f"a{n}", title=f"Minutes {n}", text=text), now=1.0)
+        monkeypatch.setattr(search, "EXACT_COUNT_BELOW", 20)
+        assert (
+            await store.articles.document_frequency(SearchTerm("levee", 1.0)) == 10
+        )  # not analysed: counted
+        await store.db.execute("ANALYZE articles_search")
+        for n in range(4):  # arrive after ANALYZE: the statistics know them at the next one
+            await store.articles.add(
+                NewArticle(id=f"b{n}", title="Levee", text=f"The levee held {n}."), now=1.0
+            )
+        assert await store.articles.document_frequency(SearchTerm("council", 1.0)) == 40
+        assert await store.articles.document_frequency(SearchTerm("levee", 1.0)) == 10
+        assert await store.articles.document_frequency(SearchTerm("levee held", 1.0)) == 14  # counted
+        assert await store.articles.document_frequency(SearchTerm("Vasquez", 1.0)) < 5  # untracked: rare
+    finally:
+        await store.close()
