@@ -37,7 +37,7 @@ _SQLITE_RANK = f"-bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, {BRIEF_WEIGH
 # (A) of ``articles_search.document``. Chosen on silver's questions (bench/qa.py --engine
 # postgresql): the title above the rest, the rest alike.
 POSTGRES_WEIGHTS = "{0.7, 0.7, 0.7, 1.0}"
-SHORTLIST = 200  # articles ranked in full, of those matching (more changed no dev-set answer)
+SHORTLIST = 200  # articles ranked in full (100 or 400 found silver's articles no better)
 EXACT_COUNT_BELOW = 10_000  # articles: counted exactly; above, the planner's count is close enough
 
 
