@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, TypeVar
 
 from summarizer.backend import BriefBackend
 from summarizer.brief import ACTOR_KINDS, Article, Brief
@@ -169,7 +169,7 @@ def parse_brief(text: str, article: Article, backend: str) -> Brief:
         raise SummarizeError(f"missing keys: {', '.join(missing)}")
     if not isinstance(data["tldr"], str) or not data["tldr"].strip():
         raise SummarizeError("'tldr' must be a non-empty string")
-    fields: dict[str, Any] = {k: data[k] for k in _MODEL_KEYS}
+    fields: dict[str, object] = {k: data[k] for k in _MODEL_KEYS}
     fields["who"] = _normalise_items(data["who"], kinds=True)
     fields["where"] = _normalise_items(data["where"], kinds=False)
     fields |= {
@@ -182,18 +182,18 @@ def parse_brief(text: str, article: Article, backend: str) -> Brief:
     return Brief.from_dict(fields)
 
 
-def _normalise_items(items: Any, kinds: bool) -> Any:
+def _normalise_items(items: object, kinds: bool) -> object:
     """Accept "Organisation", "ORG" …; drop the model's ``mentions`` (grounding counts them).
     Anything else wrong still fails validation, with the field's name."""
     if not isinstance(items, list):
         return items
-    out: list[Any] = []
+    out: list[object] = []
     for item in items:
-        if isinstance(item, Mapping):
+        if isinstance(item, dict):
             item = {k: v for k, v in item.items() if k != "mentions"}
-            if kinds and isinstance(item.get("kind"), str):
-                kind = item["kind"].strip().lower()
-                kind = _KIND_SYNONYMS.get(kind, kind)
-                item["kind"] = kind if kind in ACTOR_KINDS else item["kind"]
+            given = item.get("kind")
+            if kinds and isinstance(given, str):
+                kind = _KIND_SYNONYMS.get(given.strip().lower(), given.strip().lower())
+                item["kind"] = kind if kind in ACTOR_KINDS else given
         out.append(item)
     return out

@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 
@@ -133,7 +133,9 @@ class LLMClient:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         return headers
 
-    async def chat(self, messages: Sequence[Message], schema: Mapping[str, Any] | None = None) -> Completion:
+    async def chat(
+        self, messages: Sequence[Message], schema: Mapping[str, object] | None = None
+    ) -> Completion:
         """Send ``messages``; with ``schema``, ask for JSON matching it as well as the server can.
 
         Raises ``LLMError``; never returns an empty completion.
@@ -158,7 +160,7 @@ class LLMClient:
             self._paused_until = 0.0
             return completion
 
-    async def _chat_ladder(self, messages: list[Message], schema: Mapping[str, Any] | None) -> Completion:
+    async def _chat_ladder(self, messages: list[Message], schema: Mapping[str, object] | None) -> Completion:
         if schema is None:
             return await self._chat_with_retries(messages, None, "text")
         index = self._format_index
@@ -179,9 +181,9 @@ class LLMClient:
             return completion
 
     async def _chat_with_retries(
-        self, messages: list[Message], schema: Mapping[str, Any] | None, fmt: OutputFormat
+        self, messages: list[Message], schema: Mapping[str, object] | None, fmt: OutputFormat
     ) -> Completion:
-        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        body: dict[str, object] = {"model": self.model, "messages": messages}
         if schema is not None and fmt == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
@@ -209,7 +211,7 @@ class LLMClient:
         raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
 
     async def _attempt(
-        self, body: Mapping[str, Any], fmt: OutputFormat, attempt: int, last: bool
+        self, body: Mapping[str, object], fmt: OutputFormat, attempt: int, last: bool
     ) -> Completion | float:
         """One HTTP request: a completion, or the delay before retrying; raises when final."""
         timeout = self.config.timeout
@@ -242,7 +244,7 @@ class LLMClient:
     def _backoff(self, attempt: int) -> float:
         return backoff_delay(attempt, self.config.backoff_base, self.config.backoff_max)
 
-    async def _request(self, method: str, url: str, payload: Any = None) -> _Response:
+    async def _request(self, method: str, url: str, payload: object = None) -> _Response:
         """One request, its body read up to ``max_response_bytes`` (counted after decoding)."""
         cap = self.config.max_response_bytes
         async with self._http.stream(method, url, json=payload, headers=self._headers()) as response:
@@ -262,14 +264,13 @@ class LLMClient:
     def _completion(self, response: _Response, fmt: OutputFormat) -> Completion:
         try:
             data = response.json()
-            choice = data["choices"][0]
-            text = choice["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+            text = _at(data, "choices", 0, "message", "content")
+        except (ValueError, LookupError, TypeError):
             raise LLMUnavailable("the language model server sent a malformed response") from None
         if not isinstance(text, str) or not text.strip():
             raise LLMUnavailable("the language model returned an empty answer")
         usage = Usage(requests=1)
-        raw = data.get("usage")
+        raw = data.get("usage") if isinstance(data, dict) else None
         if isinstance(raw, dict):
             usage = Usage(1, _count(raw.get("prompt_tokens")), _count(raw.get("completion_tokens")))
         self._usage = self._usage + usage
@@ -288,10 +289,12 @@ class LLMClient:
         if response.status >= 400:
             raise LLMRejected(_rejection(response.status, response), response.status)
         try:
-            items = response.json()["data"]
-            return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
-        except (ValueError, KeyError, TypeError):
-            raise LLMUnavailable("the language model server sent a malformed model list") from None
+            items = _at(response.json(), "data")
+        except (ValueError, LookupError, TypeError):
+            items = None
+        if not isinstance(items, list):
+            raise LLMUnavailable("the language model server sent a malformed model list")
+        return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,9 +305,23 @@ class _Response:
     headers: Mapping[str, str]
     body: bytes
 
-    def json(self) -> Any:
+    def json(self) -> object:
         """The body as JSON, strings cleaned; ``ValueError`` when it is not JSON (too deep too)."""
-        return load_json(self.body)
+        value: object = load_json(self.body)
+        return value
+
+
+def _at(value: object, *path: str | int) -> object:
+    """The value at ``path`` (object keys, list indexes) in parsed JSON; ``LookupError`` or
+    ``TypeError`` when it is not there."""
+    for step in path:
+        if isinstance(value, list) and isinstance(step, int):
+            value = value[step]
+            continue
+        if not isinstance(value, dict) or not isinstance(step, str):
+            raise TypeError(f"no {step!r} in the JSON")
+        value = value[step]
+    return value
 
 
 def backoff_delay(retry: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from summarizer.clean import clean_json
 from summarizer.errors import SummarizeError
@@ -11,7 +10,7 @@ from summarizer.errors import SummarizeError
 _decoder = json.JSONDecoder()
 
 
-def extract_json_object(text: str) -> dict[str, Any]:
+def extract_json_object(text: str) -> dict[str, object]:
     """The first JSON object in ``text``: the whole text, or one inside prose or a code fence.
     Its strings come out cleaned (a model may write ``"\\ud800"``).
 
@@ -26,7 +25,7 @@ def extract_json_object(text: str) -> dict[str, Any]:
         first_error = "nested too deeply"
     else:
         if isinstance(value, dict):
-            return clean_json(value)  # type: ignore[no-any-return]
+            return _cleaned(value)
         first_error = "the reply is JSON but not an object"
     start = stripped.find("{")
     while start != -1:
@@ -36,6 +35,11 @@ def extract_json_object(text: str) -> dict[str, Any]:
             pass
         else:
             if isinstance(value, dict):
-                return clean_json(value)  # type: ignore[no-any-return]
+                return _cleaned(value)
         start = stripped.find("{", start + 1)
     raise SummarizeError(f"no JSON object in the reply ({first_error})")
+
+
+def _cleaned(value: dict[str, object]) -> dict[str, object]:
+    clean_json(value)  # in place: the object stays what it was, its strings cleaned
+    return value

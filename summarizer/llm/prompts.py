@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from summarizer.answer import Passage, Turn
 from summarizer.llm.client import Message
@@ -27,7 +26,7 @@ _TAGS = "article|title|passage|passages|question|history|turn|data"
 _TAG_LOOKALIKE = re.compile(rf"<(\s*/?\s*(?:{_TAGS})\b)", re.IGNORECASE)
 
 _PHRASE = {"type": "string"}
-BRIEF_SCHEMA: dict[str, Any] = {
+BRIEF_SCHEMA: dict[str, object] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["tldr", "who", "where", "objectives", "open_issues"],
@@ -60,7 +59,7 @@ BRIEF_SCHEMA: dict[str, Any] = {
     },
 }
 
-ANSWER_SCHEMA: dict[str, Any] = {
+ANSWER_SCHEMA: dict[str, object] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["answer", "citations"],
