@@ -36,10 +36,11 @@ class Linear:
     def score(self, features: Mapping[str, float]) -> float:
         return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
 
-    def partial(self, features: Mapping[str, float], skip: Iterable[str]) -> float:
-        """The score without the features in ``skip`` (those not worked out yet)."""
+    def without(self, skip: Iterable[str]) -> Linear:
+        """The model with the features in ``skip`` left out: the partial score of what is
+        worked out so far."""
         left_out = frozenset(skip)
-        return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items() if k not in left_out)
+        return Linear({k: w for k, w in self.weights.items() if k not in left_out}, self.bias)
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.score(features)

@@ -35,8 +35,14 @@ from summarizer.qa.model import Linear, load
 from summarizer.qa.question import WORD_WEIGHT, Question, name_spans
 from summarizer.text import content_stems, name_stems, sentences, stem, stem_set
 
+
 # The same articles' sentences come back question after question.
-_sentence_stems = functools.lru_cache(maxsize=20_000)(stem_set)
+@functools.lru_cache(maxsize=20_000)
+def _sentence_words(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The sentence's content stems in order (for word pairs and names), and as a set."""
+    seq = tuple(content_stems(text))
+    return seq, frozenset(seq)
+
 
 TITLE_CREDIT = 0.85  # a question word in the article's topic (title, lead, main names), not in the sentence
 TOPIC_WORD_CREDIT = 0.5  # … for an ordinary word rather than a name or number
@@ -121,6 +127,7 @@ class _Unit:
     passage: Passage
     order: int
     text: str
+    seq: tuple[str, ...]  # content stems in order
     stems: frozenset[str]
 
 
@@ -160,7 +167,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
     units: list[_Unit] = []
     for order, p in enumerate(passages):
         texts = [p.text] if p.position >= 0 else sentences(p.text) or [p.text.strip()]
-        units += [_Unit(p, order, t, _sentence_stems(t)) for t in texts if t.strip()]
+        units += [_Unit(p, order, t, *_sentence_words(t)) for t in texts if t.strip()]
     if not units:
         return []
     weights = _weights(question, units)
@@ -184,6 +191,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
     # The retrieval's score relative to the best article's; passages given without scores are
     # all alike (the best).
     best_score = max(u.passage.score for u in units)
+    untyped = ranker.without(TYPE_FEATURES)
     pending: list[_Pending] = []
     for article_id, group in by_article.items():
         group.sort(key=lambda u: (u.passage.position, u.order))
@@ -197,8 +205,12 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
         topic = title | group[0].stems | frequent
         article_stems = topic.union(*(u.stems for u in group))
         article_cover = _cover(weights, article_stems) / total
-        written = name_stems(group[0].passage.title).union(*(name_stems(u.text) for u in group))
-        missing_keys = len(keys - written) + sum(
+        unwritten = keys - name_stems(group[0].passage.title)  # names nowhere written as names
+        for u in group:
+            if not unwritten:
+                break
+            unwritten -= name_stems(u.text)
+        missing_keys = len(unwritten) + sum(
             1 for phrase in phrases if set(phrase) <= article_stems and not _has_phrase(phrase, group)
         )
         missing_words = len(telling - article_stems)
@@ -242,7 +254,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
                 "focus": focus / focus_total if focus_total else 1.0,
                 "predicate": predicate / telling_total if telling_total else 1.0,
                 "verb": 1.0 if verb is None or verb in u.stems else 0.5 if verb in near else 0.0,
-                "pairs": _pair_share(pairs, u.text),
+                "pairs": _pair_share(pairs, u.seq),
                 "article": article_cover,
                 "missing_key": float(min(missing_keys, 2)),
                 "missing_word": float(min(missing_words, 2)),
@@ -256,7 +268,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
                 "position": min(position, LATE_SENTENCE) / LATE_SENTENCE,
                 "long": min(1.0, max(0, length - LONG_WORDS) / LONG_WORDS),
             }
-            pending.append(_Pending(u, ranker.partial(features, skip=TYPE_FEATURES), features))
+            pending.append(_Pending(u, untyped.score(features), features))
     return _complete(question, weights, pending, limit, one_article, ranker)
 
 
@@ -340,9 +352,7 @@ def _has_phrase(phrase: tuple[str, ...], group: Sequence[_Unit]) -> bool:
     """Whether the words of a name occur together ("PlayStation 4", not "Gran Turismo 4 for the
     PlayStation 2") in the title or a sentence."""
     n = len(phrase)
-    texts = [group[0].passage.title, *(u.text for u in group)]
-    for text in texts:
-        seq = content_stems(text)
+    for seq in (content_stems(group[0].passage.title), *(u.seq for u in group)):
         if any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1)):
             return True
     return False
@@ -352,12 +362,13 @@ def _pairs(stems: Sequence[str]) -> frozenset[tuple[str, str]]:
     return frozenset(itertools.pairwise(stems))
 
 
-def _pair_share(pairs: frozenset[tuple[str, str]], text: str) -> float:
-    """Share of the question's adjacent content-word pairs that the sentence has adjacent too
-    ("interest rates", "quarterly profits"): word order that bag-of-words coverage misses."""
+def _pair_share(pairs: frozenset[tuple[str, str]], seq: Sequence[str]) -> float:
+    """Share of the question's adjacent content-word pairs that the sentence (its content
+    stems ``seq``) has adjacent too ("interest rates", "quarterly profits"): word order that
+    bag-of-words coverage misses."""
     if not pairs:
         return 0.0
-    return len(pairs & _pairs(content_stems(text))) / len(pairs)
+    return len(pairs.intersection(itertools.pairwise(seq))) / len(pairs)
 
 
 def _weights(question: Question, units: Sequence[_Unit]) -> dict[str, float]:

@@ -47,7 +47,7 @@ def test_a_number_question_says_what_it_measures(question: str, measure: str | N
 def test_linear_scores_partial_scores_and_probabilities() -> None:
     model = Linear({"a": 2.0, "b": -1.0}, bias=0.5)
     assert model.score({"a": 1.0, "b": 3.0, "unknown": 9.0}) == pytest.approx(-0.5)
-    assert model.partial({"a": 1.0, "b": 3.0}, skip=("b",)) == pytest.approx(2.5)
+    assert model.without(("b",)).score({"a": 1.0, "b": 3.0}) == pytest.approx(2.5)
     assert model.probability({"a": 1.0, "b": 3.0}) == pytest.approx(1 / (1 + math.exp(0.5)))
     assert model.probability({"a": 1e6}) == pytest.approx(1.0)  # no overflow
     assert Linear.from_json(model.to_json()) == model
