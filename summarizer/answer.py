@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,23 @@ class Passage:
     position: int = -1
 
 
+class CitationJSON(TypedDict):
+    """A citation as ``briefbot ask --json`` prints it."""
+
+    id: str
+    title: str
+    url: str | None
+    quote: str
+
+
+class AnswerJSON(TypedDict):
+    """An answer as ``briefbot ask --json`` prints it (one per line)."""
+
+    answer: str | None
+    citations: list[CitationJSON]
+    confidence: float
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     id: str
@@ -35,7 +52,7 @@ class Citation:
     quote: str
     source: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CitationJSON:
         return {"id": self.id, "title": self.title, "url": self.url, "quote": self.quote}
 
 
@@ -48,7 +65,7 @@ class Answer:
     confidence: float = 0.0
     backend: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AnswerJSON:
         return {
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],
