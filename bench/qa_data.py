@@ -7,13 +7,19 @@ Question sets (each question has a short answer phrase found verbatim in its art
 - ``unanswerable-train``: bench/qa_unanswerable.jsonl, questions nothing stored answers (events
   after the stored articles, things no news article covers, invented places and people), written
   for fitting "I don't know". Fitted on.
+- ``unanswerable-swap``: made here from silver, also fitted on: a silver question about one
+  story with its one name swapped for a name another story gives, asked in that story's
+  thread and channel-wide — a question sharing only a name with what is stored ("What did
+  <the other story's minister> say about <this story's matter>?").
 - ``unanswerable``: the unanswerable questions of bench/qa_questions.jsonl, written before this
   model and never fitted on: chosen on, with the dev set.
 - ``bbc``: the answerable questions of bench/qa_questions.jsonl (BBC articles), and ``fixture``:
   tests/fixtures/qa — extra checks, neither fitted nor chosen on.
 
 The store holds every question's article plus 2,000 other BBC articles as distractors, stored
-and briefed with the local backend as ``briefbot ingest`` does; it is built once into a cache.
+as ``briefbot ingest`` does; it is built once into a cache. The questions' search reads the
+articles' titles and text, not their briefs, so fitting needs no briefs (``briefed=False``: a
+store built in seconds); what users meet (bench/qa.py's CLI figures) is the briefed store.
 
 A question counts as answered when the first citation's quote holds its answer phrase (after
 normalising case, quotes and spaces): that is what a user checks — the quoted sentence says
@@ -26,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -42,7 +49,7 @@ from bot.store.schema import MIGRATIONS  # noqa: E402
 from summarizer.answer import Answer, Passage  # noqa: E402
 from summarizer.brief import Brief  # noqa: E402
 from summarizer.qa.extract import ExtractiveAnswerBackend  # noqa: E402
-from summarizer.qa.question import Question  # noqa: E402
+from summarizer.qa.question import Question, analyse  # noqa: E402
 from summarizer.qa.rank import Candidate, rank  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -62,8 +69,9 @@ class Item:
     question: str
     answer: str | None
     article: str | None  # the article it is about (its thread), if any
-    origin: str  # silver | dev | unanswerable-train | unanswerable | bbc | fixture
+    origin: str  # silver | dev | unanswerable-train | unanswerable-swap | unanswerable | bbc | fixture
     group: str  # what cross-validation folds keep together (the article's file)
+    thread: str | None = None  # for an unanswerable question: the thread it is asked in
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -114,6 +122,7 @@ def load() -> tuple[list[Item], list[dict[str, Any]]]:
         items.append(Item(q["question"], q["answer"], q["article"], origin, q["article"] or q["question"]))
     for q in read_jsonl(UNANSWERABLE):
         items.append(Item(q["question"], None, None, "unanswerable-train", q["question"]))
+    items += name_swaps(items, articles)
     for item in items:
         if item.answer and not holds(articles[str(item.article)]["text"], item.answer):
             sys.exit(f"answer not in its article: {item}")
@@ -123,11 +132,52 @@ def load() -> tuple[list[Item], list[dict[str, Any]]]:
     return items, [*articles.values(), *distractors]
 
 
+def name_swaps(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> list[Item]:
+    """For each silver story, one question that shares only a name with it: another story's
+    silver question naming one thing, that name swapped for a name this story's own questions
+    use (and its text holds), kept when the other question's answer is not in this story.
+    Seeded; which question goes with which story is random."""
+    silver = [i for i in items if i.origin == "silver"]
+    by_article: dict[str, list[Item]] = {}
+    for item in silver:
+        by_article.setdefault(str(item.article), []).append(item)
+    one_name = [(i, names[0]) for i in silver if len(names := analyse(i.question).names) == 1]
+    rng = random.Random("13-swap")
+    out: list[Item] = []
+    for article, own in sorted(by_article.items()):
+        text = articles[article]["text"]
+        names = sorted({n for i in own for n in analyse(i.question).names if n in text})
+        if not names:
+            continue
+        name = rng.choice(names)
+        for other, theirs in rng.sample(one_name, min(20, len(one_name))):
+            if other.article == article or theirs not in other.question or holds(text, str(other.answer)):
+                continue
+            question = other.question.replace(theirs, name, 1)
+            out.append(Item(question, None, None, "unanswerable-swap", f"swap:{article}", article))
+            break
+    return out
+
+
+def unanswerable_threads(items: Iterable[Item]) -> dict[Item, str]:
+    """A thread for each unanswerable question to be asked in as well, seeded: an article it is
+    not about (a silver article for ours, a dev article for those chosen on)."""
+    items = list(items)
+    out: dict[Item, str] = {}
+    for origin, among in (("unanswerable-train", "silver"), ("unanswerable", "dev")):
+        threads = sorted({str(i.article) for i in items if i.origin == among})
+        rng = random.Random(f"13-{origin}")
+        for item in (i for i in items if i.origin == origin):
+            out[item] = rng.choice(threads)
+    out.update({i: i.thread for i in items if i.thread})
+    return out
+
+
 # -- the store --------------------------------------------------------------------------------
 
 
-async def build(path: Path, articles: Iterable[dict[str, Any]]) -> None:
-    """Store and brief the articles, as ``briefbot ingest`` does."""
+async def build(path: Path, articles: Iterable[dict[str, Any]], briefed: bool = True) -> None:
+    """Store (and brief) the articles, as ``briefbot ingest`` does."""
     from summarizer.local import LocalBackend
 
     store = await Store.open(path)
@@ -143,6 +193,8 @@ async def build(path: Path, articles: Iterable[dict[str, Any]]) -> None:
                 published=a.get("published"),
             )
             await store.articles.add(new, now + i * 1e-3)
+        if not briefed:
+            return
         backend = LocalBackend()
         while pending := await store.articles.in_state("fetched", limit=64):
             results = await backend.brief_many([p.as_article() for p in pending])
@@ -157,20 +209,21 @@ async def build(path: Path, articles: Iterable[dict[str, Any]]) -> None:
         await store.close()
 
 
-def cached_store(cache: Path, articles: list[dict[str, Any]]) -> Path:
+def cached_store(cache: Path, articles: list[dict[str, Any]], briefed: bool = True) -> Path:
     # The schema is part of the key: a store cached under an older schema is rebuilt.
     schema = "".join(MIGRATIONS)
     key = hashlib.sha256(
         (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode()
     ).hexdigest()[:12]
-    path = cache / f"qa-{key}.db"
+    path = cache / f"qa-{key}{'' if briefed else '-unbriefed'}.db"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.db")
         for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             stale.unlink(missing_ok=True)
-        print(f"building the store ({len(articles)} articles, briefed with spaCy) …", file=sys.stderr)
-        asyncio.run(build(tmp, articles))
+        how = "briefed with spaCy" if briefed else "not briefed"
+        print(f"building the store ({len(articles)} articles, {how}) …", file=sys.stderr)
+        asyncio.run(build(tmp, articles, briefed))
         tmp.rename(path)
     return path
 

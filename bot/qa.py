@@ -26,7 +26,6 @@ from bot.store import Store
 from bot.store.articles import Found
 from summarizer.answer import Answer, AnswerBackend, Passage, Turn
 from summarizer.qa.question import Question, analyse, clean, resolve
-from summarizer.qa.rank import rank
 from summarizer.qa.search import SearchTerm, search_terms
 from summarizer.text import sentences
 
@@ -35,7 +34,6 @@ log = logging.getLogger(__name__)
 CANDIDATES = 24  # articles searched per question
 SEARCH_TERMS = 12  # the question's most telling words used in the full-text query
 HISTORY = 4  # earlier turns shown to the backend
-LLM_PASSAGES = 24  # best sentences moved to the front (an LLM reads only the first few)
 COMMON_SHARE = 0.15  # a word in more of the stored articles than this is too common to search by
 MIN_SEARCH_TERMS = 2
 SMALL_STORE = 500  # fewer articles than this: search by every word
@@ -79,12 +77,12 @@ class QuestionAnswerer:
         answer = Answer(None, backend=self._backend.name)
         if q.terms:
             if focus is not None:
-                answer = await self._answer(resolved, q, [(focus, FOCUS_PRIOR)], history)
+                answer = await self._answer(resolved, [(focus, FOCUS_PRIOR)], history, in_thread=True)
             if answer.answer is None:
                 # The thread's article has had its say: the rest of what is in scope now.
                 found = await self.search(q, scope, exclude=focus.id if focus else None)
                 if found:
-                    answer = await self._answer(resolved, q, _priors(found), history)
+                    answer = await self._answer(resolved, _priors(found), history)
         if scope.thread_key:
             cited = answer.citations[0].id if answer.citations else (focus.id if focus else None)
             await self._store.conversations.add(
@@ -101,7 +99,11 @@ class QuestionAnswerer:
         return answer
 
     async def _answer(
-        self, question: str, q: Question, articles: Sequence[tuple[Found, float]], history: Sequence[Turn]
+        self,
+        question: str,
+        articles: Sequence[tuple[Found, float]],
+        history: Sequence[Turn],
+        in_thread: bool = False,
     ) -> Answer:
         passages = [
             Passage(
@@ -119,7 +121,7 @@ class QuestionAnswerer:
         ]
         if not passages:
             return Answer(None, backend=self._backend.name)
-        return await self._backend.answer(question, _best_first(q, passages), history)
+        return await self._backend.answer(question, passages, history, in_thread=in_thread)
 
     async def _article(self, article_id: str) -> Found | None:
         found = await self._store.articles.found(article_id)
@@ -181,11 +183,3 @@ def _priors(found: Sequence[Found]) -> list[tuple[Found, float]]:
 @functools.lru_cache(maxsize=2048)  # popular articles are asked about again and again
 def _sentences(text: str) -> tuple[str, ...]:
     return tuple(sentences(text))
-
-
-def _best_first(q: Question, passages: list[Passage]) -> list[Passage]:
-    """The passages with the best sentences first: a backend that reads only the first few (an
-    LLM) sees the most promising; one that reads all (extractive) loses nothing."""
-    top = [c.passage for c in rank(q, passages, limit=LLM_PASSAGES)]
-    chosen = {id(p) for p in top}
-    return top + [p for p in passages if id(p) not in chosen]

@@ -86,7 +86,13 @@ class AnswerBackend(Protocol):
     def name(self) -> str: ...
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        in_thread: bool = False,
     ) -> Answer:
-        """Answer from ``passages`` only; cite the passages used; None when unsupported."""
+        """Answer from ``passages`` only; cite the passages used; None when unsupported.
+        ``in_thread``: the passages are the article whose thread the question was asked in."""
         ...

@@ -13,7 +13,6 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
 
 from summarizer.answer import Answer, AnswerBackend, Citation, Passage, Turn
 from summarizer.errors import SummarizeError
@@ -21,6 +20,8 @@ from summarizer.llm.budget import CHARS_PER_TOKEN
 from summarizer.llm.client import LLMClient, LLMError
 from summarizer.llm.parse import extract_json_object
 from summarizer.llm.prompts import ANSWER_PROMPT_VERSION, ANSWER_SCHEMA, answer_messages, repair_messages
+from summarizer.qa.question import analyse
+from summarizer.qa.rank import rank
 from summarizer.text import content_stems, sentences, support
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ ANSWER_SUPPORT = 0.25  # share of the answer's content words that must occur in 
 MAX_PASSAGES = 12
 MAX_HISTORY = 4
 MAX_QUOTE_CHARS = 300
+RANKED_FIRST = 24  # passages the offline ranker puts first (the model reads only the first few)
 MAX_ANSWER_CHARS = 1500
 
 
@@ -58,9 +60,14 @@ class LLMAnswerBackend:
         return f"llm:{self._client.model}"
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        in_thread: bool = False,
     ) -> Answer:
-        given = self._fit(passages)
+        given = self._fit(question, passages)
         if not given or not question.strip():
             return Answer(None, backend=self.name)
         recent = tuple(history)[-MAX_HISTORY:]
@@ -84,13 +91,14 @@ class LLMAnswerBackend:
             return answer
         self.fallbacks += 1
         log.warning("llm answer failed reason=%s; falling back to %s", reason, self._fallback.name)
-        return await self._fallback.answer(question, passages, history)
+        return await self._fallback.answer(question, passages, history, in_thread=in_thread)
 
-    def _fit(self, passages: Sequence[Passage]) -> list[Passage]:
-        """Passages in the order given, as many as fit the budget (the first one always, cut)."""
+    def _fit(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
+        """The passages best first (the offline ranker's order: the model reads only the first
+        few), as many as fit the budget (the first one always, cut)."""
         given: list[Passage] = []
         used = 0
-        for p in list(passages)[: self._max_passages]:
+        for p in _best_first(question, passages)[: self._max_passages]:
             if used + len(p.text) > self._budget_chars:
                 if not given:
                     given.append(_with_text(p, p.text[: self._budget_chars]))
@@ -146,6 +154,14 @@ class LLMAnswerBackend:
         return Answer(text, citations, confidence, self.name)
 
 
+def _best_first(question: str, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages with the best-ranked sentences first, the rest in the order given."""
+    ranked = rank(analyse(question), passages, limit=RANKED_FIRST)
+    top = list({id(c.passage): c.passage for c in ranked}.values())  # a passage of several sentences once
+    chosen = {id(p) for p in top}
+    return top + [p for p in passages if id(p) not in chosen]
+
+
 def parse_answer(reply: str) -> tuple[str | None, list[int]]:
     """``(answer or None, cited passage numbers)``; ``SummarizeError`` on a malformed reply."""
     data = extract_json_object(reply)
@@ -184,7 +200,7 @@ def _with_text(p: Passage, text: str) -> Passage:
 
 
 def _cache_key(model: str, question: str, passages: list[Passage], history: Sequence[Turn]) -> str:
-    payload: list[Any] = [
+    payload: list[object] = [
         ANSWER_PROMPT_VERSION,
         model,
         question,

@@ -48,7 +48,7 @@ class ExtractiveAnswerBackend:
         model: Model | None = None,
     ) -> None:
         self._model = model or load()
-        self.threshold = self._model.threshold if threshold is None else threshold
+        self._threshold = threshold  # the same for both scopes, instead of the model's
         self._observer = observer  # sees every question's passages (the trainer collects them)
 
     @property
@@ -56,11 +56,26 @@ class ExtractiveAnswerBackend:
         return NAME
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        in_thread: bool = False,
     ) -> Answer:
-        return self.answer_sync(question, passages, history)
+        return self.answer_sync(question, passages, history, in_thread=in_thread)
 
-    def answer_sync(self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()) -> Answer:
+    def threshold(self, in_thread: bool) -> float:
+        return self._model.threshold(in_thread) if self._threshold is None else self._threshold
+
+    def answer_sync(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        in_thread: bool = False,
+    ) -> Answer:
         q = analyse(resolve(question, history))
         if self._observer is not None:
             self._observer(q, passages)
@@ -68,13 +83,14 @@ class ExtractiveAnswerBackend:
         if not candidates:
             return Answer(None, backend=NAME)
         best = candidates[0]
+        threshold = self.threshold(in_thread)
         sure = confidence(best, self._model)
-        if sure < self.threshold:
+        if sure < threshold:
             return Answer(None, confidence=sure, backend=NAME)
         cited = [best]
         for other in candidates[1:2]:
             close = best.score - other.score <= SECOND_CITATION
-            if close and confidence(other, self._model) >= self.threshold:
+            if close and confidence(other, self._model) >= threshold:
                 cited.append(other)
         citations = tuple(_citation(c, q) for c in cited)
         return Answer(trim(best.sentence), citations, sure, NAME)

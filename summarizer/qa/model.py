@@ -3,8 +3,10 @@
 - ``ranker``: a linear score over a sentence's features (``rank.py``); the best sentence of
   the passages is the one with the highest score.
 - ``confidence``: a logistic model over the best sentence's features, its ranker score and its
-  margins over the runners-up: how likely that sentence holds the answer. Below ``threshold``
-  the answer is "I don't know".
+  margins over the runners-up: how likely that sentence holds the answer. Below the scope's
+  threshold the answer is "I don't know": a question asked in an article's thread is nearly
+  always about that article, one asked channel-wide may be about nothing stored, so each
+  scope has its own.
 
 Both were fitted with scikit-learn on standardised features; the file holds the weights
 mapped back to the raw features, so answering needs nothing but this module.
@@ -18,7 +20,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 MODEL_FILE = Path(__file__).with_name("model.json")
 
@@ -46,32 +47,56 @@ class Linear:
         z = self.score(features)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"bias": round(self.bias, 6), "weights": {k: round(v, 6) for k, v in self.weights.items()}}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Linear:
-        return cls({str(k): float(v) for k, v in data["weights"].items()}, float(data.get("bias", 0.0)))
+    def from_json(cls, data: object) -> Linear:
+        weights = _field(data, "weights")
+        if not isinstance(weights, dict):
+            raise ValueError("a model's weights are an object of numbers")
+        bias = data.get("bias", 0.0) if isinstance(data, dict) else 0.0
+        return cls({str(k): _number(v) for k, v in weights.items()}, _number(bias))
 
 
 @dataclass(frozen=True, slots=True)
 class Model:
     ranker: Linear
     confidence: Linear
-    threshold: float  # the confidence below which the answer is "I don't know"
+    thread_threshold: float  # below this confidence, "I don't know" about a thread's own article
+    wide_threshold: float  # … about what a search found
 
-    def to_json(self) -> dict[str, Any]:
+    def threshold(self, in_thread: bool) -> float:
+        return self.thread_threshold if in_thread else self.wide_threshold
+
+    def to_json(self) -> dict[str, object]:
         return {
             "ranker": self.ranker.to_json(),
             "confidence": self.confidence.to_json(),
-            "threshold": round(self.threshold, 4),
+            "thresholds": {"thread": round(self.thread_threshold, 4), "wide": round(self.wide_threshold, 4)},
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Model:
+    def from_json(cls, data: object) -> Model:
+        thresholds = _field(data, "thresholds")
         return cls(
-            Linear.from_json(data["ranker"]), Linear.from_json(data["confidence"]), float(data["threshold"])
+            Linear.from_json(_field(data, "ranker")),
+            Linear.from_json(_field(data, "confidence")),
+            _number(_field(thresholds, "thread")),
+            _number(_field(thresholds, "wide")),
         )
+
+
+def _field(data: object, key: str) -> object:
+    if not isinstance(data, dict) or key not in data:
+        raise ValueError(f"the model file has no {key!r}")
+    return data[key]
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"the model file holds {value!r} where a number belongs")
+    return float(value)
 
 
 @functools.cache

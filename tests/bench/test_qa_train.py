@@ -14,8 +14,8 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa_data import Asked, Item
-from qa_train import Group, Top, best, fit_confidence, fit_ranker
+from qa_data import Asked, Item, name_swaps
+from qa_train import THRESHOLDS, Group, Outcome, Top, best, choose, fit_confidence, fit_ranker, rate_grid
 
 
 def group(rng: random.Random, n: int) -> Group:
@@ -69,3 +69,77 @@ def test_the_confidence_written_for_raw_features_is_the_one_fitted() -> None:
     assert model.probability({"cover": 9.0, "constant": 1.0}) > 0.9
     assert model.probability({"cover": 1.0, "constant": 1.0}) < 0.1
     assert 0.3 < model.probability({"cover": 5.0, "constant": 1.0}) < 0.7
+
+
+def test_each_scope_gets_its_own_threshold() -> None:
+    # In a thread the right answers come with confidence 0.3 and nothing else is offered there;
+    # channel-wide the right answers come at 0.8 and the unanswerable ones at 0.6. One threshold
+    # for both would lose one or the other; a threshold for each keeps all.
+    item = Item("q", "x", "a0", "dev", "a0")
+    nothing = Item("q?", None, None, "unanswerable", "q?")
+    results = [Outcome(item, "thread", (0.3, True))] * 10
+    results += [Outcome(item, "wide", (0.8, True))] * 10
+    results += [Outcome(nothing, "unknown", (0.6, False))] * 10
+    results += [Outcome(nothing, "unknown_thread", (0.1, False), (0.6, False))] * 10
+    merit, thread, wide = choose(results, one=False)
+    assert 0.1 < thread <= 0.3
+    assert 0.6 < wide <= 0.8
+    assert min(merit) >= 1.0
+    grid = rate_grid(results)
+    i, j = list(THRESHOLDS).index(thread), list(THRESHOLDS).index(wide)
+    assert grid["thread"][i, j] == grid["wide"][i, j] == grid["unknown"][i, j] == 1.0
+
+
+def test_one_threshold_for_both_scopes_when_asked() -> None:
+    item = Item("q", "x", "a0", "dev", "a0")
+    nothing = Item("q?", None, None, "unanswerable", "q?")
+    results = [Outcome(item, "thread", (0.7, True))] * 10
+    results += [Outcome(item, "wide", (0.8, True))] * 10
+    results += [Outcome(nothing, "unknown", (0.5, False))] * 10
+    merit, thread, wide = choose(results, one=True)
+    assert thread == wide
+    assert 0.5 < wide <= 0.7
+    assert min(merit) >= 1.0
+    # The case a threshold for each scope is for, with one: something is given up.
+    results = [Outcome(item, "thread", (0.3, True))] * 10 + results[10:]
+    assert min(choose(results, one=True)[0]) < 1.0 <= min(choose(results, one=False)[0])
+
+
+def test_in_a_thread_the_search_answers_when_the_thread_s_article_cannot() -> None:
+    item = Item("q", "x", "a0", "dev", "a0")
+    grid = rate_grid([Outcome(item, "thread", (0.2, False), (0.9, True))])
+    low, high = 0, len(THRESHOLDS) - 1
+    assert grid["thread"][low, low] == 0.0  # the thread's article answered, wrongly
+    assert grid["thread"][high, low] == 1.0  # it held back; the search answered, rightly
+
+
+def test_a_name_swap_shares_only_a_name_with_the_story_it_is_asked_in() -> None:
+    names = ("Elena Vasquez", "Priya Nandi", "Tomas Reed")
+    articles = {
+        "harbour": {"text": "Elena Vasquez said the harbour board bought two electric ferries."},
+        "bakery": {"text": "Priya Nandi said the bakery sells 1,400 loaves a week."},
+        "school": {"text": "Tomas Reed said the school will open a library in May."},
+    }
+    items = [
+        Item(
+            "What did Elena Vasquez say the board bought?", "two electric ferries", "harbour", "silver", "h"
+        ),
+        Item("How many loaves does Priya Nandi's bakery sell?", "1,400 loaves", "bakery", "silver", "b"),
+        Item("What will Tomas Reed's school open?", "a library", "school", "silver", "s"),
+    ]
+    swaps = name_swaps(items, articles)
+    assert {s.thread for s in swaps} == set(articles)
+    for swap in swaps:
+        assert swap.answer is None
+        assert swap.article is None
+        # Another story's question, its name swapped for the one this story gives.
+        here = next(n for n in names if n in articles[str(swap.thread)]["text"])
+        others = [
+            i.question.replace(n, here)
+            for i in items
+            if i.article != swap.thread
+            for n in names
+            if n in i.question
+        ]
+        assert swap.question in others
+    assert name_swaps(items, articles) == swaps  # seeded

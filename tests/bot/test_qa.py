@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from summarizer.answer import Answer
 from summarizer.brief import Actor, Brief
 from summarizer.llm import LLMAnswerBackend, LLMClient, LLMConfig
 from summarizer.qa import ExtractiveAnswerBackend
+from summarizer.qa.model import load
 from tests.conftest import ROOT
 from tests.fakes.openai_server import FakeOpenAI, content, error
 
@@ -226,6 +228,21 @@ async def test_a_thread_asks_its_story_first_then_everything(store: Store) -> No
     # An unknown thread article: asked about everything.
     answer = await qa.ask("Who is the Kestrel United manager?", AskScope(article_id="no-such-article"))
     assert quoted(answer, "Graham Pike")
+
+
+async def test_the_thread_s_story_and_the_search_each_meet_their_own_threshold(store: Store) -> None:
+    question = "How many homes were evacuated in Ashcombe?"  # the airline story does not say
+    thread = AskScope(article_id="fx-airline-strike")
+    trusting_thread = replace(load(), thread_threshold=0.0, wide_threshold=1.0)
+    qa = QuestionAnswerer(store, ExtractiveAnswerBackend(model=trusting_thread))
+    answer = await qa.ask(question, thread)
+    assert answer.citations[0].id == "fx-airline-strike"  # the thread's story, however unsure
+    assert (await qa.ask(question)).answer is None  # channel-wide: nothing is sure enough
+    trusting_search = replace(load(), thread_threshold=1.0, wide_threshold=0.0)
+    qa = QuestionAnswerer(store, ExtractiveAnswerBackend(model=trusting_search))
+    answer = await qa.ask(question, thread)
+    assert quoted(answer, "400 homes")  # the thread's story held back; the search answered
+    assert answer.citations[0].id == "fx-flood"
 
 
 async def test_a_thread_whose_story_came_twice_asks_the_stored_copy(store: Store) -> None:

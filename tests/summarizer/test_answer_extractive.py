@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from summarizer.answer import Passage, Turn
 from summarizer.qa import ExtractiveAnswerBackend, analyse
 from summarizer.qa.extract import MAX_QUOTE_CHARS, quote, trim
+from summarizer.qa.model import load
 
 FERRY = (
     "The Orrin Bay ferry service will run through the night from May, the harbour board said on "
@@ -82,13 +85,28 @@ async def test_questions_the_passages_do_not_answer_get_none() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 13, open: the learned confidence trusts a sentence that shares only a name "
-    "with the question (nothing about a runway is said); see the issue's closing note",
+    "with the question (nothing about a runway is said) when it leads its few rivals by far; "
+    "fitting on name-swapped unanswerable questions lowered it (0.57 -> 0.47), not below the "
+    "threshold; see the issue's closing note",
 )
 async def test_a_sentence_sharing_only_a_name_with_the_question_is_no_answer() -> None:
     answer = await ExtractiveAnswerBackend().answer(
         "What did Elena Vasquez say about the airport runway?", passages()
     )
     assert answer.answer is None
+
+
+async def test_in_a_thread_the_thread_s_threshold_decides() -> None:
+    # A question asked in an article's thread is nearly always about that article: the model
+    # holds a threshold for each scope, and the backend applies the one it is told.
+    model = load()
+    lenient = replace(model, thread_threshold=0.0, wide_threshold=1.0)
+    backend = ExtractiveAnswerBackend(model=lenient)
+    question = "Who is the harbour master?"
+    in_thread = await backend.answer(question, passages()[:1], in_thread=True)
+    assert in_thread.answer is not None
+    assert "Elena Vasquez" in in_thread.citations[0].quote
+    assert (await backend.answer(question, passages()[:1])).answer is None
 
 
 async def test_no_passages_no_answer() -> None:

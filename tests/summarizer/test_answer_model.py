@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.answer import Passage
+from summarizer.qa.extract import confidence_features
 from summarizer.qa.model import MODEL_FILE, Linear, Model, load
 from summarizer.qa.question import analyse
 from summarizer.qa.rank import TYPE_FEATURES, rank
@@ -55,16 +56,39 @@ def test_linear_scores_partial_scores_and_probabilities() -> None:
 
 def test_the_committed_model_reads_the_features_the_ranker_writes(tmp_path: Path) -> None:
     model = load()
-    assert 0.0 < model.threshold < 1.0
+    assert 0.0 < model.threshold(in_thread=True) < 1.0
+    assert 0.0 < model.threshold(in_thread=False) < 1.0
     again = tmp_path / "model.json"
     again.write_text(json.dumps(model.to_json()), encoding="utf-8")
     assert load.__wrapped__(again) == Model.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
     text = "Harbour master Elena Vasquez said the board had bought two electric ferries for £9m."
     passages = [Passage("ferry", text, title="Ferries", position=0, score=1.0)]
     ranked = rank(analyse("How much did the ferries cost?"), passages, limit=0)
-    written = set(ranked[0].features) | {"score"}
+    written = set(confidence_features(ranked[0]))
     # Every weight the model has is for a feature the ranker computes: a feature renamed on one
     # side only would silently weigh nothing.
     assert set(model.ranker.weights) <= written
     assert set(model.confidence.weights) <= written
     assert set(TYPE_FEATURES) <= written
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"ranker": {"weights": {}}, "confidence": {"weights": {}}},  # no thresholds
+        {
+            "ranker": {"weights": {}},
+            "confidence": {"weights": {}},
+            "thresholds": {"thread": "high", "wide": 0.2},
+        },
+        {
+            "ranker": {"weights": {"local": True}},
+            "confidence": {"weights": {}},
+            "thresholds": {"thread": 0.1, "wide": 0.2},
+        },
+        {"ranker": [], "confidence": {"weights": {}}, "thresholds": {"thread": 0.1, "wide": 0.2}},
+    ],
+)
+def test_a_damaged_model_file_is_refused_with_what_is_wrong(broken: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="model"):
+        Model.from_json(broken)

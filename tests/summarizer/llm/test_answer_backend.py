@@ -37,7 +37,12 @@ class StandIn:
         self.calls: list[str] = []
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        in_thread: bool = False,
     ) -> Answer:
         self.calls.append(question)
         return Answer("from the extractive backend", backend=self.name)
@@ -73,11 +78,15 @@ async def test_answer_cites_the_given_passage_with_its_relevant_sentence(
 
 
 async def test_citations_of_passages_not_given_are_dropped(http: httpx.AsyncClient, fake: FakeOpenAI) -> None:
-    fake.script(content({"answer": "Ticket sales rose by a fifth.", "citations": [7, 2, 0]}))
+    # The passage about ticket sales is shown first (the offline ranker's order), once.
+    fake.script(content({"answer": "Ticket sales rose by a fifth.", "citations": [7, 1, 0]}))
     backend, _ = answerer(http, fake)
     answer = await backend.answer("Did ticket sales rise?", PASSAGES)
     assert [c.id for c in answer.citations] == ["ferry-9"]
     assert backend.dropped_citations == 2
+    user = fake.requests[0].user_text
+    assert user.count("Ticket sales rose") == 1
+    assert user.index("Ticket sales rose") < user.index("Westmark Roads")
 
 
 async def test_an_answer_without_a_valid_citation_is_unsupported(
