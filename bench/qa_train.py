@@ -471,6 +471,7 @@ def _code_key(db: Path) -> str:
         (ROOT / "summarizer" / "text.py").read_text(),
         (ROOT / "bot" / "qa.py").read_text(),
         (ROOT / "bot" / "store" / "articles.py").read_text(),
+        (ROOT / "bot" / "store" / "search.py").read_text(),
     ]
     parts.append((ROOT / "bench" / "qa_data.py").read_text())
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
