@@ -17,9 +17,10 @@ Question sets (each question has a short answer phrase found verbatim in its art
   tests/fixtures/qa — extra checks, neither fitted nor chosen on.
 
 The store holds every question's article plus 2,000 other BBC articles as distractors, stored
-as ``briefbot ingest`` does; it is built once into a cache. The questions' search reads the
-articles' titles and text, not their briefs, so fitting needs no briefs (``briefed=False``: a
-store built in seconds); what users meet (bench/qa.py's CLI figures) is the briefed store.
+as ``briefbot ingest`` does; it is built once into a cache. Fitting uses it unbriefed
+(``briefed=False``: a store built in seconds instead of ~10 minutes of spaCy), so the search
+scores it sees come from titles and text alone; what users meet (bench/qa.py's CLI figures) is
+the briefed store, whose briefs the search reads too.
 
 A question counts as answered when the first citation's quote holds its answer phrase (after
 normalising case, quotes and spaces): that is what a user checks — the quoted sentence says

@@ -5,11 +5,12 @@
 
 1. Every silver question is asked as a user would (bench/qa_data.py): in its article's thread,
    in the thread of another article, and channel-wide over the fitting store (every
-   question's article + 2,000 BBC distractors, not briefed: the questions' search reads titles
-   and text only); so are our own unanswerable questions, channel-wide and in a silver
-   article's thread: bench/qa_unanswerable.jsonl, and silver questions with their one name
-   swapped for another story's (``qa_data.name_swaps``). Every sentence the answerer ranked
-   is kept with its features.
+   question's article + 2,000 BBC distractors, not briefed: quick to build; the bot's search
+   reads briefs too, which bench/qa.py's figures through the CLI include); so are our own
+   unanswerable questions, channel-wide and in a silver article's thread:
+   bench/qa_unanswerable.jsonl, and silver questions with their one name swapped for another
+   story's (``qa_data.name_swaps``). Every sentence the answerer ranked is kept with its
+   features.
 2. Ranker: a linear score fitted as a softmax over each question's sentences (the chance that
    this one is the sentence holding the answer), on the silver questions.
 3. Confidence: logistic regression on the best sentence's features, its score and its margins
