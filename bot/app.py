@@ -35,10 +35,11 @@ from bot.scheduler import Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.leases import LOCAL_OWNER, new_owner
 from bot.textio import terminal_input
 from summarizer.answer import AnswerBackend
 from summarizer.backend import BriefBackend
-from summarizer.errors import ConfigError
+from summarizer.errors import BriefbotError, ConfigError
 from summarizer.llm import BriefCache, LLMAnswerBackend, LLMBriefBackend, LLMClient, LLMConfig
 from summarizer.local import LocalBackend, auto_workers, usable_cores
 from summarizer.qa import ExtractiveAnswerBackend
@@ -175,9 +176,10 @@ def make_ingestor(
     fetcher: Fetcher,
     backend: BriefBackend,
     progress: Progress | None = None,
+    owner: str = LOCAL_OWNER,
 ) -> Ingestor:
     """The Ingestor, for ``briefbot run`` (scheduler and chat share it) and the command line."""
-    return Ingestor(store, fetcher, backend, settings, progress=progress)
+    return Ingestor(store, fetcher, backend, settings, progress=progress, owner=owner)
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ class Core:
     backend: BriefBackend
     ingestor: Ingestor
     answerer: QuestionAnswerer
+    owner: str  # this process's id in its claims on shared work (bot.store.leases)
 
 
 @contextlib.asynccontextmanager
@@ -203,12 +206,26 @@ async def open_core(
         fetcher = await stack.enter_async_context(make_fetcher(settings))
         backend = stack.enter_context(open_brief_backend(settings, llm, cache=store.llm))
         answers = make_answer_backend(settings, ExtractiveAnswerBackend(), llm)
+        # Each process is its own replica: `briefbot run` several times, or `briefbot ingest`
+        # beside it, on one database share the work by claims under this id.
+        owner = new_owner()
+        ingestor = make_ingestor(settings, store, fetcher, backend, progress, owner)
+        stack.push_async_callback(_release_claims, ingestor)
         yield Core(
             store=store,
             backend=backend,
-            ingestor=make_ingestor(settings, store, fetcher, backend, progress),
+            ingestor=ingestor,
             answerer=QuestionAnswerer(store, answers),
+            owner=owner,
         )
+
+
+async def _release_claims(ingestor: Ingestor) -> None:
+    """Stopping: the feeds and articles this process held are free for others at once."""
+    try:
+        await ingestor.release_claims()
+    except BriefbotError as exc:  # the database is away: the claims run out by themselves
+        log.warning("claims not released error=%s", exc)
 
 
 @contextlib.asynccontextmanager
@@ -272,7 +289,7 @@ async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, std
         core = await stack.enter_async_context(open_core(settings, credentials))
         # Loading the spaCy model takes a moment: off the loop, so signals still work.
         name = await loop.run_in_executor(None, lambda: core.backend.name)
-        scheduler = Scheduler(core.store, core.ingestor, settings)
+        scheduler = Scheduler(core.store, core.ingestor, settings, owner=core.owner)
         service = Service(core.store, core.ingestor, core.answerer, settings, schedules=scheduler)
         console = ConsoleChat(
             service, stdin=stdin, stdout=stdout, interactive=stdin.isatty(), on_quit=stop.set

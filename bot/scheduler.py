@@ -19,6 +19,12 @@ log line. A digest whose posting failed (platform error) is retried the same way
 
 Each-mode briefs are claimed in the same ledger, but at least once: see ``post_new_briefs``.
 
+Replicas. Any number of processes may run this scheduler on one database: every replica fires
+every channel's digest job, and the ledger's claim lets one of them post it; a replica that
+claimed a digest but stopped before posting it loses the claim when its lease ([store] lease)
+is over, and another takes it over. Each replica re-reads the channels' schedules on every
+poll, so a schedule set through one replica reaches the others.
+
 Time. Everything the scheduler decides (which period is due, how late it is, when a delivery
 happened) takes "now" from the clock it is given; APScheduler only wakes its jobs on the wall
 clock. The pure schedule arithmetic lives in ``bot.schedules``, digest building in ``bot.digest``.
@@ -45,7 +51,8 @@ from bot.replies import BriefReply, ChannelGone, Platform, Poster, Source, follo
 from bot.schedules import digest_title, digest_trigger, last_digest_time, period_key
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.channels import Channel, DigestClaim, PostRetry, StoredCandidate
+from bot.store.channels import Channel, DigestClaim, DigestSchedule, PostRetry, StoredCandidate
+from bot.store.leases import LOCAL_OWNER
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,7 @@ EACH_BATCH = 200  # each-mode briefs looked at per poll
 EACH_RETRY = PostRetry(max_attempts=5, lease_s=600.0)
 EACH_RETRY_DELAY_S = 60.0
 BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
+MAX_POLL_EVERY_S = 30.0  # due feeds, queued articles and new briefs are looked for this often
 
 
 # -- the scheduler -----------------------------------------------------------------------------
@@ -93,15 +101,19 @@ class Scheduler:
         *,
         posters: Iterable[Poster] = (),
         clock: Callable[[], datetime] = wall_clock,
-        poll_every: float = 30.0,
+        poll_every: float | None = None,
         retry_every: float = 300.0,
+        owner: str = LOCAL_OWNER,
     ) -> None:
         self._store = store
+        self._owner = owner  # this replica's id in its claims (bot.store.leases.new_owner)
+        self._lease_s = settings.store.lease.total_seconds()
         self._ingest = ingest
         self._settings = settings
         self._posters: dict[Platform, Poster] = {p.platform: p for p in posters}
         self._clock = clock
-        self._poll_every = poll_every
+        # Work a dead replica held is free again after a lease: looked for three times as often.
+        self._poll_every = poll_every if poll_every is not None else min(MAX_POLL_EVERY_S, self._lease_s / 3)
         self._retry_every = retry_every
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -119,6 +131,7 @@ class Scheduler:
         self._started = False
         self._stopping = False
         self._poll_pending = False  # a poll asked for by wake() that has not begun yet
+        self._scheduled: dict[str, DigestSchedule] = {}  # the digest jobs this replica has
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -212,16 +225,31 @@ class Scheduler:
         if schedule is None or channel.disabled or channel.mode == "each":
             self._unschedule(channel.key)
             return
+        if self._scheduled.get(channel.key) == schedule:
+            return
         try:
             trigger = digest_trigger(schedule)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             log.warning("digest not scheduled channel=%s error=%s", channel.key, exc)
             return
         self._aps.add_job(self._digest_job, trigger, args=(channel.key,), id=job_id, replace_existing=True)
+        self._scheduled[channel.key] = schedule
 
     def _unschedule(self, key: str) -> None:
+        self._scheduled.pop(key, None)
         with contextlib.suppress(JobLookupError):
             self._aps.remove_job(f"digest:{key}")
+
+    async def sync_schedules(self) -> None:
+        """Bring the digest jobs in line with the channels in the store: another replica may
+        have set, changed or dropped a schedule."""
+        if self._stopping:
+            return
+        channels = {c.key: c for c in await self._store.channels.scheduled()}
+        for key in set(self._scheduled) - set(channels):
+            self._unschedule(key)
+        for channel in channels.values():
+            self._schedule(channel)
 
     async def channel_changed(self, key: str) -> None:
         """A channel's schedule or mode changed: (re)schedule or drop its digest job."""
@@ -259,6 +287,13 @@ class Scheduler:
     async def retry_failed(self) -> list[DigestRun]:
         """Try again the digests whose posting failed, while they are within the grace period."""
         return [await self.run_digest(key) for key in await self._store.channels.failed_digests(MAX_RETRIES)]
+
+    async def take_over_digests(self) -> list[DigestRun]:
+        """Post the digests that a replica claimed but stopped before posting (lease over)."""
+        keys = await self._store.channels.abandoned_digests(self._now(), MAX_RETRIES)
+        if keys:
+            log.warning("taking over digests a stopped replica had claimed channels=%d", len(keys))
+        return [await self.run_digest(key) for key in keys]
 
     async def run_digest(self, key: str, as_of: datetime | None = None) -> DigestRun:
         """Post the channel's latest digest due by ``as_of`` (default: now) unless it is posted
@@ -330,7 +365,7 @@ class Scheduler:
             log.debug("no poster for platform=%s channel=%s", channel.platform, key)
             return DigestRun("no-poster", period)
         claim = await self._store.channels.claim_digest(
-            key, period, now.timestamp(), max_attempts=MAX_RETRIES
+            key, period, now.timestamp(), max_attempts=MAX_RETRIES, owner=self._owner, lease_s=self._lease_s
         )
         if claim is None:
             previous = await self._store.channels.delivery(key, "digest", period)
@@ -372,6 +407,10 @@ class Scheduler:
                 log.info("digest empty, not posted channel=%s period=%s", key, period)
                 return DigestRun("empty", period)
             built()
+            if not await self._store.channels.start_posting(key, "digest", period, self._owner, self._now()):
+                # Building outlived the claim's lease and another replica took it over.
+                log.warning("digest claim taken over by another replica channel=%s period=%s", key, period)
+                return DigestRun("already", period)
             posting = True
             ids = await poster.post(channel.ref, reply)
         except asyncio.CancelledError:
@@ -420,6 +459,11 @@ class Scheduler:
                 await self.post_new_briefs()
             except Exception:
                 log.exception("posting new briefs failed")
+            try:
+                await self.sync_schedules()
+                await self.take_over_digests()
+            except Exception:
+                log.exception("taking over digests failed")
 
     async def post_new_briefs(self) -> int:
         """Post new briefs to each/both-mode channels. Returns how many were posted.
@@ -455,7 +499,9 @@ class Scheduler:
             if not any(passes(candidate, f) for f in filters):
                 await self._store.channels.skip_brief(key, article_id, "filtered out", now)
                 continue
-            claim = await self._store.channels.claim_brief(key, article_id, now, EACH_RETRY)
+            claim = await self._store.channels.claim_brief(
+                key, article_id, now, EACH_RETRY, owner=self._owner, lease_s=self._lease_s
+            )
             if claim is None:
                 continue
             if claim.taken_over:
@@ -471,6 +517,10 @@ class Scheduler:
                 article_id=article_id,
                 source=Source(candidate.title, candidate.url, candidate.outlet, candidate.published),
             )
+            if not await self._store.channels.start_posting(
+                key, "brief", article_id, self._owner, self._now()
+            ):
+                continue  # another replica took the claim over meanwhile
             try:
                 ids = await self._posters[channel.platform].post(channel.ref, reply)
             except ChannelGone as exc:

@@ -72,6 +72,7 @@ class LLMSettings:
     max_input_tokens: int = 6000
 
 
+MIN_LEASE_S = 3
 DEFAULT_STORE_PATH = "./data/briefbot.db"
 DEFAULT_STORE_URL = f"sqlite:///{DEFAULT_STORE_PATH}"
 _STORE_URL_FORMS = "expected 'sqlite:///path/to/briefbot.db' or 'postgresql://user@host:5432/dbname'"
@@ -92,6 +93,9 @@ class StoreSettings:
     url: str = DEFAULT_STORE_URL
     path: str = DEFAULT_STORE_PATH  # the older spelling of a sqlite url
     password_env: str = "BRIEFBOT_DB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+    # How long a replica's claim on a feed, an article or a post lasts unrenewed: the work of
+    # a replica that died is taken over this long after its last renewal.
+    lease: timedelta = timedelta(seconds=30)
 
     @property
     def location(self) -> SQLiteLocation | PostgresLocation:
@@ -378,6 +382,11 @@ def _check_store(store: StoreSettings, where: str) -> None:
         raise ConfigError(
             f"{where}: [store] url and [store] path name different databases: set only url "
             "(path is its older spelling)"
+        )
+    if store.lease < timedelta(seconds=MIN_LEASE_S):
+        raise ConfigError(
+            f"{where}: [store] lease = {store.lease.total_seconds():g}s: at least {MIN_LEASE_S}s "
+            "(a replica renews its claims three times per lease)"
         )
     if not _ENV_NAME.match(store.password_env):
         raise ConfigError(

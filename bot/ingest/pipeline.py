@@ -7,6 +7,12 @@ times. Because every step is written before the next begins, a crash or restart 
 ``process_queue`` picks up whatever is ``new`` or ``fetched``. Briefs are stored with an upsert
 keyed by article, so even an article briefed again after a crash has exactly one brief.
 
+Several processes (replicas) on one database share the work: each due feed and each queued
+article is *claimed* by one of them for a lease (``[store] lease``) that it renews while it
+works, and its result is written only while it still holds the claim (``bot.store.leases``).
+A replica that dies stops renewing; the others take its feeds and articles over once the
+lease is over.
+
 ``file://`` feeds: only an operator may add them (``add_feed(..., local_files=True)``, which the
 command line passes; chat commands never do), so a URL from a chat user can never make Briefbot
 read a local file. Items of a local feed are taken as they are (their ``content:encoded`` or
@@ -16,10 +22,11 @@ summary); their links are not visited.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,6 +39,8 @@ from bot.ingest.files import InputError
 from bot.settings import Settings
 from bot.store import Feed, NewArticle, Store, StoredArticle
 from bot.store.articles import IdTaken, content_hash, derived_id
+from bot.store.engine import LeaseLost
+from bot.store.leases import LOCAL_OWNER
 from bot.textio import NotText, decode_text
 from summarizer.backend import BriefBackend
 from summarizer.brief import Article, Brief
@@ -97,8 +106,13 @@ class Ingestor:
         clock: Callable[[], float] = time.time,
         *,
         progress: Progress | None = None,
+        owner: str = LOCAL_OWNER,
     ) -> None:
         self._store = store
+        self._owner = owner  # this replica's id in its claims (bot.store.leases.new_owner)
+        self._lease_s = settings.store.lease.total_seconds()
+        self._holding = 0  # operations under way that hold claims (renewed while > 0)
+        self._renewer: asyncio.Task[None] | None = None
         self._fetcher = fetcher
         self._backend = backend
         self._settings = settings
@@ -240,22 +254,21 @@ class Ingestor:
         )
 
     async def poll_feeds(self, only_due: bool = True) -> PollReport:
-        """Poll (due) feeds, store their new articles, and brief everything queued."""
-        now = self._clock()
-        if only_due:
-            feeds = await self._store.feeds.due(now)
-        else:
-            feeds = [f for f in await self._store.feeds.list_all() if not f.disabled]
-        slots = asyncio.Semaphore(POLL_CONCURRENCY)
+        """Poll (due) feeds, store their new articles, and brief everything queued. Each feed is
+        claimed first: with several replicas, each due feed is polled by one of them."""
+        if not only_due:
+            await self._store.feeds.make_due(self._clock())
+        outcomes: list[_FeedOutcome] = []
 
-        async def bounded(feed: Feed) -> _FeedOutcome:
-            async with slots:
-                return await self._poll_one(feed)
+        async def worker() -> None:
+            while feeds := await self._store.feeds.claim_due(self._owner, self._clock(), self._lease_s, 1):
+                outcomes.append(await self._poll_one(feeds[0]))
 
-        outcomes = await asyncio.gather(*(bounded(f) for f in feeds))
-        tally = await self._run_queue()
+        async with self._claims_renewed():
+            await asyncio.gather(*(worker() for _ in range(POLL_CONCURRENCY)))
+            tally = await self._run_queue()
         return PollReport(
-            feeds_polled=len(feeds),
+            feeds_polled=len(outcomes),
             feeds_failed=sum(1 for o in outcomes if o.error is not None),
             new_articles=sum(o.new for o in outcomes),
             briefed=tally.briefed,
@@ -278,6 +291,7 @@ class Ingestor:
                     next_poll_at=now + feed.interval_s,
                     etag=fetched.etag or feed.etag,
                     last_modified=fetched.last_modified or feed.last_modified,
+                    owner=self._owner,
                 )
                 return _FeedOutcome(unchanged=True)
             parsed = await self._parse(fetched)
@@ -290,14 +304,16 @@ class Ingestor:
             added = await self._store.articles.add_many(news, now)
             # Validators are saved only after the items: a crash in between re-reads the feed
             # instead of answering 304 and losing them.
-            await self._store.feeds.record_success(
+            if not await self._store.feeds.record_success(
                 feed.id,
                 now=now,
                 next_poll_at=now + feed.interval_s,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 title=parsed.title,
-            )
+                owner=self._owner,
+            ):
+                log.warning("feed poll outlived its claim, another replica polls it feed_id=%d", feed.id)
             new = sum(1 for _, created in added if created)
             log.info("feed polled feed_id=%d items=%d new=%d", feed.id, len(parsed.items), new)
             return _FeedOutcome(new=new)
@@ -314,6 +330,7 @@ class Ingestor:
                 error=reason,
                 next_poll_at=backoff_until(now, feed.interval_s, failures),
                 max_failures=self._settings.feeds.max_failures,
+                owner=self._owner,
             )
             log.warning(
                 "feed poll failed feed_id=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, reason
@@ -350,7 +367,7 @@ class Ingestor:
         return (await self._run_queue()).briefed
 
     async def _run_queue(self) -> _Tally:
-        async with self._queue_lock:
+        async with self._queue_lock, self._claims_renewed():
             articles = self._store.articles
             await articles.requeue_failed(self._clock(), MAX_ATTEMPTS, RETRY_DELAY_S)
             total = await articles.count("new") + await articles.count("fetched")
@@ -381,32 +398,38 @@ class Ingestor:
         async def worker() -> None:
             while (article := await queue.get()) is not None:
                 try:
-                    await self._fill(article)
+                    await self._fill(article, self._owner)
+                except LeaseLost:
+                    log.warning("article fetch outlived its claim, another replica has it id=%s", article.id)
                 except BriefbotError as exc:
-                    await self._store.articles.mark_failed(article.id, str(exc), self._clock())
-                    tally.failed += 1
+                    if await self._store.articles.mark_failed(
+                        article.id, str(exc), self._clock(), self._owner
+                    ):
+                        tally.failed += 1
                 except Exception as exc:
                     log.exception("article fetch crashed id=%s", article.id)
                     reason = f"unexpected error ({type(exc).__name__})"
-                    await self._store.articles.mark_failed(article.id, reason, self._clock())
-                    tally.failed += 1
+                    if await self._store.articles.mark_failed(article.id, reason, self._clock(), self._owner):
+                        tally.failed += 1
                 else:
                     wake.set()
                 self._report(tally, total)
 
         async with asyncio.TaskGroup() as group:
             workers = [group.create_task(worker()) for _ in range(FETCH_CONCURRENCY)]
-            after = 0
-            while batch := await self._store.articles.in_state("new", limit=64, after_rowid=after):
-                after = batch[-1].rowid
+            # Claimed a few at a time: the rest stay free for other replicas.
+            while batch := await self._store.articles.claim(
+                "new", self._owner, self._clock(), self._lease_s, FETCH_CONCURRENCY
+            ):
                 for article in batch:
                     await queue.put(article)
             for _ in workers:
                 await queue.put(None)
 
-    async def _fill(self, article: StoredArticle) -> StoredArticle:
-        """Fetch and extract an article's page and store its text. When the page cannot be
-        used, the feed's own text stands in; without one, the error is raised."""
+    async def _fill(self, article: StoredArticle, owner: str | None = None) -> StoredArticle:
+        """Fetch and extract an article's page and store its text (with ``owner``: only while
+        it holds the article's claim, else ``LeaseLost``). When the page cannot be used, the
+        feed's own text stands in; without one, the error is raised."""
         try:
             if not article.url:
                 raise ExtractError("the feed item has no link and no text")
@@ -419,7 +442,13 @@ class Ingestor:
             log.info("using the feed's text id=%s reason=%s", article.id, exc)
             text, title, author, published = fallback, None, None, None
         survivor = await self._store.articles.mark_fetched(
-            article.id, text=text, now=self._clock(), title=title, author=author, published=published
+            article.id,
+            text=text,
+            now=self._clock(),
+            title=title,
+            author=author,
+            published=published,
+            owner=owner,
         )
         found = await self._store.articles.get(survivor or article.id)
         if found is None:
@@ -450,19 +479,22 @@ class Ingestor:
         while True:
             wake.clear()
             finished = fetching_done.is_set()  # read before querying: see the loop's end
-            batch = await self._store.articles.in_state("fetched", limit=BRIEF_BATCH * concurrency)
+            batch = await self._store.articles.claim(
+                "fetched", self._owner, self._clock(), self._lease_s, BRIEF_BATCH * concurrency
+            )
             if batch:
                 chunks = [batch[i : i + BRIEF_BATCH] for i in range(0, len(batch), BRIEF_BATCH)]
-                await asyncio.gather(*(self._brief_chunk(c, tally, total) for c in chunks))
+                await asyncio.gather(*(self._brief_chunk(c, tally, total, self._owner) for c in chunks))
                 continue
             if finished:  # fetching had ended before the query found nothing: all done
                 return
             await wake.wait()
 
     async def _brief_chunk(
-        self, articles: Sequence[StoredArticle], tally: _Tally, total: int = 0
+        self, articles: Sequence[StoredArticle], tally: _Tally, total: int = 0, owner: str | None = None
     ) -> dict[str, Brief | BriefbotError]:
-        """Brief a few articles with one backend call and store each outcome."""
+        """Brief a few articles with one backend call and store each outcome (with ``owner``:
+        those whose claims it still holds)."""
         try:
             results: list[Brief | SummarizeError] = await self._backend.brief_many(
                 [a.as_article() for a in articles]
@@ -485,15 +517,52 @@ class Ingestor:
                 done.append(brief)
                 outcomes[article.id] = brief
             else:
-                await self._store.articles.mark_failed(article.id, str(result), now)
-                log.info("brief failed id=%s error=%s", article.id, result)
-                tally.failed += 1
+                if await self._store.articles.mark_failed(article.id, str(result), now, owner):
+                    log.info("brief failed id=%s error=%s", article.id, result)
+                    tally.failed += 1
                 outcomes[article.id] = result
-        await self._store.articles.save_briefs(done, now)  # one transaction per batch
-        tally.briefed += len(done)
+        saved = await self._store.articles.save_briefs(done, now, owner)  # one transaction per batch
+        if len(saved) < len(done):
+            log.warning(
+                "briefs outlived their claims, other replicas have them lost=%d", len(done) - len(saved)
+            )
+        tally.briefed += len(saved)
         if total:
             self._report(tally, total)
         return outcomes
+
+    # -- claims --------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _claims_renewed(self) -> AsyncIterator[None]:
+        """While any polling or queue work is under way, this replica's claims are renewed
+        three times per lease, so that only a replica that stopped loses them."""
+        self._holding += 1
+        if self._renewer is None:
+            released = await self._store.release_dead_claims(self._owner)
+            if released:
+                log.info("resuming the work of stopped processes owners=%d", released)
+            self._renewer = asyncio.create_task(self._renew())
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            if self._holding == 0 and self._renewer is not None:
+                self._renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._renewer
+                self._renewer = None
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                await self._store.renew_claims(self._owner, self._clock() + self._lease_s)
+            except BriefbotError as exc:  # the database is away for a moment: try again
+                log.warning("claims not renewed error=%s", exc)
+
+    async def release_claims(self) -> None:
+        """Hand back this replica's claims (when it stops): others take the work at once."""
+        await self._store.release_claims(self._owner)
 
     def _report(self, tally: _Tally, total: int) -> None:
         if self.progress is not None:

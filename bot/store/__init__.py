@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import PostgresLocation, SQLiteLocation
+from bot.store import leases
 from bot.store.articles import ArticleRepo, ArticleState, NewArticle, StoredArticle, content_hash
 from bot.store.channels import Channel, ChannelRepo, DigestSchedule, Subscription
 from bot.store.conversations import ConversationRepo, StoredTurn
@@ -72,6 +73,18 @@ class Store:
             return cls(await PostgresDatabase.open(where.url, password=password, migrate=migrate))
         path = where.path if isinstance(where, SQLiteLocation) else where
         return cls(await SQLiteDatabase.open(path, migrate=migrate))
+
+    async def renew_claims(self, owner: str, until: float) -> None:
+        """Extend the leases ``owner`` holds on feeds and articles (see ``bot.store.leases``)."""
+        await leases.renew(self.db, owner, until)
+
+    async def release_claims(self, owner: str) -> None:
+        """Hand back the leases ``owner`` holds on feeds, articles and unposted deliveries."""
+        await leases.release(self.db, owner)
+
+    async def release_dead_claims(self, me: str) -> int:
+        """Free the claims of processes on this machine that are gone (SQLite only)."""
+        return await leases.release_dead_local(self.db, me)
 
     async def close(self) -> None:
         await self.db.close()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.store import search as fulltext
-from bot.store.engine import Database, Row, Transaction
+from bot.store.engine import Database, LeaseLost, Row, Transaction
+from bot.store.leases import FREE
 from summarizer.brief import MAX_TITLE_CHARS, Article, Brief, clip_title
 from summarizer.qa.search import SearchTerm
 
@@ -95,6 +96,8 @@ class StoredArticle:
     attempts: int
     created_at: float
     updated_at: float
+    lease_owner: str | None = None  # the replica fetching or briefing it now (bot.store.leases)
+    lease_until: float | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> StoredArticle:
@@ -307,6 +310,20 @@ class ArticleRepo:
         return [StoredArticle.from_row(r) for r in rows]
 
     # -- the queue -----------------------------------------------------------------------------
+    async def claim(
+        self, state: Literal["new", "fetched"], owner: str, now: float, lease_s: float, limit: int
+    ) -> list[StoredArticle]:
+        """Claim up to ``limit`` articles in ``state`` that no one else holds, oldest first,
+        for ``lease_s`` seconds: two replicas claiming at once get different articles, and the
+        articles of a replica whose lease ended are claimed again."""
+        rows = await self._db.fetchall(
+            "UPDATE articles SET lease_owner = ?, lease_until = ? WHERE rowid IN ("  # noqa: S608 - constants
+            f"SELECT rowid FROM articles WHERE state = ? AND {FREE} "
+            f"ORDER BY rowid LIMIT ?{self._db.dialect.skip_locked}) RETURNING *",
+            (owner, now + lease_s, state, now, limit),
+        )
+        return sorted((StoredArticle.from_row(r) for r in rows), key=lambda a: a.rowid)
+
     async def mark_fetched(
         self,
         article_id: str,
@@ -316,12 +333,15 @@ class ArticleRepo:
         title: str | None = None,
         author: str | None = None,
         published: str | None = None,
+        owner: str | None = None,
     ) -> str | None:
-        """Store fetched text. If another article already has the same text, this one is a
-        duplicate: it is merged into the other (its keys now lead there) and the other's id is
-        returned; otherwise None."""
+        """Store fetched text (releasing the claim on the article). If another article already
+        has the same text, this one is a duplicate: it is merged into the other (its keys now
+        lead there) and the other's id is returned; otherwise None. With ``owner``, only while
+        it still holds the article: ``LeaseLost`` when another replica took it over."""
         digest = dedupe_hash(text)
         async with self._db.transaction() as tx:
+            await _check_owner(tx, article_id, owner)
             if digest is not None:
                 row = await tx.fetchone(
                     "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
@@ -330,20 +350,25 @@ class ArticleRepo:
                     survivor = str(row["id"])
                     await _merge(tx, article_id, survivor, now)
                     return survivor
+            release, _, _ = _as_owner(owner)
             await tx.execute(
-                "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "
+                "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "  # noqa: S608
                 "author = COALESCE(author, ?), published = COALESCE(published, ?), state = 'fetched', "
-                "error = NULL, updated_at = ? WHERE id = ?",
+                f"error = NULL, updated_at = ?{release} WHERE id = ?",
                 (text, digest, clip_title(title or ""), author, published, now, article_id),
             )
         return None
 
-    async def mark_failed(self, article_id: str, error: str, now: float) -> None:
-        await self._db.execute(
-            "UPDATE articles SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? "
-            "WHERE id = ?",
-            (error, now, article_id),
+    async def mark_failed(self, article_id: str, error: str, now: float, owner: str | None = None) -> bool:
+        """Record a failed attempt (releasing the claim); with ``owner``, only while it still
+        holds the article. Whether it was written."""
+        release, owned, params = _as_owner(owner)
+        changed = await self._db.execute(
+            "UPDATE articles SET state = 'failed', error = ?, attempts = attempts + 1, "  # noqa: S608
+            f"updated_at = ?{release} WHERE id = ?{owned}",
+            (error, now, article_id, *params),
         )
+        return changed.rowcount == 1
 
     async def retry(self, article_id: str, now: float) -> None:
         """Back into the queue: ``fetched`` when its text is known, else ``new``."""
@@ -369,13 +394,17 @@ class ArticleRepo:
         """Store a brief and mark its article briefed, atomically."""
         await self.save_briefs([brief], now)
 
-    async def save_briefs(self, briefs: Sequence[Brief], now: float) -> None:
-        """Store briefs and mark their articles briefed, all in one transaction."""
+    async def save_briefs(self, briefs: Sequence[Brief], now: float, owner: str | None = None) -> set[str]:
+        """Store briefs and mark their articles briefed (releasing their claims), all in one
+        transaction; with ``owner``, only those it still holds. The ids stored."""
+        saved: set[str] = set()
         if not briefs:
-            return
+            return saved
         async with self._db.transaction() as tx:
             for brief in briefs:
-                await _save_brief(tx, brief, now)
+                if await _save_brief(tx, brief, now, owner):
+                    saved.add(brief.id)
+        return saved
 
     async def get_brief(self, article_id: str) -> Brief | None:
         key = await self.resolve(article_id)
@@ -507,17 +536,40 @@ async def _merge(tx: Transaction, duplicate: str, survivor: str, now: float) -> 
         await _remember(tx, survivor, duplicate, row["canonical_url"], row["feed_id"], row["guid"])
 
 
-async def _save_brief(tx: Transaction, brief: Brief, now: float) -> None:
+async def _save_brief(tx: Transaction, brief: Brief, now: float, owner: str | None) -> bool:
+    release, owned, params = _as_owner(owner)
+    changed = await tx.execute(
+        "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, "  # noqa: S608
+        f"updated_at = ?{release} WHERE id = ?{owned}",
+        (searchable(brief), now, brief.id, *params),
+    )
+    if changed.rowcount != 1:
+        return False  # another replica took it over (or it was merged away meanwhile)
     await tx.execute(
         "INSERT INTO briefs (article_id, json, backend, created_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (article_id) DO UPDATE SET json = excluded.json, backend = excluded.backend, "
         "created_at = excluded.created_at",
         (brief.id, brief.to_json(), brief.backend, now),
     )
-    await tx.execute(
-        "UPDATE articles SET state = 'briefed', error = NULL, brief_text = ?, updated_at = ? WHERE id = ?",
-        (searchable(brief), now, brief.id),
-    )
+    return True
+
+
+def _as_owner(owner: str | None) -> tuple[str, str, tuple[str, ...]]:
+    """SQL fragments of a result write (``SET`` addition, ``WHERE`` addition, its parameters).
+    By a claim's owner (the queue), it is written only while the owner holds the article and
+    releases it. Without one (an article briefed on request, outside the queue), claims are
+    left alone: a replica working on the same article writes its result after it."""
+    if owner is None:
+        return "", "", ()
+    return ", lease_owner = NULL, lease_until = NULL", " AND lease_owner = ?", (owner,)
+
+
+async def _check_owner(tx: Transaction, article_id: str, owner: str | None) -> None:
+    if owner is None:
+        return
+    row = await tx.fetchone("SELECT lease_owner FROM articles WHERE id = ?", (article_id,))
+    if row is not None and row["lease_owner"] != owner:
+        raise LeaseLost(f"article {article_id} was taken over by another replica")
 
 
 def _found(row: Row, score: float) -> Found:

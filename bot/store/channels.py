@@ -2,10 +2,12 @@
 and which posted messages carried which article.
 
 Deliveries are the ledger of what was posted. A digest (or an each-mode brief) is *claimed*
-with a ``pending`` row before anything is posted and marked ``posted`` after; the claim is one
-``BEGIN IMMEDIATE`` transaction, so two runs (two tasks, or two processes on one database)
-can never both win it. A digest left ``pending`` by a crash is never posted again (at most
-once); an each-mode brief is, once its claim has expired (at least once: see the scheduler).
+with a ``pending`` row (its owner and lease, see ``bot.store.leases``) before anything is
+built, marked as posting (``start_posting``) just before the platform is called and ``posted``
+after; each step is atomic, so two runs (two tasks, or two replicas on one database) can never
+both win it. A claim whose owner stopped before posting is taken over once its lease is over.
+A digest left posting by a crash is never posted again (at most once); an each-mode brief is,
+after ``PostRetry.lease_s`` (at least once: see the scheduler).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Literal
 
 from bot.replies import ChannelRef, Platform
 from bot.store.engine import Database, Row
+from bot.store.leases import DEFAULT_LEASE_S
 
 Mode = Literal["digest", "each", "both"]
 MODES: tuple[Mode, ...] = ("digest", "each", "both")
@@ -143,7 +146,7 @@ class PostRetry:
 @dataclass(frozen=True, slots=True)
 class BriefClaim:
     """A won claim on an each-mode post: its ``attempt`` (1 the first time); ``taken_over``
-    when it was left pending by a process that stopped while posting it."""
+    when it was left by a process that stopped while posting it (it may be posted twice)."""
 
     attempt: int
     taken_over: bool
@@ -191,9 +194,14 @@ _CANDIDATE_JOINS = (
 )
 
 # A tried each-mode post that may be tried again (parameters: max attempts, now, now - lease).
+# A pending claim whose post never began, and whose owner's lease is over (parameter: now):
+# the replica that claimed it stopped before posting; taking it over cannot post twice.
+_ABANDONED = "(d.state = 'pending' AND d.posting_at IS NULL AND d.lease_until <= ?)"
+# A tried each-mode post that may be tried again (parameters: max attempts, now, now - lease,
+# now): failed and due again, abandoned before posting, or left posting for ``PostRetry.lease_s``.
 _RETRYABLE = (
     "d.attempts < ? AND ((d.state = 'failed' AND d.retry_at <= ?) "
-    "OR (d.state = 'pending' AND d.claimed_at <= ?))"
+    f"OR (d.state = 'pending' AND d.claimed_at <= ?) OR {_ABANDONED})"
 )
 
 _SUBSCRIPTION_SELECT = (
@@ -344,25 +352,59 @@ class ChannelRepo:
         return float(row["since"])
 
     async def claim_digest(
-        self, key: str, period: str, now: float, max_attempts: int = 3
+        self,
+        key: str,
+        period: str,
+        now: float,
+        max_attempts: int = 3,
+        *,
+        owner: str = "",
+        lease_s: float = DEFAULT_LEASE_S,
     ) -> DigestClaim | None:
-        """Claim the digest of ``period`` for posting; None when it is already posted, being
-        posted, skipped, or was left pending by a run that stopped mid-way (it may have
-        reached the channel: not posting again is the promise). A failed one is retried until
-        it has been tried ``max_attempts`` times.
+        """Claim the digest of ``period`` for posting, held by ``owner`` for ``lease_s``
+        seconds until ``start_posting``; None when it is already posted, being built or posted
+        by a live claim, skipped, or was left posting by a run that stopped mid-way (it may
+        have reached the channel: not posting again is the promise). A failed one is retried
+        until it has been tried ``max_attempts`` times; one whose claimer stopped before posting
+        (its lease over) is taken over.
 
         The claim is one statement, so it is atomic across connections and processes."""
         changed = await self._db.execute(
-            "INSERT INTO deliveries (channel_key, kind, ref, state, window_end, created_at) "
-            "VALUES (?, 'digest', ?, 'pending', ?, ?) "
+            "INSERT INTO deliveries (channel_key, kind, ref, state, window_end, created_at, claimed_at, "
+            "lease_owner, lease_until) VALUES (?, 'digest', ?, 'pending', ?, ?, ?, ?, ?) "
             "ON CONFLICT (channel_key, kind, ref) DO UPDATE SET state = 'pending', detail = NULL, "
-            "window_end = excluded.window_end, attempts = deliveries.attempts + 1 "
-            "WHERE deliveries.state = 'failed' AND deliveries.attempts < ?",
-            (key, period, now, now, max_attempts),
+            "window_end = excluded.window_end, attempts = deliveries.attempts + 1, "
+            "claimed_at = excluded.claimed_at, lease_owner = excluded.lease_owner, "
+            "lease_until = excluded.lease_until, posting_at = NULL "
+            "WHERE deliveries.attempts < ? AND (deliveries.state = 'failed' OR (deliveries.state = 'pending' "
+            "  AND deliveries.posting_at IS NULL AND deliveries.lease_until <= ?))",
+            (key, period, now, now, now, owner, now + lease_s, max_attempts, now),
         )
         if changed.rowcount != 1:
             return None
         return DigestClaim(key, period, await self.digest_since(key, now, exclude_period=period), now)
+
+    async def start_posting(self, key: str, kind: DeliveryKind, ref: str, owner: str, now: float) -> bool:
+        """Mark a claimed delivery as being posted, if ``owner`` still holds the claim (its
+        lease may have run out and another replica taken it over): whether to post. From
+        here on the claim is never taken over as "not posted" (the post may reach the channel)."""
+        changed = await self._db.execute(
+            "UPDATE deliveries SET posting_at = ? WHERE channel_key = ? AND kind = ? AND ref = ? "
+            "AND state = 'pending' AND posting_at IS NULL AND lease_owner = ?",
+            (now, key, kind, ref, owner),
+        )
+        return changed.rowcount == 1
+
+    async def abandoned_digests(self, now: float, max_attempts: int) -> list[str]:
+        """Keys of enabled, scheduled channels with a digest claimed by a replica that stopped
+        before posting it (its lease over): another may take it over."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT c.key FROM channels c JOIN deliveries d ON d.channel_key = c.key "  # noqa: S608
+            "WHERE c.disabled = 0 AND c.digest_time IS NOT NULL AND d.kind = 'digest' "
+            f"AND d.attempts < ? AND {_ABANDONED} ORDER BY c.key",
+            (max_attempts, now),
+        )
+        return [str(r["key"]) for r in rows]
 
     async def failed_digests(self, max_attempts: int) -> list[str]:
         """Keys of enabled, scheduled channels whose latest digest failed and may be retried."""
@@ -414,36 +456,48 @@ class ChannelRepo:
             "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel_key = c.key "
             f"  AND d.kind = 'brief' AND d.ref = a.id AND NOT ({_RETRYABLE})) "
             "ORDER BY briefed_at, a.rowid LIMIT ?",
-            (*platforms, retry.max_attempts, now, now - retry.lease_s, limit),
+            (*platforms, retry.max_attempts, now, now - retry.lease_s, now, limit),
         )
         return [(str(r["channel_key"]), _candidate(r)) for r in rows]
 
-    async def claim_brief(self, key: str, article_id: str, now: float, retry: PostRetry) -> BriefClaim | None:
-        """Claim an each-mode brief for posting: the first time, or again when its last try
-        failed and its ``retry_at`` has come, or when it was left pending longer than
-        ``retry.lease_s`` (the process posting it stopped). None when it is not to be posted
-        now. Atomic across processes (one write transaction)."""
+    async def claim_brief(
+        self,
+        key: str,
+        article_id: str,
+        now: float,
+        retry: PostRetry,
+        *,
+        owner: str = "",
+        lease_s: float = DEFAULT_LEASE_S,
+    ) -> BriefClaim | None:
+        """Claim an each-mode brief for posting, held by ``owner`` for ``lease_s`` seconds
+        until ``start_posting``: the first time, or again when its last try failed and its
+        ``retry_at`` has come, when its claimer stopped before posting (lease over), or when it
+        was left posting longer than ``retry.lease_s`` (the process posting it stopped). None
+        when it is not to be posted now. Atomic across processes (one write transaction)."""
         async with self._db.transaction() as tx:
             first = await tx.execute(
-                "INSERT INTO deliveries (channel_key, kind, ref, state, created_at, claimed_at) "
-                "VALUES (?, 'brief', ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
-                (key, article_id, now, now),
+                "INSERT INTO deliveries (channel_key, kind, ref, state, created_at, claimed_at, lease_owner, "
+                "lease_until) VALUES (?, 'brief', ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (key, article_id, now, now, owner, now + lease_s),
             )
             if first.rowcount == 1:
                 return BriefClaim(attempt=1, taken_over=False)
             row = await tx.fetchone(
-                "SELECT d.state, d.attempts FROM deliveries d WHERE d.channel_key = ? "  # noqa: S608
+                "SELECT d.state, d.attempts, d.posting_at FROM deliveries d WHERE d.channel_key = ? "  # noqa: S608
                 f"AND d.kind = 'brief' AND d.ref = ? AND {_RETRYABLE}",
-                (key, article_id, retry.max_attempts, now, now - retry.lease_s),
+                (key, article_id, retry.max_attempts, now, now - retry.lease_s, now),
             )
             if row is None:
                 return None
             await tx.execute(
                 "UPDATE deliveries SET state = 'pending', detail = NULL, retry_at = NULL, claimed_at = ?, "
-                "attempts = attempts + 1 WHERE channel_key = ? AND kind = 'brief' AND ref = ?",
-                (now, key, article_id),
+                "attempts = attempts + 1, lease_owner = ?, lease_until = ?, posting_at = NULL "
+                "WHERE channel_key = ? AND kind = 'brief' AND ref = ?",
+                (now, owner, now + lease_s, key, article_id),
             )
-            return BriefClaim(attempt=int(row["attempts"]) + 1, taken_over=row["state"] == "pending")
+            taken_over = row["state"] == "pending" and row["posting_at"] is not None
+            return BriefClaim(attempt=int(row["attempts"]) + 1, taken_over=taken_over)
 
     async def fail_brief(self, key: str, article_id: str, reason: str, retry_at: float | None) -> None:
         """An each-mode post failed: try again from ``retry_at``, or (None) never."""

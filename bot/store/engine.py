@@ -35,6 +35,11 @@ class StoreError(BriefbotError):
     """The database cannot be used: busy beyond the wait, damaged, unwritable, full or gone."""
 
 
+class LeaseLost(Exception):
+    """Work a replica had claimed was taken over by another (its lease ran out): its result is
+    not written; the other replica's stands."""
+
+
 class Row(Protocol):
     """A result row, by position (``row[0]``) or by column name (``row["id"]``); ``dict(row)``."""
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.store.engine import Database, Row
+from bot.store.leases import FREE
+
+_OWNED = " AND lease_owner = ?"  # a result is written only by the claim's owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,8 @@ class Feed:
     disabled: bool
     disabled_reason: str | None
     created_at: float
+    lease_owner: str | None = None  # the replica polling it now (see bot.store.leases)
+    lease_until: float | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Feed:
@@ -60,11 +65,23 @@ class FeedRepo:
     async def remove(self, feed_id: int) -> bool:
         return (await self._db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))).rowcount == 1
 
-    async def due(self, now: float) -> list[Feed]:
+    async def claim_due(self, owner: str, now: float, lease_s: float, limit: int) -> list[Feed]:
+        """Claim up to ``limit`` enabled feeds due by ``now`` that no one else holds, for
+        ``lease_s`` seconds: two replicas claiming at once get different feeds. Feeds a dead
+        replica held are claimable once its lease is over."""
         rows = await self._db.fetchall(
-            "SELECT * FROM feeds WHERE disabled = 0 AND next_poll_at <= ? ORDER BY next_poll_at, id", (now,)
+            "UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ("  # noqa: S608 - constants
+            f"SELECT id FROM feeds WHERE disabled = 0 AND next_poll_at <= ? AND {FREE} "
+            f"ORDER BY next_poll_at, id LIMIT ?{self._db.dialect.skip_locked}) RETURNING *",
+            (owner, now + lease_s, now, now, limit),
         )
-        return [Feed.from_row(r) for r in rows]
+        return sorted((Feed.from_row(r) for r in rows), key=lambda f: (f.next_poll_at, f.id))
+
+    async def make_due(self, now: float) -> None:
+        """Every enabled feed is due now (``briefbot ingest`` polls them all)."""
+        await self._db.execute(
+            "UPDATE feeds SET next_poll_at = ? WHERE disabled = 0 AND next_poll_at > ?", (now, now)
+        )
 
     async def record_success(
         self,
@@ -75,30 +92,51 @@ class FeedRepo:
         etag: str | None,
         last_modified: str | None,
         title: str | None = None,
-    ) -> None:
-        """A poll that worked (including a 304): failures reset, validators kept for next time."""
-        await self._db.execute(
-            "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title), "
-            "next_poll_at = ?, last_polled_at = ?, last_ok_at = ?, failures = 0, last_error = NULL "
-            "WHERE id = ?",
-            (etag, last_modified, title, next_poll_at, now, now, feed_id),
+        owner: str | None = None,
+    ) -> bool:
+        """A poll that worked (including a 304): failures reset, validators kept for next time,
+        the claim released. With ``owner``, only while it still holds the feed; whether written."""
+        changed = await self._db.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title), "  # noqa: S608 - constant fragments
+            "next_poll_at = ?, last_polled_at = ?, last_ok_at = ?, failures = 0, last_error = NULL, "
+            f"lease_owner = NULL, lease_until = NULL WHERE id = ?{_OWNED if owner else ''}",
+            (etag, last_modified, title, next_poll_at, now, now, feed_id, *((owner,) if owner else ())),
         )
+        return changed.rowcount == 1
 
     async def record_failure(
-        self, feed_id: int, *, now: float, error: str, next_poll_at: float, max_failures: int
+        self,
+        feed_id: int,
+        *,
+        now: float,
+        error: str,
+        next_poll_at: float,
+        max_failures: int,
+        owner: str | None = None,
     ) -> Feed | None:
-        """Count a failed poll; the feed is disabled once it has failed ``max_failures`` times in a row."""
-        await self._db.execute(
-            "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ?, "
+        """Count a failed poll; the feed is disabled once it has failed ``max_failures`` times in a
+        row. The claim is released; with ``owner``, only while it still holds the feed (None
+        when it no longer did)."""
+        changed = await self._db.execute(
+            "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ?, "  # noqa: S608 - constant fragments
             "disabled = CASE WHEN failures + 1 >= ? THEN 1 ELSE disabled END, "
             "disabled_reason = CASE WHEN failures + 1 >= ? "
             "  THEN 'failed ' || (failures + 1) || CASE WHEN failures = 0 THEN ' time' ELSE ' times' END "
             "    || ' in a row; last error: ' || ? "
-            "  ELSE disabled_reason END "
-            "WHERE id = ?",
-            (error, now, next_poll_at, max_failures, max_failures, error, feed_id),
+            "  ELSE disabled_reason END, lease_owner = NULL, lease_until = NULL "
+            f"WHERE id = ?{_OWNED if owner else ''}",
+            (
+                error,
+                now,
+                next_poll_at,
+                max_failures,
+                max_failures,
+                error,
+                feed_id,
+                *((owner,) if owner else ()),
+            ),
         )
-        return await self.get(feed_id)
+        return await self.get(feed_id) if changed.rowcount == 1 else None
 
     async def enable(self, feed_id: int, now: float) -> bool:
         changed = await self._db.execute(

@@ -26,7 +26,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
-from bot.store.engine import POSTGRESQL, Changed, Params, Row
+from bot.store.engine import POSTGRESQL, Changed, Params, Row, StoreError
 from bot.store.postgres_schema import POSTGRES_MIGRATIONS
 from summarizer.errors import ConfigError
 
@@ -143,33 +143,33 @@ class PostgresDatabase:
         await self._pool.close()
 
     async def schema_version(self) -> int:
-        async with self._pool.connection() as conn:
+        async with _errors(), self._pool.connection() as conn:
             return await _version(conn)
 
     async def execute(self, sql: str, params: Params = ()) -> Changed:
-        async with self._pool.connection() as conn:
+        async with _errors(), self._pool.connection() as conn:
             cursor = await conn.execute(to_psycopg(sql), params)
             return Changed(cursor.rowcount)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with _errors(), self._pool.connection() as conn, conn.transaction():
             await _write_lock(conn)
             async with conn.cursor() as cursor:
                 await cursor.executemany(to_psycopg(sql), list(rows))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._pool.connection() as conn:
+        async with _errors(), self._pool.connection() as conn:
             cursor = await conn.execute(to_psycopg(sql), params)
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._pool.connection() as conn:
+        async with _errors(), self._pool.connection() as conn:
             cursor = await conn.execute(to_psycopg(sql), params)
             return [*await cursor.fetchall()]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with _errors(), self._pool.connection() as conn, conn.transaction():
             await _write_lock(conn)
             yield PostgresTransaction(conn)
 
@@ -209,6 +209,17 @@ def _connect_options(url: str, password: str | None) -> dict[str, Any]:
     if password:
         options["password"] = password
     return options
+
+
+@asynccontextmanager
+async def _errors() -> AsyncIterator[None]:
+    """The server gone, restarting or out of connections: a ``StoreError`` saying so, as
+    SQLite's are (the caller retries later or reports it). A broken constraint or a bad
+    statement stays what it is: it is about the statement, not the database."""
+    try:
+        yield
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # a pool timeout is one too
+        raise StoreError(f"the PostgreSQL database is unavailable: {_first_line(exc)}") from exc
 
 
 async def _write_lock(conn: Connection) -> None:

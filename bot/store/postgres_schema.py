@@ -222,4 +222,17 @@ POSTGRES_MIGRATIONS: list[str] = [
     );
     CREATE INDEX seen_events_expiry ON seen_events(expires_at);
     """,
+    # 7: claims with leases (see bot.store.schema and bot.store.leases).
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until DOUBLE PRECISION;
+    ALTER TABLE articles ADD COLUMN lease_owner TEXT;
+    ALTER TABLE articles ADD COLUMN lease_until DOUBLE PRECISION;
+    ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until DOUBLE PRECISION;
+    ALTER TABLE deliveries ADD COLUMN posting_at DOUBLE PRECISION;
+    UPDATE deliveries SET posting_at = COALESCE(claimed_at, created_at) WHERE state = 'pending';
+    CREATE INDEX feeds_lease ON feeds(lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX articles_lease ON articles(lease_owner) WHERE lease_owner IS NOT NULL;
+    """,
 ]

@@ -222,4 +222,22 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX seen_events_expiry ON seen_events(expires_at);
     """,
+    # 7: claims with leases, so that several processes (replicas) on one database share the
+    #    work: a feed being polled and an article being fetched or briefed belong to one owner
+    #    until lease_until (renewed while it works); past it another may take them over. A
+    #    delivery's claim too; posting_at marks the moment its post went to the platform: a
+    #    claim that never got that far is safely taken over, one that did may have reached the
+    #    channel. Claims pending before this migration count as posting (as they were treated).
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    ALTER TABLE articles ADD COLUMN lease_owner TEXT;
+    ALTER TABLE articles ADD COLUMN lease_until REAL;
+    ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until REAL;
+    ALTER TABLE deliveries ADD COLUMN posting_at REAL;
+    UPDATE deliveries SET posting_at = COALESCE(claimed_at, created_at) WHERE state = 'pending';
+    CREATE INDEX feeds_lease ON feeds(lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX articles_lease ON articles(lease_owner) WHERE lease_owner IS NOT NULL;
+    """,
 ]

@@ -21,7 +21,9 @@ from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.channels import Delivery
+from bot.store.leases import new_owner
 from summarizer.qa import ExtractiveAnswerBackend
+from tests.conftest import StoreTarget
 from tests.fakes.web import FakeWeb, Story, article_page, rss, story
 
 
@@ -67,8 +69,11 @@ async def real_stack(
     backend: Any,
     *,
     scheduler_clock: Callable[[], datetime] | None = None,
+    target: StoreTarget | None = None,
     **sections: dict[str, Any],
 ) -> AsyncIterator[Stack]:
+    """``target``: the database (else SQLite in ``tmp_path``); several stacks on one target
+    are replicas of one deployment."""
     settings = (
         Settings()
         .replace("store", path=str(tmp_path / "briefbot.db"))
@@ -77,9 +82,9 @@ async def real_stack(
     for name, changes in sections.items():
         settings = settings.replace(name, **changes)
     async with FakeWeb() as web:
-        store = await Store.open(settings.store.path)
+        store = await (target.open() if target is not None else Store.open(settings.store.path))
         fetcher = make_fetcher(settings)
-        ingestor = make_ingestor(settings, store, fetcher, backend)
+        ingestor = make_ingestor(settings, store, fetcher, backend, owner=new_owner())
         qa = QuestionAnswerer(store, ExtractiveAnswerBackend())
         if scheduler_clock is None:
             scheduler = Scheduler(store, ingestor, settings)

@@ -38,11 +38,15 @@ async def slack_bot(
     service: ChatService | None = None,
     *,
     clock: Callable[[], float] = time.monotonic,
+    slack: FakeSlack | None = None,
     **adapter_options: Any,
 ) -> AsyncIterator[Harness]:
-    slack = await FakeSlack().start()
-    slack.add_user("U1", "Ann")
-    slack.add_user("UADMIN", "Ada", admin=True)
+    """``slack``: a fake Slack already running (several bots, replicas of one app, share it)."""
+    own = slack is None
+    if slack is None:
+        slack = await FakeSlack().start()
+        slack.add_user("U1", "Ann")
+        slack.add_user("UADMIN", "Ada", admin=True)
     service = service or FakeChatService()
     settings = SlackSettings(mode=mode, host="127.0.0.1", port=0, api_url=slack.api_url)
     tokens = SlackTokens(
@@ -65,4 +69,5 @@ async def slack_bot(
             await events.close()
         await adapter.stop(drain=2)
         await session.close()
-        await slack.stop()
+        if own:
+            await slack.stop()

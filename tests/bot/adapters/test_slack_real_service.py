@@ -23,6 +23,7 @@ from tests.bot.adapters.real_stack import (
     two_different_stories,
 )
 from tests.bot.adapters.slack_harness import Harness, slack_bot
+from tests.conftest import StoreTarget
 from tests.fakes.slack import BOT_USER_ID, TEAM_ID, Message
 from tests.fakes.web import story
 
@@ -268,3 +269,34 @@ async def test_a_retry_that_arrives_after_a_restart_is_not_answered_twice(
         await ask_in_thread(bot, "and who objected?", later)
     # Leaving the block waited for the adapter's work in flight: the retry's too.
     assert [m.thread_ts for m in bot.slack.bot_messages("C1")] == [later]
+
+
+async def test_an_event_retried_to_another_replica_is_answered_once(
+    tmp_path: Path, local_backend: Any, store_target: StoreTarget
+) -> None:
+    """Two replicas on one database behind a load balancer: Slack's retry of an event reaches
+    the other replica, which sees in the store that it was handled, and does not answer again."""
+    ts = next_ts()
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER_ID}> who approved the plan?",
+        "ts": ts,
+        "channel": "C1",
+        "event_ts": ts,
+    }
+    async with (
+        real_stack(tmp_path / "one", local_backend, target=store_target) as one,
+        real_stack(tmp_path / "two", local_backend, target=store_target) as two,
+        slack_bot("http", one.service) as first,
+        slack_bot("http", two.service, slack=first.slack) as second,
+    ):
+        assert (await first.http.event(event, event_id="EvReplica"))[0] == 200
+        assert (await second.http.event(event, event_id="EvReplica", retry_num=1))[0] == 200
+        # The same message again under another event id (a DM that also mentions the bot).
+        assert (await second.http.event(event, event_id="EvReplica2"))[0] == 200
+        later = next_ts()
+        await ask_in_thread(second, "and who objected?", later)  # the other replica answers
+        await channel_message(first, lambda m: m.thread_ts == ts, timeout=30)
+    answered = sorted(m.thread_ts or "" for m in first.slack.bot_messages("C1"))
+    assert answered == sorted([ts, later])

@@ -89,10 +89,20 @@ async def test_each_mode_briefs_are_posted_once_and_remembered(store: Store) -> 
     assert not await store.channels.claim_brief(HALL.key, "new", now=31.0, retry=RETRY)
     await store.channels.skip_brief(HALL.key, "skip", "keywords", now=31.0)
     assert await store.channels.pending_briefs(["slack"], now=32.0, retry=RETRY) == []
-    # A claim left pending by a process that stopped mid-post is taken over after the lease.
-    taken = await store.channels.claim_brief(HALL.key, "new", now=30.0 + RETRY.lease_s, retry=RETRY)
+    # The claim (lease 30 s from 30.0) of a replica that stopped before posting is taken over
+    # once the lease is over: safely, the post never began; the first claimer cannot post now.
+    taken = await store.channels.claim_brief(HALL.key, "new", now=61.0, retry=RETRY, owner="b")
     assert taken is not None
-    assert (taken.attempt, taken.taken_over) == (2, True)
+    assert (taken.attempt, taken.taken_over) == (2, False)
+    assert not await store.channels.start_posting(HALL.key, "brief", "new", owner="", now=62.0)
+    assert await store.channels.start_posting(HALL.key, "brief", "new", owner="b", now=62.0)
+    # Left while posting: it may have reached the channel; taken over only after RETRY.lease_s.
+    assert await store.channels.claim_brief(HALL.key, "new", now=100.0, retry=RETRY, owner="c") is None
+    again = await store.channels.claim_brief(
+        HALL.key, "new", now=61.0 + RETRY.lease_s, retry=RETRY, owner="c"
+    )
+    assert again is not None
+    assert (again.attempt, again.taken_over) == (3, True)
     await store.channels.finish(HALL.key, "brief", "new", "posted", now=95.0)
     assert await store.channels.pending_briefs(["slack"], now=1000.0, retry=RETRY) == []
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -157,9 +158,9 @@ async def test_failing_feed_is_disabled_with_its_reason(store: Store) -> None:
     assert after is not None
     assert after.disabled
     assert "failed 3 times" in (after.disabled_reason or "")
-    assert await store.feeds.due(now=100.0) == []
+    assert await store.feeds.claim_due("r1", now=100.0, lease_s=30.0, limit=10) == []
     assert await store.feeds.enable(feed.id, now=100.0)
-    assert [f.id for f in await store.feeds.due(now=100.0)] == [feed.id]
+    assert [f.id for f in await store.feeds.claim_due("r1", now=100.0, lease_s=30.0, limit=10)] == [feed.id]
 
 
 async def test_removing_a_feed_keeps_its_articles(store: Store) -> None:
@@ -175,16 +176,20 @@ async def test_removing_a_feed_keeps_its_articles(store: Store) -> None:
     assert [a.feed_id for a in kept if a is not None] == [None, None]
 
 
-async def test_an_event_is_new_once_until_it_expires(tmp_path: Path) -> None:
-    path = tmp_path / "events.db"
-    one = await Store.open(path)
-    two = await Store.open(path)  # another process (or replica) on the same database
+async def test_an_event_is_new_once_until_it_expires(store_target: StoreTarget) -> None:
+    one = await store_target.open()
+    two = await store_target.open()  # another process (or replica) on the same database
     try:
         assert await one.events.first_time(["event:Ev1", "msg:C1:1.1"], now=100.0, ttl_s=60.0)
         assert not await two.events.first_time(["event:Ev1"], now=110.0, ttl_s=60.0)
         # The same message delivered again under another event id (a DM that is a mention).
         assert not await two.events.first_time(["event:Ev2", "msg:C1:1.1"], now=120.0, ttl_s=60.0)
         assert await one.events.first_time(["event:Ev1"], now=161.0, ttl_s=60.0)  # expired: new again
+        # The same event reaching both at once (a retry racing the original): one sees it first.
+        firsts = await asyncio.gather(
+            *(store.events.first_time(["event:Ev3"], now=170.0, ttl_s=60.0) for store in [one, two] * 5)
+        )
+        assert sorted(firsts) == [False] * 9 + [True]
         rows = await one.db.fetchone("SELECT COUNT(*) FROM seen_events WHERE expires_at <= 161.0")
         assert rows is not None
         assert rows[0] == 0  # expired entries are dropped, the table does not grow for ever
