@@ -289,8 +289,11 @@ class Scheduler:
         return [await self.run_digest(key) for key in await self._store.channels.failed_digests(MAX_RETRIES)]
 
     async def take_over_digests(self) -> list[DigestRun]:
-        """Post the digests that a replica claimed but stopped before posting (lease over)."""
-        keys = await self._store.channels.abandoned_digests(self._now(), MAX_RETRIES)
+        """Post the digests that a replica claimed but stopped before posting (lease over),
+        while they are within the grace period."""
+        now = self._now()
+        grace = self._settings.schedule.digest_grace.total_seconds()
+        keys = await self._store.channels.abandoned_digests(now, MAX_RETRIES, since=now - grace)
         if keys:
             log.warning("taking over digests a stopped replica had claimed channels=%d", len(keys))
         return [await self.run_digest(key) for key in keys]

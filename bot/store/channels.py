@@ -193,7 +193,6 @@ _CANDIDATE_JOINS = (
     "JOIN briefs b ON b.article_id = a.id LEFT JOIN feeds f ON f.id = af.feed_id "
 )
 
-# A tried each-mode post that may be tried again (parameters: max attempts, now, now - lease).
 # A pending claim whose post never began, and whose owner's lease is over (parameter: now):
 # the replica that claimed it stopped before posting; taking it over cannot post twice.
 _ABANDONED = "(d.state = 'pending' AND d.posting_at IS NULL AND d.lease_until <= ?)"
@@ -395,14 +394,14 @@ class ChannelRepo:
         )
         return changed.rowcount == 1
 
-    async def abandoned_digests(self, now: float, max_attempts: int) -> list[str]:
-        """Keys of enabled, scheduled channels with a digest claimed by a replica that stopped
-        before posting it (its lease over): another may take it over."""
+    async def abandoned_digests(self, now: float, max_attempts: int, since: float) -> list[str]:
+        """Keys of enabled, scheduled channels with a digest claimed since ``since`` by a
+        replica that stopped before posting it (its lease over): another may take it over."""
         rows = await self._db.fetchall(
             "SELECT DISTINCT c.key FROM channels c JOIN deliveries d ON d.channel_key = c.key "  # noqa: S608
             "WHERE c.disabled = 0 AND c.digest_time IS NOT NULL AND d.kind = 'digest' "
-            f"AND d.attempts < ? AND {_ABANDONED} ORDER BY c.key",
-            (max_attempts, now),
+            f"AND d.attempts < ? AND d.created_at >= ? AND {_ABANDONED} ORDER BY c.key",
+            (max_attempts, since, now),
         )
         return [str(r["key"]) for r in rows]
 

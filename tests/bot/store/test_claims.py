@@ -121,13 +121,14 @@ async def test_a_digest_claimed_by_a_replica_that_stopped_before_posting_is_take
     await a.channels.set_schedule(hall.key, DigestSchedule("09:00", "UTC"), now=0.0)
     assert await a.channels.claim_digest(hall.key, "p1", now=100.0, owner="a", lease_s=LEASE)
     assert await b.channels.claim_digest(hall.key, "p1", now=101.0, owner="b", lease_s=LEASE) is None
-    assert await b.channels.abandoned_digests(now=100.0 + LEASE - 1, max_attempts=3) == []
-    assert await b.channels.abandoned_digests(now=100.0 + LEASE, max_attempts=3) == [hall.key]
+    assert await b.channels.abandoned_digests(now=100.0 + LEASE - 1, max_attempts=3, since=0.0) == []
+    assert await b.channels.abandoned_digests(now=100.0 + LEASE, max_attempts=3, since=0.0) == [hall.key]
+    assert await b.channels.abandoned_digests(now=100.0 + LEASE, max_attempts=3, since=101.0) == []  # too old
     assert await b.channels.claim_digest(hall.key, "p1", now=100.0 + LEASE, owner="b", lease_s=LEASE)
     assert not await a.channels.start_posting(hall.key, "digest", "p1", "a", now=131.0)  # too late
     assert await b.channels.start_posting(hall.key, "digest", "p1", "b", now=131.0)
     # B dies while posting: it may have reached the channel, so no one posts it again.
-    assert await a.channels.abandoned_digests(now=1000.0, max_attempts=3) == []
+    assert await a.channels.abandoned_digests(now=1000.0, max_attempts=3, since=0.0) == []
     assert await a.channels.claim_digest(hall.key, "p1", now=1000.0, owner="a", lease_s=LEASE) is None
 
 
