@@ -372,7 +372,14 @@ class Scheduler:
         )
         if claim is None:
             previous = await self._store.channels.delivery(key, "digest", period)
-            if previous is not None and previous.state == "pending" and not self._in_flight(key, period):
+            # Pending under a live lease: another replica is posting it now, nothing to say.
+            abandoned = previous is not None and (previous.lease_until or 0.0) <= now.timestamp()
+            if (
+                previous is not None
+                and previous.state == "pending"
+                and abandoned
+                and not self._in_flight(key, period)
+            ):
                 log.warning(
                     "digest not posted again: an earlier run stopped while posting it, it may have "
                     "reached the channel channel=%s period=%s",

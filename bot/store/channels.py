@@ -117,6 +117,7 @@ class Delivery:
     attempts: int
     created_at: float
     posted_at: float | None
+    lease_until: float | None = None  # the claim's lease, while pending
 
     @classmethod
     def from_row(cls, row: Row) -> Delivery:
@@ -130,6 +131,7 @@ class Delivery:
             attempts=int(row["attempts"]),
             created_at=float(row["created_at"]),
             posted_at=row["posted_at"],
+            lease_until=row["lease_until"],
         )
 
 

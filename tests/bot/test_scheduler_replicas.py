@@ -119,7 +119,9 @@ async def test_a_digest_a_dead_replica_claimed_is_posted_by_another_once_its_lea
     assert await b.scheduler.take_over_digests() == []  # its lease still holds
     clock.now += timedelta(seconds=LEASE)
     taken = await asyncio.gather(a.scheduler.take_over_digests(), b.scheduler.take_over_digests())
-    assert sorted(run.outcome for runs in taken for run in runs) == ["already", "posted"]
+    outcomes = [run.outcome for runs in taken for run in runs]  # the slower one may find nothing left
+    assert outcomes.count("posted") == 1
+    assert set(outcomes) <= {"posted", "already"}
     (digest,) = _posted((a, b), HALL, DigestReply)
     assert len(digest.items) == 3  # type: ignore[attr-defined]
 
