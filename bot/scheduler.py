@@ -20,7 +20,9 @@ log line. A digest whose posting failed (platform error) is retried the same way
 Each-mode briefs are claimed in the same ledger, but at least once: see ``post_new_briefs``.
 
 Replicas. Any number of processes may run this scheduler on one database: every replica fires
-every channel's digest job, and the ledger's claim lets one of them post it; a replica that
+every channel's digest job, and the ledger's claim lets one of them post it. Each replica takes
+a busy minute's channels in its own order (``digest_delay``), so that they rarely reach one at
+the same moment: the later ones find it claimed with one read, without a write. A replica that
 claimed a digest but stopped before posting it loses the claim when its lease ([store] lease)
 is over, and another takes it over. Each replica re-reads the channels' schedules on every
 poll, so a schedule set through one replica reaches the others.
@@ -35,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,6 +68,7 @@ EACH_RETRY = PostRetry(max_attempts=5, lease_s=600.0)
 EACH_RETRY_DELAY_S = 60.0
 BUILD_SLOTS = 4  # digests decided and built at once (posting is not limited)
 MAX_POLL_EVERY_S = 30.0  # due feeds, queued articles and new briefs are looked for this often
+DIGEST_STAGGER_S = 1.0  # a replica's digest jobs start within this long of their time
 
 
 # -- the scheduler -----------------------------------------------------------------------------
@@ -211,7 +215,20 @@ class Scheduler:
     # -- jobs -----------------------------------------------------------------------------------
 
     async def _digest_job(self, key: str) -> None:
-        self._launch(f"digest:{key}", self.run_digest(key))
+        self._launch(f"digest:{key}", self._staggered_digest(key))
+
+    async def _staggered_digest(self, key: str) -> None:
+        await asyncio.sleep(self.digest_delay(key))
+        await self.run_digest(key)
+
+    def digest_delay(self, key: str) -> float:
+        """How long after its time this replica starts the channel's digest: stable, different
+        per replica, and none for a process alone on its database. Replicas firing a thousand
+        digests at once then work through them in different orders instead of all three racing
+        for the same channel; a dead replica's share is still taken by the others."""
+        if self._owner == LOCAL_OWNER:
+            return 0.0
+        return zlib.crc32(f"{self._owner} {key}".encode()) / 2**32 * DIGEST_STAGGER_S
 
     async def _poll_job(self) -> None:
         self._launch("poll", self.poll_once())
@@ -367,6 +384,14 @@ class Scheduler:
         if poster is None:
             log.debug("no poster for platform=%s channel=%s", channel.platform, key)
             return DigestRun("no-poster", period)
+        # Another replica usually got here first: what it settled, or holds under a live lease,
+        # is "already" after one read, without the claim's write.
+        settled = await self._store.channels.delivery(key, "digest", period)
+        if settled is not None and (
+            settled.state in ("posted", "skipped")
+            or (settled.state == "pending" and (settled.lease_until or 0.0) > now.timestamp())
+        ):
+            return DigestRun("already", period)
         claim = await self._store.channels.claim_digest(
             key, period, now.timestamp(), max_attempts=MAX_RETRIES, owner=self._owner, lease_s=self._lease_s
         )

@@ -142,3 +142,30 @@ async def test_a_schedule_set_through_one_replica_reaches_the_other(
     await a.store.channels.set_schedule(HALL.key, None, 1.0)
     await b.scheduler.sync_schedules()
     assert b.scheduler.next_digest(HALL.key) is None
+
+
+async def test_replicas_take_a_busy_minutes_digests_in_different_orders(
+    replicas: tuple[Replica, Replica, Clock], tmp_path: Path
+) -> None:
+    """Replicas racing for the same channel in the same order would each do the claim's work
+    for it; in different orders, the later ones find it claimed."""
+    a, b, _ = replicas
+    keys = [f"console::ch-{n:03d}" for n in range(40)]
+    orders = []
+    for scheduler in (a.scheduler, b.scheduler):
+        delays = [scheduler.digest_delay(k) for k in keys]
+        assert all(0.0 <= d < 1.0 for d in delays)
+        assert delays == [scheduler.digest_delay(k) for k in keys]  # stable
+        orders.append(sorted(keys, key=scheduler.digest_delay))
+    assert orders[0][:10] != orders[1][:10]
+    # A process alone on its database starts each digest at its time.
+    alone = Scheduler(a.store, NoFeeds(), settings_for(tmp_path))
+    assert {alone.digest_delay(k) for k in keys} == {0.0}
+
+
+class NoFeeds:
+    async def poll_feeds(self, only_due: bool = True) -> None:
+        return None
+
+    async def process_queue(self) -> int:
+        return 0
