@@ -26,11 +26,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/qa.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/repoll.py
 	$(BIN)/python bench/write_lock.py
+	$(BIN)/python bench/slowloris.py
+	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/scheduler.py
