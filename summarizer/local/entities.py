@@ -200,7 +200,7 @@ def _merge_people(groups: list[_Group]) -> list[_Group]:
             p for p in people if p is not g and id(p) not in merged and _names_same_person(g.tokens, p.tokens)
         ]
         if not candidates and g.kind == "person" and len(g.tokens) == 1:
-            # "Carly Fiorina" labelled an organisation once, "Fiorina" a person four times:
+            # "Dana Okafor" labelled an organisation once, "Okafor" a person four times:
             # a two- or three-word name ending in the surname, that no head word calls an
             # organisation or a place, is that person.
             named = [

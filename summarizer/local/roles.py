@@ -168,7 +168,7 @@ def _apposed_before(doc: Doc, original: str, start: int, kind: str) -> str | Non
 
 
 def _apposed_to_noun(doc: Doc, original: str, start: int, end: int, kind: str) -> str | None:
-    """ "the senior judge in England and Wales, Lord Woolf,": the name in apposition to a role
+    """ "the senior judge of the northern circuit, Lord Pellow,": the name in apposition to a role
     noun, whatever stands between them."""
     while start > 0 and doc[start - 1].lower_ in HONORIFICS:
         start -= 1  # "the Bishop of Kessing, Dr Alan Marsh"

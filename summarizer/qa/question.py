@@ -304,7 +304,7 @@ def _kind(lowered: Sequence[str]) -> Kind:
 
 
 def names_in(text: str, question: bool = False) -> list[str]:
-    """Capitalised word runs that look like names ("Gina Raimondo", "UKIP", "Bank of England")."""
+    """Capitalised word runs that look like names ("Mara Lindqvist", "NATO", "Bank of Lakeport")."""
     return [name for _, _, name in name_spans(text, question)]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from summarizer.qa.question import FRAME_WEIGHT, Question
 from summarizer.text import words
 
-# A possessive is no part of the word searched for: "Hyundai's" must find "Hyundai".
+# A possessive is no part of the word searched for: "Northway's" must find "Northway".
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -28,8 +28,8 @@ class SearchTerm:
 
 def search_terms(question: Question, limit: int = 12) -> tuple[SearchTerm, ...]:
     """The question's telling words, heaviest first (at most ``limit``), then its names of
-    several words as phrases: an article naming "Bank of England" beats one that has "bank"
-    and "England" apart."""
+    several words as phrases: an article naming "Bank of Lakeport" beats one that has "bank"
+    and "Lakeport" apart."""
     out: dict[str, SearchTerm] = {}
     for term in sorted(question.terms, key=lambda t: -t.weight):
         text = _bare(term.word)
