@@ -37,6 +37,18 @@ def next_ts() -> str:
     return f"1790900000.{next(_ts):06d}"
 
 
+def top_level_mention(question: str, ts: str) -> dict[str, Any]:
+    """An app_mention event for ``question`` asked at ``ts`` outside any thread."""
+    return {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER_ID}> {question}",
+        "ts": ts,
+        "channel": "C1",
+        "event_ts": ts,
+    }
+
+
 def header(message: Message) -> str:
     return next((b["text"]["text"] for b in message.blocks if b["type"] == "header"), "")
 
@@ -229,14 +241,7 @@ async def test_a_mention_with_a_lone_surrogate_is_answered(tmp_path: Path, local
         s = story(3)
         await stack.ingestor.ingest_url(stack.publish(s))
         ts = next_ts()
-        event = {
-            "type": "app_mention",
-            "user": "U1",
-            "text": f"<@{BOT_USER_ID}> what does the plan aim to do? \ud800",
-            "ts": ts,
-            "channel": "C1",
-            "event_ts": ts,
-        }
+        event = top_level_mention("what does the plan aim to do? \ud800", ts)
         status, _ = await bot.http.event(event, event_id="EvSurrogate")
         assert status == 200
         answer = await channel_message(bot, lambda m: m.thread_ts == ts, timeout=30)
@@ -250,14 +255,7 @@ async def test_a_retry_that_arrives_after_a_restart_is_not_answered_twice(
     """Slack retries an event it saw no answer to in time, also when the bot has restarted
     meanwhile: which events were handled is kept in the store, not in memory."""
     ts = next_ts()
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "text": f"<@{BOT_USER_ID}> who approved the plan?",
-        "ts": ts,
-        "channel": "C1",
-        "event_ts": ts,
-    }
+    event = top_level_mention("who approved the plan?", ts)
     async with real_stack(tmp_path, local_backend) as stack, slack_bot("http", stack.service) as bot:
         assert (await bot.http.event(event, event_id="EvRestart"))[0] == 200
         await channel_message(bot, lambda m: m.thread_ts == ts, timeout=30)
@@ -277,14 +275,7 @@ async def test_an_event_retried_to_another_replica_is_answered_once(
     """Two replicas on one database behind a load balancer: Slack's retry of an event reaches
     the other replica, which sees in the store that it was handled, and does not answer again."""
     ts = next_ts()
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "text": f"<@{BOT_USER_ID}> who approved the plan?",
-        "ts": ts,
-        "channel": "C1",
-        "event_ts": ts,
-    }
+    event = top_level_mention("who approved the plan?", ts)
     async with (
         real_stack(tmp_path / "one", local_backend, target=store_target) as one,
         real_stack(tmp_path / "two", local_backend, target=store_target) as two,
