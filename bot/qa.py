@@ -155,23 +155,31 @@ class QuestionAnswerer:
         if self._articles < SMALL_STORE:
             return list(terms)  # a small index is quick to search by every word
         limit = COMMON_SHARE * self._articles
-        rare: list[SearchTerm] = []
-        common: list[SearchTerm] = []
-        for term in terms:
-            (common if await self._frequency(term, now) > limit else rare).append(term)
+        counts = await self._frequencies_of(terms, now)
+        rare = [t for t, n in zip(terms, counts, strict=True) if n <= limit]
+        common = [t for t, n in zip(terms, counts, strict=True) if n > limit]
         return rare + common[: max(0, MIN_SEARCH_TERMS - len(rare))]
 
-    async def _frequency(self, term: SearchTerm, now: float) -> int:
-        key = term.text.casefold()
-        cached = self._frequencies.get(key)
-        if cached is not None and now - cached[1] < COUNT_TTL_S * 10:
-            self._frequencies.move_to_end(key)
-            return cached[0]
-        count = await self._store.articles.document_frequency(term)
-        self._frequencies[key] = (count, now)
-        if len(self._frequencies) > FREQUENCY_CACHE:
-            self._frequencies.popitem(last=False)
-        return count
+    async def _frequencies_of(self, terms: Sequence[SearchTerm], now: float) -> list[int]:
+        """Each term's document frequency: remembered for a while (they change slowly), the
+        rest asked of the store in one statement."""
+        keys = [t.text.casefold() for t in terms]
+        counts: dict[str, int] = {}
+        for key in keys:
+            cached = self._frequencies.get(key)
+            if cached is not None and now - cached[1] < COUNT_TTL_S * 10:
+                self._frequencies.move_to_end(key)
+                counts[key] = cached[0]
+        missing = [t for t, key in zip(terms, keys, strict=True) if key not in counts]
+        if missing:
+            fresh = await self._store.articles.document_frequencies(missing)
+            for term, count in zip(missing, fresh, strict=True):
+                key = term.text.casefold()
+                counts[key] = count
+                self._frequencies[key] = (count, now)
+            while len(self._frequencies) > FREQUENCY_CACHE:
+                self._frequencies.popitem(last=False)
+        return [counts[key] for key in keys]
 
 
 def _priors(found: Sequence[Found]) -> list[tuple[Found, float]]:

@@ -132,6 +132,11 @@ class Found:
 _FOUND_COLUMNS = (
     "id, title, url, source, published, created_at, COALESCE(NULLIF(text, ''), summary, '') AS text"
 )
+# The id of the article stored under a key (given twice): its own id, or one a duplicate had.
+_RESOLVE = (
+    "SELECT id FROM articles WHERE id = ? "
+    "UNION ALL SELECT article_id FROM article_keys WHERE kind = 'id' AND key = ? LIMIT 1"
+)
 
 
 def searchable(brief: Brief) -> str:
@@ -272,11 +277,7 @@ class ArticleRepo:
     # -- reading -------------------------------------------------------------------------------
     async def resolve(self, key: str) -> str | None:
         """The id of the article stored under ``key``: its own id, or one a duplicate had."""
-        row = await self._db.fetchone(
-            "SELECT id FROM articles WHERE id = ? "
-            "UNION ALL SELECT article_id FROM article_keys WHERE kind = 'id' AND key = ? LIMIT 1",
-            (key, key),
-        )
+        row = await self._db.fetchone(_RESOLVE, (key, key))
         return str(row[0]) if row else None
 
     async def get(self, article_id: str) -> StoredArticle | None:
@@ -407,10 +408,8 @@ class ArticleRepo:
         return saved
 
     async def get_brief(self, article_id: str) -> Brief | None:
-        key = await self.resolve(article_id)
-        if key is None:
-            return None
-        row = await self._db.fetchone("SELECT json FROM briefs WHERE article_id = ?", (key,))
+        sql = f"SELECT json FROM briefs WHERE article_id = ({_RESOLVE})"  # noqa: S608 - a constant
+        row = await self._db.fetchone(sql, (article_id, article_id))
         return Brief.from_json(row["json"]) if row else None
 
     # -- full-text search ----------------------------------------------------------------------
@@ -425,28 +424,22 @@ class ArticleRepo:
         ``bot.store.search`` says), best first; among equal scores the newer first.
         ``feed_ids`` keeps to those feeds' articles (and those fetched on request); ``exclude``
         leaves one out. A query the index cannot read finds nothing rather than failing."""
-        scores = await fulltext.ranked(self._db, terms, limit, feed_ids, exclude)
-        if not scores:
-            return []
-        marks = ",".join("?" * len(scores))
-        sql = f"SELECT rowid, {_FOUND_COLUMNS} FROM articles WHERE rowid IN ({marks})"  # noqa: S608
-        rows = await self._db.fetchall(sql, list(scores))
-        found = [_found(r, scores[int(r["rowid"])]) for r in rows if r["text"]]
+        rows = await fulltext.ranked(self._db, terms, limit, feed_ids, exclude, _FOUND_COLUMNS)
+        found = [_found(r, float(r["score"])) for r in rows if r["text"]]
         found.sort(key=lambda f: (f.published or "", f.created_at), reverse=True)  # newest first …
         found.sort(key=lambda f: -f.score)  # … among equal scores (the sort is stable)
         return found
 
     async def found(self, article_id: str) -> Found | None:
         """One article as a search would return it (score 0), by its id or a duplicate's."""
-        key = await self.resolve(article_id)
-        if key is None:
-            return None
-        row = await self._db.fetchone(f"SELECT {_FOUND_COLUMNS} FROM articles WHERE id = ?", (key,))  # noqa: S608
+        sql = f"SELECT {_FOUND_COLUMNS} FROM articles WHERE id = ({_RESOLVE})"  # noqa: S608 - constants
+        row = await self._db.fetchone(sql, (article_id, article_id))
         return _found(row, 0.0) if row is not None else None
 
-    async def document_frequency(self, term: SearchTerm) -> int:
-        """How many articles hold the term (what makes a word too common to search by)."""
-        return await fulltext.document_frequency(self._db, term)
+    async def document_frequencies(self, terms: Sequence[SearchTerm]) -> list[int]:
+        """How many articles hold each term (what makes a word too common to search by), in
+        one statement."""
+        return await fulltext.document_frequencies(self._db, terms)
 
     async def count(self, state: ArticleState | None = None) -> int:
         if state is None:

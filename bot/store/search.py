@@ -1,8 +1,9 @@
 """Full-text search over the stored articles: the part that differs per engine.
 
-``ArticleRepo.search`` asks here for the best-matching article rowids and their scores, then
-reads the articles itself. An article matches when it holds any of the terms; scores compare
-articles within one search, not across searches or engines.
+``ArticleRepo.search`` asks here for the best-matching articles, their scores and the columns
+it reads, in one statement (each statement is a round trip to a PostgreSQL server). An article
+matches when it holds any of the terms; scores compare articles within one search, not across
+searches or engines.
 
 SQLite ranks with FTS5's BM25 (title 3, text 1, brief 1.5). PostgreSQL has no BM25, and
 ``ts_rank``/``ts_rank_cd`` over all matches know nothing of how rare a word is and read every
@@ -26,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from bot.store.engine import Database
+from bot.store.engine import Database, Row
 from summarizer.qa.search import SearchTerm
 
 # SQLite: full-text column weights. A word in the title says most about what an article is
@@ -54,15 +55,10 @@ def fts_query(terms: Sequence[SearchTerm]) -> str:
 def _texts(terms: Sequence[SearchTerm]) -> list[str]:
     out: list[str] = []
     for term in terms:
-        text = " ".join(term.text.replace('"', " ").split())
+        text = " ".join(term.text.replace('"', " ").replace("\x00", " ").split())
         if text and text not in out:
             out.append(text)
     return out
-
-
-def _tsquery(count: int) -> str:
-    """A tsquery matching any of ``count`` phrases given as parameters."""
-    return " || ".join(["phraseto_tsquery('english', ?)"] * count)
 
 
 def _scope(key: str, feed_ids: Sequence[int] | None, exclude: str | None) -> tuple[str, list[object]]:
@@ -126,58 +122,72 @@ async def ranked(
     limit: int,
     feed_ids: Sequence[int] | None,
     exclude: str | None,
-) -> dict[int, float]:
-    """Rowid → score of the ``limit`` best articles holding any of ``terms``. ``feed_ids``:
-    only articles those feeds carried, or fetched on request; ``exclude``: all but that id.
-    A query the index cannot read finds nothing rather than failing the question."""
+    columns: str,
+) -> list[Row]:
+    """The ``limit`` best articles holding any of ``terms``, in one statement: their ``rowid``,
+    ``score`` and ``columns`` of ``articles``. ``feed_ids``: only articles those feeds carried,
+    or fetched on request; ``exclude``: all but that id. A query the index cannot read finds
+    nothing rather than failing the question."""
     texts = _texts(terms)
     if not texts or (feed_ids is not None and not feed_ids):
-        return {}
+        return []
     if db.dialect.name == "postgresql":
-        sql, params = _postgres_search(texts, limit, _scope("h.rowid", feed_ids, exclude))
+        best, params = _postgres_search(texts, limit, _scope("h.rowid", feed_ids, exclude))
     else:
-        sql, params = _sqlite_search(terms, limit, _scope("f.rowid", feed_ids, exclude))
+        best, params = _sqlite_search(terms, limit, _scope("f.rowid", feed_ids, exclude))
+    sql = f"SELECT r.rowid AS rowid, r.score AS score, {columns} FROM ({best}) r"  # noqa: S608
+    sql += " JOIN articles a ON a.rowid = r.rowid"
     try:
-        hits = await db.fetchall(sql, params)
+        return await db.fetchall(sql, params)
     except sqlite3.OperationalError:
-        return {}
-    return {int(h["rowid"]): float(h["score"]) for h in hits}
+        return []
 
 
-async def document_frequency(db: Database, term: SearchTerm) -> int:
-    """How many articles hold the term: counted, or on PostgreSQL with many articles, for a
-    single word, read from the statistics ``ANALYZE`` keeps (autovacuum runs it as articles
-    arrive): counting a word in a third of 50,000 articles takes longer than the search."""
-    texts = _texts([term])
-    if not texts:
-        return 0
+async def document_frequencies(db: Database, terms: Sequence[SearchTerm]) -> list[int]:
+    """How many articles hold each term, in one statement: counted, or on PostgreSQL with many
+    articles, for a single word, read from the statistics ``ANALYZE`` keeps (autovacuum runs
+    it as articles arrive): counting a word in a third of 50,000 articles takes longer than
+    the search."""
+    texts = [_texts([t]) for t in terms]
+    asked = [t[0] for t in texts if t]
+    if not asked:
+        return [0] * len(terms)
     if db.dialect.name == "postgresql":
-        row = await db.fetchone(_ESTIMATED_FREQUENCY, [EXACT_COUNT_BELOW, *texts])
-        if row is not None and row[0] is not None:
-            return round(float(row[0]))
-        sql = f"SELECT COUNT(*) FROM articles_search WHERE document @@ {_tsquery(1)}"  # noqa: S608
-        params = texts
+        values = ", ".join(f"({i}, CAST(? AS text))" for i in range(len(asked)))
+        sql = _POSTGRES_FREQUENCIES.format(values=values)
+        rows = await db.fetchall(sql, [*asked, EXACT_COUNT_BELOW])
+        counts = [round(float(r[0])) for r in rows]
     else:
-        sql, params = "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", [fts_query([term])]
+        counts = await _sqlite_frequencies(db, asked)
+    found = iter(counts)
+    return [next(found) if t else 0 for t in texts]
+
+
+async def _sqlite_frequencies(db: Database, texts: list[str]) -> list[int]:
+    one = "(SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?)"
     try:
-        row = await db.fetchone(sql, params)
+        row = await db.fetchone("SELECT " + ", ".join([one] * len(texts)), [f'"{t}"' for t in texts])
     except sqlite3.OperationalError:
-        return 0
-    return int(row[0]) if row else 0
+        row = None
+    return [int(row[i]) for i in range(len(texts))] if row else [0] * len(texts)
 
 
-# The word's share of articles among the most common words ANALYZE tracks (pg_stats lists the
-# shares, then the least tracked share); a word not among them is rarer than that: half of it,
-# as the planner assumes. NULL (count instead) for a phrase, a store too small to bother, or
-# one not analysed yet.
-_ESTIMATED_FREQUENCY = """
-    WITH stats AS (
+# Each term's share of articles: for a single word among the most common words ANALYZE tracks
+# (pg_stats lists the shares, then the least tracked share), and a word not among them is rarer
+# than that: half of it, as the planner assumes. Counted instead for a phrase, a store too small
+# to bother (below the last parameter), or one not analysed yet.
+_POSTGRES_FREQUENCIES = """
+    WITH terms(i, text) AS (VALUES {values}),
+    stats AS (
         SELECT c.reltuples AS n, s.most_common_elems::text::text[] AS words,
                s.most_common_elem_freqs AS shares
         FROM pg_class c JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname
         WHERE c.oid = 'articles_search'::regclass AND s.attname = 'document'
           AND c.reltuples >= ? AND s.most_common_elems IS NOT NULL),
-    lexemes AS (SELECT tsvector_to_array(to_tsvector('english', ?)) AS lexemes)
-    SELECT s.n * COALESCE(s.shares[array_position(s.words, l.lexemes[1])],
-                          s.shares[cardinality(s.words) + 1] / 2)
-    FROM stats s CROSS JOIN lexemes l WHERE cardinality(l.lexemes) = 1"""
+    lexemes AS (SELECT i, text, tsvector_to_array(to_tsvector('english', text)) AS lexemes FROM terms)
+    SELECT COALESCE(
+        (SELECT s.n * COALESCE(s.shares[array_position(s.words, l.lexemes[1])],
+                               s.shares[cardinality(s.words) + 1] / 2)
+         FROM stats s WHERE cardinality(l.lexemes) = 1),
+        (SELECT COUNT(*) FROM articles_search WHERE document @@ phraseto_tsquery('english', l.text)))
+    FROM lexemes l ORDER BY l.i"""

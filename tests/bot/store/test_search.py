@@ -108,8 +108,11 @@ async def test_what_users_type_is_never_read_as_query_syntax(store: Store) -> No
 
 
 async def test_document_frequency_and_a_duplicate_s_id_lead_to_the_stored_article(store: Store) -> None:
-    assert await store.articles.document_frequency(SearchTerm("Kellport", 1.0)) == 1
-    assert await store.articles.document_frequency(SearchTerm("nine", 1.0)) == 2
+    words = [
+        SearchTerm(w, 1.0)
+        for w in ("Kellport", "nine", "", "Bank of Kellport", "Kellport lenders", "Kell\x00port")
+    ]
+    assert await store.articles.document_frequencies(words) == [1, 2, 0, 1, 0, 0]
     # The same story again under another id is merged; asking by either id finds it.
     _, created = await store.articles.add(NewArticle(id="ferry-copy", title="Ferry", text=FERRY), now=200.0)
     assert not created
@@ -223,17 +226,17 @@ async def test_a_large_store_s_word_counts_come_from_postgresql_s_statistics(
             text = f"{FILLER} Item {n}." + (" The levee held." if n % 4 == 0 else "")
             await store.articles.add(NewArticle(id=f"a{n}", title=f"Minutes {n}", text=text), now=1.0)
         monkeypatch.setattr(search, "EXACT_COUNT_BELOW", 20)
-        assert (
-            await store.articles.document_frequency(SearchTerm("levee", 1.0)) == 10
-        )  # not analysed: counted
+        levee = SearchTerm("levee", 1.0)
+        assert await store.articles.document_frequencies([levee]) == [10]  # not analysed: counted
         await store.db.execute("ANALYZE articles_search")
         for n in range(4):  # arrive after ANALYZE: the statistics know them at the next one
             await store.articles.add(
                 NewArticle(id=f"b{n}", title="Levee", text=f"The levee held {n}."), now=1.0
             )
-        assert await store.articles.document_frequency(SearchTerm("council", 1.0)) == 40
-        assert await store.articles.document_frequency(SearchTerm("levee", 1.0)) == 10
-        assert await store.articles.document_frequency(SearchTerm("levee held", 1.0)) == 14  # counted
-        assert await store.articles.document_frequency(SearchTerm("Vasquez", 1.0)) < 5  # untracked: rare
+        words = [SearchTerm(w, 1.0) for w in ("council", "levee", "levee held", "Vasquez")]
+        council, levee_, phrase, untracked = await store.articles.document_frequencies(words)
+        assert (council, levee_) == (40, 10)  # as ANALYZE saw them
+        assert phrase == 14  # a phrase is counted
+        assert untracked < 5  # a word ANALYZE does not track is rare
     finally:
         await store.close()
