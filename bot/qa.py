@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,8 +36,6 @@ HISTORY = 4  # earlier turns shown to the backend
 COMMON_SHARE = 0.15  # a word in more of the stored articles than this is too common to search by
 MIN_SEARCH_TERMS = 2
 SMALL_STORE = 500  # fewer articles than this: search by every word
-COUNT_TTL_S = 60.0
-FREQUENCY_CACHE = 20_000
 FOCUS_PRIOR = 1.0
 
 
@@ -56,9 +53,6 @@ class QuestionAnswerer:
         self._store = store
         self._backend = backend
         self._clock = clock
-        self._articles = 0  # how many articles are stored (recounted every COUNT_TTL_S)
-        self._counted_at = 0.0
-        self._frequencies: OrderedDict[str, tuple[int, float]] = OrderedDict()  # term → (articles, when)
 
     async def ask(self, question: str, scope: AskScope = AskScope()) -> Answer:
         turns = (
@@ -148,38 +142,14 @@ class QuestionAnswerer:
         """The terms worth searching by: words in a large share of all articles ("people",
         "minister") cost the index much and tell little, so they are left out while at least
         two rarer ones remain."""
-        now = self._clock()
-        if now - self._counted_at > COUNT_TTL_S or not self._articles:
-            self._articles = await self._store.articles.count()
-            self._counted_at = now
-        if self._articles < SMALL_STORE:
+        articles = await self._store.articles.searchable()
+        if articles < SMALL_STORE:
             return list(terms)  # a small index is quick to search by every word
-        limit = COMMON_SHARE * self._articles
-        counts = await self._frequencies_of(terms, now)
+        limit = COMMON_SHARE * articles
+        counts = await self._store.articles.document_frequencies(terms)
         rare = [t for t, n in zip(terms, counts, strict=True) if n <= limit]
         common = [t for t, n in zip(terms, counts, strict=True) if n > limit]
         return rare + common[: max(0, MIN_SEARCH_TERMS - len(rare))]
-
-    async def _frequencies_of(self, terms: Sequence[SearchTerm], now: float) -> list[int]:
-        """Each term's document frequency: remembered for a while (they change slowly), the
-        rest asked of the store in one statement."""
-        keys = [t.text.casefold() for t in terms]
-        counts: dict[str, int] = {}
-        for key in keys:
-            cached = self._frequencies.get(key)
-            if cached is not None and now - cached[1] < COUNT_TTL_S * 10:
-                self._frequencies.move_to_end(key)
-                counts[key] = cached[0]
-        missing = [t for t, key in zip(terms, keys, strict=True) if key not in counts]
-        if missing:
-            fresh = await self._store.articles.document_frequencies(missing)
-            for term, count in zip(missing, fresh, strict=True):
-                key = term.text.casefold()
-                counts[key] = count
-                self._frequencies[key] = (count, now)
-            while len(self._frequencies) > FREQUENCY_CACHE:
-                self._frequencies.popitem(last=False)
-        return [counts[key] for key in keys]
 
 
 def _priors(found: Sequence[Found]) -> list[tuple[Found, float]]:

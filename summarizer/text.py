@@ -314,6 +314,13 @@ def stem(word: str) -> str:
     return _CANONICAL.get(s, s)
 
 
+@functools.lru_cache(maxsize=100_000)
+def index_stem(word: str) -> str:
+    """A word as a full-text index counts it: lower case, its suffix stripped, and no more
+    (an index knows no irregular forms or synonyms)."""
+    return _light_stem(word.casefold())
+
+
 def is_content(word: str) -> bool:
     f = word.casefold()
     return (len(f) > 1 and f not in STOPWORDS) or f.isdigit()

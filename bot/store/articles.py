@@ -7,7 +7,8 @@ import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,14 @@ _SPACE = re.compile(r"\s+")
 WRITE_BATCH = 200
 READ_BATCH = 500
 MIN_WRITE_PAUSE_S = 0.01
+
+# Search's statistics: the article count is re-counted after COUNT_TTL_S; a word's count is
+# remembered for FREQUENCY_TTL_S (up to FREQUENCY_CACHE words) in a store of REMEMBER_FROM
+# articles or more, where one more article hardly moves it.
+COUNT_TTL_S = 60.0
+FREQUENCY_TTL_S = 600.0
+FREQUENCY_CACHE = 20_000
+REMEMBER_FROM = 500
 
 # Texts shorter than this are not deduplicated by content: feeds often give every item the
 # same stock blurb ("Read the full story on our website."), and two articles must not become one
@@ -149,8 +158,12 @@ def searchable(brief: Brief) -> str:
 
 
 class ArticleRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
+        self._clock = clock
+        # What search reads and changes slowly: the article count, and words' counts.
+        self._counted: tuple[int, float] | None = None
+        self._frequencies: OrderedDict[str, tuple[int, float]] = OrderedDict()  # word → (count, when)
 
     # -- adding, with deduplication ----------------------------------------------------------
     async def add(self, new: NewArticle, now: float) -> tuple[str, bool]:
@@ -424,8 +437,17 @@ class ArticleRepo:
         ``bot.store.search`` says), best first; among equal scores the newer first.
         ``feed_ids`` keeps to those feeds' articles (and those fetched on request); ``exclude``
         leaves one out. A query the index cannot read finds nothing rather than failing."""
-        rows = await fulltext.ranked(self._db, terms, limit, feed_ids, exclude, _FOUND_COLUMNS)
-        found = [_found(r, float(r["score"])) for r in rows if r["text"]]
+        columns = f"{_FOUND_COLUMNS}, a.brief_text AS brief_text"
+        rows = [
+            r for r in await fulltext.ranked(self._db, terms, limit, feed_ids, exclude, columns) if r["text"]
+        ]
+        if not rows:
+            return []
+        # Scored again, the same way on every engine, from what the engine found (see bm25).
+        frequencies = await self.document_frequencies(terms)
+        documents = [(str(r["title"] or ""), str(r["text"]), str(r["brief_text"] or "")) for r in rows]
+        scores = fulltext.bm25(terms, frequencies, documents, await self.searchable())
+        found = [_found(r, score) for r, score in zip(rows, scores, strict=True)]
         found.sort(key=lambda f: (f.published or "", f.created_at), reverse=True)  # newest first …
         found.sort(key=lambda f: -f.score)  # … among equal scores (the sort is stable)
         return found
@@ -437,9 +459,35 @@ class ArticleRepo:
         return _found(row, 0.0) if row is not None else None
 
     async def document_frequencies(self, terms: Sequence[SearchTerm]) -> list[int]:
-        """How many articles hold each term (what makes a word too common to search by), in
-        one statement."""
-        return await fulltext.document_frequencies(self._db, terms)
+        """How many articles hold each term (what makes a word rare, or too common to search
+        by). In a store of ``REMEMBER_FROM`` articles or more a word's count is remembered for
+        ``FREQUENCY_TTL_S`` (it moves slowly there); the rest are counted in one statement."""
+        now = self._clock()
+        remember = await self.searchable() >= REMEMBER_FROM
+        keys = [t.text.casefold() for t in terms]
+        counts: dict[str, int] = {}
+        for key in keys:
+            cached = self._frequencies.get(key) if remember else None
+            if cached is not None and now - cached[1] < FREQUENCY_TTL_S:
+                self._frequencies.move_to_end(key)
+                counts[key] = cached[0]
+        missing = [t for t, key in zip(terms, keys, strict=True) if key not in counts]
+        if missing:
+            fresh = await fulltext.document_frequencies(self._db, missing)
+            for term, count in zip(missing, fresh, strict=True):
+                counts[term.text.casefold()] = count
+                if remember:
+                    self._frequencies[term.text.casefold()] = (count, now)
+            while len(self._frequencies) > FREQUENCY_CACHE:
+                self._frequencies.popitem(last=False)
+        return [counts[key] for key in keys]
+
+    async def searchable(self) -> int:
+        """How many articles search reads: counted at most every ``COUNT_TTL_S``."""
+        now = self._clock()
+        if self._counted is None or now - self._counted[1] > COUNT_TTL_S:
+            self._counted = (await self.count(), now)
+        return self._counted[0]
 
     async def count(self, state: ArticleState | None = None) -> int:
         if state is None:

@@ -1,11 +1,13 @@
 """Full-text search over the stored articles: the part that differs per engine.
 
-``ArticleRepo.search`` asks here for the best-matching articles, their scores and the columns
-it reads, in one statement (each statement is a round trip to a PostgreSQL server). An article
-matches when it holds any of the terms; scores compare articles within one search, not across
-searches or engines.
+``ArticleRepo.search`` asks here for the best-matching articles with the columns it reads, in
+one statement (each statement is a round trip to a PostgreSQL server). An article matches when
+it holds any of the terms. The engine chooses which articles; ``bm25`` then scores them again,
+in Python, the same way whichever engine chose them: the answerer's confidence reads those
+scores (each relative to the best one's), and the engines' own differ in scale and spread.
+Scores compare articles within one search, not across searches.
 
-SQLite ranks with FTS5's BM25 (title 3, text 1, brief 1.5). PostgreSQL has no BM25, and
+To choose, SQLite ranks with FTS5's BM25 (title 3, text 1, brief 1.5). PostgreSQL has no BM25, and
 ``ts_rank``/``ts_rank_cd`` over all matches know nothing of how rare a word is and read every
 matching article's whole ``tsvector`` (1.9 s at the 95th percentile with 50,000 articles).
 So it ranks in two steps, each a BM25 in spirit:
@@ -24,11 +26,14 @@ tsquery operators, SQL) is read as query syntax.
 
 from __future__ import annotations
 
+import math
+import re
 import sqlite3
 from collections.abc import Sequence
 
 from bot.store.engine import Database, Row
 from summarizer.qa.search import SearchTerm
+from summarizer.text import index_stem
 
 # SQLite: full-text column weights. A word in the title says most about what an article is
 # about, the brief's names and phrases more than a word somewhere in the text.
@@ -38,6 +43,8 @@ _SQLITE_RANK = f"-bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, {BRIEF_WEIGH
 # (A) of ``articles_search.document``. Chosen on silver's questions (bench/qa.py --engine
 # postgresql): the title above the rest, the rest alike.
 POSTGRES_WEIGHTS = "{0.7, 0.7, 0.7, 1.0}"
+BM25_K1, BM25_B, BM25_MIN_IDF = 1.2, 0.75, 1e-6  # FTS5's
+_INDEX_WORD = re.compile(r"[^\W_]+")
 SHORTLIST = 200  # articles ranked in full (100 or 400 found silver's articles no better)
 EXACT_COUNT_BELOW = 10_000  # articles: counted exactly; above, the planner's count is close enough
 
@@ -141,6 +148,54 @@ async def ranked(
         return await db.fetchall(sql, params)
     except sqlite3.OperationalError:
         return []
+
+
+def bm25(
+    terms: Sequence[SearchTerm],
+    frequencies: Sequence[int],
+    documents: Sequence[tuple[str, str, str]],
+    articles: int,
+) -> list[float]:
+    """Each document's (title, text, brief) BM25 score for ``terms``, FTS5's formula and
+    constants with the column weights above; ``frequencies``: how many of the ``articles``
+    hold each term.
+
+    Both engines' searches are scored again by this one function, so that what the answerer
+    reads of a search (each article's score relative to the best one's, and their order) is
+    the same function of the same articles whichever engine found them: FTS5's ``bm25`` and
+    PostgreSQL's ranking differ in scale and spread. Documents are as long as the average of
+    those found (an engine-neutral length; FTS5 uses its whole index's)."""
+    idf: dict[tuple[str, ...], float] = {}
+    for term, n in zip(terms, frequencies, strict=True):
+        phrase = tuple(_index_words(term.text))
+        if phrase:
+            idf[phrase] = max(math.log((max(articles - n, 0) + 0.5) / (n + 0.5)), BM25_MIN_IDF)
+    columns = [[_index_words(column) for column in document] for document in documents]
+    lengths = [sum(map(len, document)) for document in columns]
+    average = sum(lengths) / len(lengths) if lengths else 1.0
+    weights = (TITLE_WEIGHT, TEXT_WEIGHT, BRIEF_WEIGHT)
+    scores: list[float] = []
+    for document, length in zip(columns, lengths, strict=True):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / (average or 1.0))
+        score = 0.0
+        for phrase, weight in idf.items():
+            tf = sum(w * _occurrences(phrase, column) for w, column in zip(weights, document, strict=True))
+            score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+        scores.append(score)
+    return scores
+
+
+def _index_words(text: str) -> list[str]:
+    """Every word of ``text`` as the indexes count them (FTS5's unicode61 splits at every
+    character that is neither a letter nor a digit), stemmed alike."""
+    return list(map(index_stem, _INDEX_WORD.findall(text)))
+
+
+def _occurrences(phrase: tuple[str, ...], stems: list[str]) -> int:
+    if len(phrase) == 1:
+        return stems.count(phrase[0])
+    first, size = phrase[0], len(phrase)
+    return sum(1 for i, s in enumerate(stems) if s == first and tuple(stems[i : i + size]) == phrase)
 
 
 async def document_frequencies(db: Database, terms: Sequence[SearchTerm]) -> list[int]:

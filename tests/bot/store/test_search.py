@@ -4,6 +4,7 @@ answerer's candidates are."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -240,3 +241,35 @@ async def test_a_large_store_s_word_counts_come_from_postgresql_s_statistics(
         assert untracked < 5  # a word ANALYZE does not track is rare
     finally:
         await store.close()
+
+
+async def test_both_engines_score_the_same_articles_alike(pg_target: StoreTarget, tmp_path: Path) -> None:
+    """What the answerer reads of a search (scores relative to the best one's, and their
+    order) is the same whichever engine found the articles: its confidence depends on it."""
+    stores = [await Store.open(tmp_path / "briefbot.db"), await pg_target.open()]
+    try:
+        for s in stores:
+            for n, (art_id, title, text) in enumerate(
+                [
+                    ("ferry", "Orrin Bay ferry to run all night", FERRY),
+                    ("bakery", "Tolsey bakery wins bread award again", BAKERY),
+                    ("bank", "Kellport bank raises rates", BANK),
+                    ("board", "Harbour board meets", f"The harbour board met again. {FILLER}"),
+                ]
+            ):
+                await s.articles.add(NewArticle(id=art_id, title=title, text=text), now=1.0 + n)
+        for question in (
+            "What did the harbour board buy for nine million pounds?",
+            "Who owns the bakery in Tolsey that won the bread award?",
+            "What did the Bank of Kellport do on Thursday?",
+        ):
+            sqlite, postgres = [
+                await s.articles.search(search_terms(analyse(question)), limit=5) for s in stores
+            ]
+            assert [f.id for f in sqlite] == [f.id for f in postgres]
+            assert [f.score for f in sqlite] == pytest.approx([f.score for f in postgres])
+            if question.startswith("What did the harbour"):  # found: the ferry, then the board
+                assert len(sqlite) > 1 and sqlite[0].score > sqlite[-1].score > 0
+    finally:
+        for s in stores:
+            await s.close()
