@@ -433,7 +433,7 @@ class ArticleRepo:
         feed_ids: Sequence[int] | None = None,
         exclude: str | None = None,
     ) -> list[Found]:
-        """The ``limit`` articles matching most of ``terms`` best (ranked as
+        """The ``limit`` articles matching most of ``terms`` best (chosen and scored as
         ``bot.store.search`` says), best first; among equal scores the newer first.
         ``feed_ids`` keeps to those feeds' articles (and those fetched on request); ``exclude``
         leaves one out. A query the index cannot read finds nothing rather than failing."""

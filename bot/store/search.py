@@ -131,10 +131,10 @@ async def ranked(
     exclude: str | None,
     columns: str,
 ) -> list[Row]:
-    """The ``limit`` best articles holding any of ``terms``, in one statement: their ``rowid``,
-    ``score`` and ``columns`` of ``articles``. ``feed_ids``: only articles those feeds carried,
-    or fetched on request; ``exclude``: all but that id. A query the index cannot read finds
-    nothing rather than failing the question."""
+    """``columns`` of the ``limit`` articles holding any of ``terms`` that the engine ranks
+    best, in one statement. ``feed_ids``: only articles those feeds carried, or fetched on
+    request; ``exclude``: all but that id. A query the index cannot read finds nothing rather
+    than failing the question."""
     texts = _texts(terms)
     if not texts or (feed_ids is not None and not feed_ids):
         return []
@@ -142,8 +142,7 @@ async def ranked(
         best, params = _postgres_search(texts, limit, _scope("h.rowid", feed_ids, exclude))
     else:
         best, params = _sqlite_search(terms, limit, _scope("f.rowid", feed_ids, exclude))
-    sql = f"SELECT r.rowid AS rowid, r.score AS score, {columns} FROM ({best}) r"  # noqa: S608
-    sql += " JOIN articles a ON a.rowid = r.rowid"
+    sql = f"SELECT {columns} FROM ({best}) r JOIN articles a ON a.rowid = r.rowid"  # noqa: S608
     try:
         return await db.fetchall(sql, params)
     except sqlite3.OperationalError:
