@@ -4,6 +4,7 @@
     .venv/bin/python bench/qa.py --scale 50000   # … and latency and memory with 50,000 articles
     .venv/bin/python bench/qa.py -v              # … and every dev-set miss, with what was quoted
     .venv/bin/python bench/qa.py --engine postgresql  # 1, 2 and 5 on PostgreSQL (a throwaway cluster)
+    .venv/bin/python bench/qa_profile.py --engine postgresql --scale 50000  # where 5's time goes
 
 The questions, the store (every question's article + 2,000 BBC distractors, briefed as
 ``briefbot ingest`` does) and what counts as answered are in bench/qa_data.py: the first

@@ -5,11 +5,13 @@
 
 The questions and the store are bench/qa.py's latency section's (each question in its
 article's thread and channel-wide; ``--questions`` of them spread over the set, after ten to
-warm the caches). Every statement the store
-runs is timed and labelled by the store function that asked for it; the answer backend's own
-time is timed apart; on PostgreSQL a pool checkout (with its connection check) is timed on its
-own too. Printed: per label, statements per question and time per question (mean and p95),
-then the whole question's p50/p95 and how much of it is store, backend and the rest.
+warm the caches). Every statement the store runs is timed and labelled by the function that
+ran it; the answer backend's own time is timed apart; on PostgreSQL a pool checkout (with its
+connection check) is timed on its own too. Printed: per label, statements per question, mean
+time per question and the 95th percentile of the questions that ran it; then the whole
+question's p50/p95 and how much of it is store, backend and the rest (Python around them).
+Each statement is a round trip to the server: on a loaded machine a few milliseconds even for
+a trivial one.
 """
 
 from __future__ import annotations
