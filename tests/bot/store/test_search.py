@@ -269,7 +269,8 @@ async def test_both_engines_score_the_same_articles_alike(pg_target: StoreTarget
             assert [f.id for f in sqlite] == [f.id for f in postgres]
             assert [f.score for f in sqlite] == pytest.approx([f.score for f in postgres])
             if question.startswith("What did the harbour"):  # found: the ferry, then the board
-                assert len(sqlite) > 1 and sqlite[0].score > sqlite[-1].score > 0
+                assert len(sqlite) > 1
+                assert sqlite[0].score > sqlite[-1].score > 0
     finally:
         for s in stores:
             await s.close()
