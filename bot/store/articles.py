@@ -354,23 +354,20 @@ class ArticleRepo:
         lead there) and the other's id is returned; otherwise None. With ``owner``, only while
         it still holds the article: ``LeaseLost`` when another replica took it over."""
         digest = dedupe_hash(text)
+        fields = (text, digest, clip_title(title or ""), author, published, now)
+        # Beside the other replicas' results: this writes the article it holds, and the lock on
+        # its text's hash makes two articles fetched with the same text at once queue, so that
+        # the second finds the first. A duplicate is merged with every other write held off.
+        async with self._db.transaction(keys=[digest] if digest else []) as tx:
+            if digest is None or not await _duplicate(tx, article_id, digest):
+                await _store_text(tx, article_id, fields, owner)
+                return None
         async with self._db.transaction() as tx:
             await _check_owner(tx, article_id, owner)
-            if digest is not None:
-                row = await tx.fetchone(
-                    "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
-                )
-                if row is not None:
-                    survivor = str(row["id"])
-                    await _merge(tx, article_id, survivor, now)
-                    return survivor
-            release, _, _ = _as_owner(owner)
-            await tx.execute(
-                "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "  # noqa: S608
-                "author = COALESCE(author, ?), published = COALESCE(published, ?), state = 'fetched', "
-                f"error = NULL, updated_at = ?{release} WHERE id = ?",
-                (text, digest, clip_title(title or ""), author, published, now, article_id),
-            )
+            if digest is not None and (survivor := await _duplicate(tx, article_id, digest)) is not None:
+                await _merge(tx, article_id, survivor, now)
+                return survivor
+            await _store_text(tx, article_id, fields, owner)
         return None
 
     async def mark_failed(self, article_id: str, error: str, now: float, owner: str | None = None) -> bool:
@@ -414,7 +411,8 @@ class ArticleRepo:
         saved: set[str] = set()
         if not briefs:
             return saved
-        async with self._db.transaction() as tx:
+        # Beside the other replicas' results: each write is to an article this process holds.
+        async with self._db.transaction(keys=[]) as tx:
             for brief in briefs:
                 if await _save_brief(tx, brief, now, owner):
                     saved.add(brief.id)
@@ -603,6 +601,31 @@ def _as_owner(owner: str | None) -> tuple[str, str, tuple[str, ...]]:
     if owner is None:
         return "", "", ()
     return ", lease_owner = NULL, lease_until = NULL", " AND lease_owner = ?", (owner,)
+
+
+async def _duplicate(tx: Transaction, article_id: str, digest: str) -> str | None:
+    """Another article with the text of hash ``digest``: its id."""
+    row = await tx.fetchone(
+        "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
+    )
+    return str(row["id"]) if row is not None else None
+
+
+async def _store_text(
+    tx: Transaction, article_id: str, fields: tuple[object, ...], owner: str | None
+) -> None:
+    """An article's fetched text, title, author, publication date and time (``fields``), with
+    ``owner`` only while it holds the article (else ``LeaseLost``; an article merged away
+    meanwhile is not written)."""
+    release, owned, params = _as_owner(owner)
+    changed = await tx.execute(
+        "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "  # noqa: S608
+        "author = COALESCE(author, ?), published = COALESCE(published, ?), state = 'fetched', "
+        f"error = NULL, updated_at = ?{release} WHERE id = ?{owned}",
+        (*fields, article_id, *params),
+    )
+    if changed.rowcount == 0:
+        await _check_owner(tx, article_id, owner)
 
 
 async def _check_owner(tx: Transaction, article_id: str, owner: str | None) -> None:

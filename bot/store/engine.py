@@ -14,8 +14,9 @@ SQL once, in the portable subset both understand:
   ``INSERT OR IGNORE`` and ``? IS NULL`` (PostgreSQL cannot type a lone parameter) are out.
 
 Where the SQL really differs, the engine carries it: the schema and its migrations, locking
-(``transaction`` takes the write lock up front on both; claims of rows add
-``dialect.skip_locked``) and full-text search (``bot.store.search``).
+(``transaction`` takes the write lock up front on both, or on PostgreSQL a share of it with
+``keys``; claims of rows add ``dialect.skip_locked``) and full-text search
+(``bot.store.search``).
 """
 
 from __future__ import annotations
@@ -96,9 +97,15 @@ class Database(Protocol):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def transaction(self, *, keys: Sequence[str] | None = None) -> AbstractAsyncContextManager[Transaction]:
         """Several statements, all or nothing, with the database's write lock taken up front:
-        transactions never interleave, whichever process runs them."""
+        transactions never interleave, whichever process runs them.
+
+        With ``keys`` (may be empty) a transaction that writes only rows its process alone may
+        write (those it holds claims on) and decides nothing from other rows but those ``keys``
+        name: on PostgreSQL it runs beside other such transactions that hold none of its keys,
+        never beside one without keys, so that replicas storing their own results do not wait
+        for each other. SQLite has one writer at a time: it ignores them."""
         ...
 
     async def schema_version(self) -> int:

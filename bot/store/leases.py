@@ -34,10 +34,17 @@ def new_owner() -> str:
 
 
 async def renew(db: Database, owner: str, until: float) -> None:
-    """Extend every lease ``owner`` holds on feeds and articles to ``until``."""
-    async with db.transaction() as tx:
+    """Extend every lease ``owner`` holds on feeds and articles to ``until``. Beside the
+    replicas' results (``keys``); a row this process is writing its result to just now is
+    skipped (``skip_locked``), not waited for: that write releases the claim anyway, and waiting
+    could close a circle with it."""
+    async with db.transaction(keys=[]) as tx:
         for table in ("feeds", "articles"):
-            await tx.execute(f"UPDATE {table} SET lease_until = ? WHERE lease_owner = ?", (until, owner))  # noqa: S608
+            await tx.execute(
+                f"UPDATE {table} SET lease_until = ? WHERE id IN ("  # noqa: S608 - constants
+                f"SELECT id FROM {table} WHERE lease_owner = ?{db.dialect.skip_locked})",
+                (until, owner),
+            )
 
 
 async def release(db: Database, owner: str) -> None:

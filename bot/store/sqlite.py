@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -142,9 +142,10 @@ class SQLiteDatabase:
             return row
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
+    async def transaction(self, *, keys: Sequence[str] | None = None) -> AsyncIterator[SQLiteTransaction]:
         """Several statements, all or nothing (``BEGIN IMMEDIATE``: the write lock up front,
-        waiting up to ``LOCK_WAIT_S`` for another process that holds it)."""
+        waiting up to ``LOCK_WAIT_S`` for another process that holds it), with ``keys`` or
+        without: SQLite has one writer at a time."""
         async with self._lock, self._errors():
             await self._conn.execute("BEGIN IMMEDIATE")
             try:

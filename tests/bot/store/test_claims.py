@@ -112,6 +112,39 @@ async def test_an_article_is_written_only_by_the_replica_that_holds_it(two: tupl
     assert [x.id for x in await a.articles.claim("new", "a", now=43.0, lease_s=LEASE, limit=5)] == ["x1"]
 
 
+async def test_replicas_fetching_the_same_text_at_once_keep_one_article_of_it(
+    two: tuple[Store, Store],
+) -> None:
+    """Replicas store fetched texts beside each other (not one at a time): two articles whose
+    pages turn out to carry the same story, fetched at the same moment by two replicas, still
+    end as one article that both URLs lead to, without an error in either."""
+    a, b = two
+    pairs = 8
+    for side, store in (("a", a), ("b", b)):
+        for n in range(pairs):
+            url = f"https://{side}.example/{n}"
+            await a.articles.add(NewArticle(id=f"{side}{n}", url=url, canonical_url=url), now=1.0)
+        held = await store.articles.claim("new", side, now=2.0, lease_s=LEASE, limit=pairs)
+        assert [x.id for x in held] == [f"{side}{n}" for n in range(pairs)]
+    results = await asyncio.gather(
+        *(
+            store.articles.mark_fetched(f"{side}{n}", text=TEXT.format(f"Story {n}."), now=4.0, owner=side)
+            for n in range(pairs)
+            for side, store in (("a", a), ("b", b))
+        )
+    )
+    for n in range(pairs):
+        merged = {results[2 * n], results[2 * n + 1]}
+        assert merged in ({None, f"a{n}"}, {None, f"b{n}"})  # one found the other and joined it
+        survivor = next(iter(merged - {None}))
+        for side in "ab":
+            found = await b.articles.find_url(f"https://{side}.example/{n}")
+            assert found is not None
+            assert found.id == survivor
+            assert found.state == "fetched"
+    assert await a.articles.count() == pairs
+
+
 async def test_a_digest_claimed_by_a_replica_that_stopped_before_posting_is_taken_over_once(
     two: tuple[Store, Store],
 ) -> None:

@@ -157,6 +157,30 @@ async def test_replicas_adding_the_same_articles_at_once_store_each_once(
     assert await one.articles.count() == 20
 
 
+async def test_replicas_store_their_results_beside_each_other_but_never_beside_a_read_then_write(
+    two_replicas: tuple[Store, Store],
+) -> None:
+    """Fetched texts, briefs and lease renewals take a share of the write lock: a replica
+    storing its results never waits for another's (nor for its own, renewing its leases),
+    while a transaction that reads and then writes (adding an article) waits for them all."""
+    one, two = two_replicas
+    for n in range(2):
+        await one.articles.add(NewArticle(id=f"x{n}", url=f"https://n.example/{n}"), 1.0)
+    assert [x.id for x in await one.articles.claim("new", "one", now=2.0, lease_s=30.0, limit=1)] == ["x0"]
+    assert [x.id for x in await two.articles.claim("new", "two", now=2.0, lease_s=30.0, limit=1)] == ["x1"]
+    async with one.db.transaction(keys=[]) as tx:  # one is writing its result for x0 just now
+        await tx.execute("UPDATE articles SET updated_at = 3.0 WHERE id = 'x0'")
+        stored = two.articles.mark_fetched("x1", text=TEXT, now=4.0, owner="two")
+        assert await asyncio.wait_for(stored, timeout=5) is None
+        await asyncio.wait_for(one.renew_claims("one", until=90.0), timeout=5)
+        adding = asyncio.create_task(two.articles.add(NewArticle(id="x2", url="https://n.example/2"), 5.0))
+        await asyncio.sleep(0.5)
+        assert not adding.done()
+    await asyncio.wait_for(adding, timeout=5)
+    assert (await two.articles.get("x1")).state == "fetched"  # type: ignore[union-attr]
+    assert await two.articles.count() == 3
+
+
 async def test_a_claim_skips_rows_another_replica_holds(pg_target: StoreTarget, pg_cluster: Cluster) -> None:
     """The pattern replicas use to share work: claim one due row in one statement."""
     store = await pg_target.open()
