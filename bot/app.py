@@ -17,6 +17,7 @@ import io
 import logging
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -287,7 +288,11 @@ async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, std
             stack.callback(loop.remove_signal_handler, sig)
         stack.callback(log.info, "stopped")
         core = await stack.enter_async_context(open_core(settings, credentials))
-        # Loading the spaCy model takes a moment: off the loop, so signals still work.
+        # The model loads (a second or two of CPU) while the chat platforms connect, and before
+        # the scheduler takes any work: otherwise the first batch pays for it, and a replica
+        # starting beside busy ones claims work that waits for its model.
+        loading = asyncio.ensure_future(_load_model(core.backend))
+        stack.push_async_callback(_cancel, loading)
         name = await loop.run_in_executor(None, lambda: core.backend.name)
         scheduler = Scheduler(core.store, core.ingestor, settings, owner=core.owner)
         service = Service(core.store, core.ingestor, core.answerer, settings, schedules=scheduler)
@@ -302,6 +307,7 @@ async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, std
         for poster in platforms.posters:
             scheduler.add_poster(poster)
         console.say(await _greeting(core.store, settings, name, platforms.names))
+        await loading
         await scheduler.start()
         stack.push_async_callback(scheduler.stop, STOP_GRACE_S)  # digests finish before platforms go
         chat = asyncio.create_task(console.run())
@@ -314,7 +320,16 @@ async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, std
     return code
 
 
-async def _cancel(task: asyncio.Task[Any]) -> None:
+async def _load_model(backend: BriefBackend) -> None:
+    """The local model loaded before work comes (not with the LLM backend: its local fallback
+    may never be needed, and loads when it is)."""
+    if isinstance(backend, LocalBackend):
+        began = time.monotonic()
+        await backend.load()
+        log.info("brief model loaded seconds=%.1f", time.monotonic() - began)
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 

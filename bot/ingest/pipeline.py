@@ -398,7 +398,7 @@ class Ingestor:
         async def worker() -> None:
             while (article := await queue.get()) is not None:
                 try:
-                    await self._fill(article, self._owner)
+                    await self._fetch_text(article, self._owner)
                 except LeaseLost:
                     log.warning("article fetch outlived its claim, another replica has it id=%s", article.id)
                 except BriefbotError as exc:
@@ -426,10 +426,19 @@ class Ingestor:
             for _ in workers:
                 await queue.put(None)
 
-    async def _fill(self, article: StoredArticle, owner: str | None = None) -> StoredArticle:
+    async def _fill(self, article: StoredArticle) -> StoredArticle:
+        """``_fetch_text`` for an article briefed on request: the article as stored now."""
+        survivor = await self._fetch_text(article)
+        found = await self._store.articles.get(survivor or article.id)
+        if found is None:
+            raise SummarizeError("the article disappeared while it was being fetched")
+        return found
+
+    async def _fetch_text(self, article: StoredArticle, owner: str | None = None) -> str | None:
         """Fetch and extract an article's page and store its text (with ``owner``: only while
         it holds the article's claim, else ``LeaseLost``). When the page cannot be used, the
-        feed's own text stands in; without one, the error is raised."""
+        feed's own text stands in; without one, the error is raised. The id of the article it
+        was merged into, if it turned out to be a duplicate."""
         try:
             if not article.url:
                 raise ExtractError("the feed item has no link and no text")
@@ -441,7 +450,7 @@ class Ingestor:
                 raise
             log.info("using the feed's text id=%s reason=%s", article.id, exc)
             text, title, author, published = fallback, None, None, None
-        survivor = await self._store.articles.mark_fetched(
+        return await self._store.articles.mark_fetched(
             article.id,
             text=text,
             now=self._clock(),
@@ -450,10 +459,6 @@ class Ingestor:
             published=published,
             owner=owner,
         )
-        found = await self._store.articles.get(survivor or article.id)
-        if found is None:
-            raise SummarizeError("the article disappeared while it was being fetched")
-        return found
 
     async def _page_text(self, url: str) -> Extracted:
         fetched = await self._fetcher.fetch(url, want="page")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from summarizer.brief import Article, Brief
 from summarizer.errors import SummarizeError
-from summarizer.local.batch import brief_batch
+from summarizer.local.batch import brief_batch, load_all
 from summarizer.local.pipeline import installed_label, load_model
 from summarizer.local.workers import WorkerPool, WorkersUnavailable, auto_workers, usable_cores
 
@@ -51,6 +51,15 @@ class LocalBackend:
     def workers(self) -> int:
         """Processes that brief for the async methods; 1 means a thread of this process."""
         return self._pool.workers if self._pool is not None else 1
+
+    async def load(self) -> None:
+        """Load the model (and the learned models) where the async methods brief, now rather
+        than in the first brief: a replica that starts is ready to work when it says so, and its
+        first brief comes as soon as any other. Raises ``ConfigError`` when the model is not
+        installed. With worker processes, each loads its own when the first batch comes."""
+        if self._pool is None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, load_all, self._model_name)
 
     def brief_sync(self, article: Article) -> Brief:
         result = self.brief_batch([article])[0]

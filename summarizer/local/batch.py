@@ -15,6 +15,7 @@ from summarizer.local.phrases import MODEL_FILE
 from summarizer.local.pipeline import load_model, model_label
 
 if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
+    from spacy.language import Language
     from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,7 @@ def brief_batch(
         good.append((i, article))
     if not good:
         return results
-    nlp = load_model(model)
-    load_models(MODEL_FILE)  # a missing or damaged model file stops the batch, naming the file
+    nlp = load_all(model)
     name = f"local:{model_label(nlp)}"
     prepared = [prepare(a) for _, a in good]
     docs = nlp.pipe(
@@ -69,6 +69,14 @@ def brief_batch(
                 continue
             results[i] = _build(doc, article, name, ready)
     return results
+
+
+def load_all(model: str) -> Language:
+    """The spaCy model ``model`` and our learned models, loaded once per process. A missing or
+    damaged model file raises, naming the file."""
+    nlp = load_model(model)
+    load_models(MODEL_FILE)
+    return nlp
 
 
 def _build(doc: Doc, article: Article, name: str, ready: Prepared) -> Brief | SummarizeError:

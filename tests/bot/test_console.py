@@ -249,6 +249,18 @@ async def test_quit_stops_the_bot(config: Path) -> None:
     assert "Feeds this channel follows" in bot.out
 
 
+@pytest.mark.timeout(120)
+async def test_the_model_is_loaded_before_the_bot_takes_any_work(config: Path) -> None:
+    """The first brief after a start does not wait for the model (nor does a replica that
+    joins busy ones hold claimed work while it loads): the model is loaded before the
+    scheduler starts, and the log says how long it took."""
+    bot = await BotProcess.start(config)
+    loaded = await bot.expect(r"brief model loaded seconds=\d", stream="err")
+    await bot.expect("scheduler started", stream="err", after=loaded.end())
+    await bot.send("quit")
+    assert await bot.wait(30) == 0
+
+
 def _own_terminal() -> None:
     """In the child: a session of its own with the pty as controlling terminal, so that the
     terminal turns Ctrl-C into SIGINT for it, as a shell would arrange."""
