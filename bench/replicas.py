@@ -11,8 +11,16 @@ free loopback port) and a loopback news site (tests/fakes/web.py: ``--articles``
    every article stored and briefed once, posted once; every digest posted once per channel;
    none lost. Takeover: from a kill until no feed or article is still claimed by the dead
    process (the others took its work over).
-2. Throughput: briefs per second with 1, 2 and 3 replicas on the same input (the local backend,
-   one in-process worker each: one core each; this machine has ``os.cpu_count()`` cores).
+2. Throughput: 1, 2 and 3 replicas on the same input (the local backend, one in-process worker
+   each), each pinned to a core of its own while there are enough (``os.sched_setaffinity``;
+   past that they share, and the line says so). Timed from the feeds switched on (the replicas
+   started, their models loaded and 6 s idle behind them) to the last article briefed: briefs
+   per second, and CPU seconds per brief of every process (replicas, PostgreSQL server and its
+   backends, news site; /proc), briefs per CPU-second of the replicas, statements per brief
+   (pg_stat_statements), time spent waiting for the write lock. Briefs/s can grow with
+   replicas only while each has a free core; CPU per brief that stays the same from 1 to 3
+   replicas says that nothing is wasted in sharing the work, so that it would. ``--detail``
+   lists the statements run most.
 3. Digest lateness: ``--channels`` console channels in 30 timezones, all due at the same
    instant, across 3 replicas: how late each digest was posted (ledger ``posted_at`` minus the
    due time), and how the replicas shared them.
@@ -28,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import random
 import re
@@ -59,6 +68,8 @@ from tests.postgres import Cluster, find_bin_dir, running_cluster  # noqa: E402
 
 TERMINAL = ChannelRef("console", "terminal")
 LEASE_S = 6  # [store] lease for the bench: takeover within about this long
+IDLE_S = 6.0  # throughput: how long the replicas are watched with nothing to do before the work
+STATEMENT_STATS = {"shared_preload_libraries": "'pg_stat_statements'"}  # statements per brief
 ZONES = [
     "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
     "America/Chicago", "America/New_York", "America/Caracas", "America/Halifax",
@@ -73,9 +84,15 @@ ZONES = [
 # -- the pieces ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Site:
+    url: str  # the base URL
+    pid: int
+
+
 @contextlib.contextmanager
-def news_site(articles: int, feeds: int) -> Iterator[str]:
-    """The loopback news site in its own process; its base URL."""
+def news_site(articles: int, feeds: int) -> Iterator[Site]:
+    """The loopback news site in its own process."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.web", "--articles", str(articles), "--feeds", str(feeds)],
         cwd=ROOT,
@@ -84,7 +101,7 @@ def news_site(articles: int, feeds: int) -> Iterator[str]:
     )
     try:
         assert proc.stdout is not None
-        yield proc.stdout.readline().strip().rstrip("/")
+        yield Site(proc.stdout.readline().strip().rstrip("/"), proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -102,7 +119,9 @@ class Replica:
     proc: subprocess.Popen[bytes] | None = None
     pids: list[int] = field(default_factory=list)
 
-    def start(self) -> None:
+    def start(self, cores: set[int] | None = None) -> None:
+        """Start it; with ``cores``, on those CPU cores only (set before Python starts, so that
+        every thread it makes inherits them)."""
         with self.out.open("ab") as out, self.err.open("ab") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(self.config)],
@@ -111,8 +130,14 @@ class Replica:
                 stdout=out,
                 stderr=err,
                 env=self.env,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
             )
         self.pids.append(self.proc.pid)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
 
     def kill(self) -> int:
         assert self.proc is not None
@@ -191,11 +216,12 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def running(replicas: list[Replica]) -> Iterator[None]:
-    """The replicas started, and stopped (SIGTERM) however the block ends."""
+def running(replicas: list[Replica], cores: list[set[int]] | None = None) -> Iterator[None]:
+    """The replicas started (each on its ``cores``, when given), and stopped (SIGTERM) however
+    the block ends."""
     try:
-        for r in replicas:
-            r.start()
+        for i, r in enumerate(replicas):
+            r.start(cores[i] if cores else None)
         yield
     finally:
         for r in replicas:
@@ -208,6 +234,38 @@ def _toml(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- CPU accounting (Linux /proc) ------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (which may hold spaces): field 3 onwards."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, its children that ended (cutime, cstime) and
+    its children alive now: a PostgreSQL server's backends come and go, and each one's time
+    moves from "alive" to the postmaster's cutime when it ends, so the sum only ever grows."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    total = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (child := _stat_fields(int(entry))) is not None and child[1] == str(pid):
+            total += sum(int(v) for v in child[11:15])
+    return total / TICK
+
+
+def postmaster_pid(cluster: Cluster) -> int:
+    return int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
 
 
 def wait_until(condition: Any, timeout: float, every: float = 0.5) -> bool:
@@ -240,7 +298,7 @@ async def seed_digest_channels(
 # -- 1. the kill test --------------------------------------------------------------------------------
 
 
-def kill_test(cluster: Cluster, work: Path, site: str, args: argparse.Namespace) -> None:
+def kill_test(cluster: Cluster, work: Path, site: Site, args: argparse.Namespace) -> None:
     d = Deployment(cluster, cluster.create_database(), work)
     started = datetime.now(UTC)
     fire = next_minute(started + timedelta(seconds=args.digest_after))
@@ -248,7 +306,7 @@ def kill_test(cluster: Cluster, work: Path, site: str, args: argparse.Namespace)
     async def seed() -> None:
         store = await d.store()
         now = time.time()
-        ids = [(await store.feeds.add(f"{site}/feeds/{i}.xml", 60, now))[0].id for i in range(args.feeds)]
+        ids = [(await store.feeds.add(f"{site.url}/feeds/{i}.xml", 60, now))[0].id for i in range(args.feeds)]
         await store.channels.ensure(TERMINAL, now)
         for feed_id in ids:
             await store.channels.subscribe(TERMINAL.key, feed_id, now=now)
@@ -355,42 +413,185 @@ def report_kill_test(
 # -- 2. throughput ---------------------------------------------------------------------------------
 
 
-def throughput(cluster: Cluster, work: Path, site: str, args: argparse.Namespace, count: int) -> float:
+@dataclass(frozen=True)
+class Throughput:
+    replicas: int
+    briefed: int
+    elapsed: float  # from the feeds switched on to the last article briefed (s)
+    cpu: dict[str, float]  # CPU seconds in that window: "replicas", "server", "site"
+    each: list[float]  # CPU seconds of each replica in that window
+    idle: float  # CPU seconds per second a replica spends with nothing to do (polling), on average
+    statements: int  # SQL statements the replicas ran on the server (pg_stat_statements)
+    lock_wait_s: float  # time the replicas' connections spent waiting for the write lock
+    lock_waits: int  # samples of a backend of this database waiting for a lock (every 0.25 s)
+    samples: int
+    load: tuple[float, float]  # the machine's load average (1 minute) at the start and the end
+    top: list[tuple[int, int, float, str]]  # (calls, rows, ms in all, statement), most called first
+
+
+def pin(count: int) -> list[set[int]]:
+    """A core of its own for each replica while there are enough; past that they share, in
+    turn. None of them is kept off the cores the server and the news site use."""
+    cores = sorted(os.sched_getaffinity(0))
+    return [{cores[i % len(cores)]} for i in range(count)]
+
+
+def throughput(cluster: Cluster, work: Path, site: Site, args: argparse.Namespace, count: int) -> Throughput:
     d = Deployment(cluster, cluster.create_database(), work)
 
     async def seed() -> None:
         store = await d.store()
         for i in range(args.feeds):
-            feed, _ = await store.feeds.add(f"{site}/feeds/{i}.xml", 3600, time.time())
+            feed, _ = await store.feeds.add(f"{site.url}/feeds/{i}.xml", 3600, time.time())
             await store.db.execute("UPDATE feeds SET disabled = 1 WHERE id = ?", (feed.id,))
         await store.close()
 
     asyncio.run(seed())
     replicas = d.replicas(count)
-    with running(replicas):
+    cores = pin(count)
+    server = postmaster_pid(cluster)
+    with running(replicas, cores), psycopg.connect(d.conninfo, autocommit=True) as conn:
         if not wait_until(lambda: all(r.ready() for r in replicas), 180):
             raise RuntimeError("replicas did not start")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+        def cpu_now() -> dict[str, float]:
+            return {
+                **{f"r{r.index}": tree_cpu(r.pid) for r in replicas},
+                "server": tree_cpu(server),
+                "site": tree_cpu(site.pid),
+            }
+
+        idle_from = cpu_now()
+        time.sleep(IDLE_S)
+        cpu_before = cpu_now()
+        idle = sum(cpu_before[f"r{r.index}"] - idle_from[f"r{r.index}"] for r in replicas) / count / IDLE_S
+        load_before = os.getloadavg()[0]
         began = time.monotonic()
-        d.query("UPDATE feeds SET disabled = 0 RETURNING id")
-        peak = [0.0]
-
-        def finished() -> bool:
-            peak[0] = max([peak[0], *(r.rss_mb() for r in replicas)])
-            return bool(
-                int(d.scalar("SELECT COUNT(*) FROM articles WHERE state IN ('briefed', 'failed')"))
-                >= args.articles
-            )
-
-        done = wait_until(finished, args.timeout, 0.2)
+        conn.execute("UPDATE feeds SET disabled = 0")
+        waits = samples = 0
+        while time.monotonic() - began < args.timeout:
+            done = conn.execute(
+                "SELECT COUNT(*) FROM articles WHERE state IN ('briefed', 'failed')"
+            ).fetchone()
+            if done is not None and int(done[0]) >= args.articles:
+                break
+            waiting = conn.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            waits += int(waiting[0]) if waiting else 0
+            samples += 1
+            time.sleep(0.25)
         elapsed = time.monotonic() - began
-    briefed = int(d.scalar("SELECT COUNT(*) FROM briefs"))
-    rate = briefed / elapsed
-    note = "" if done else " (timed out)"
-    print(
-        f"  {count} replica{'s' if count > 1 else ' '}: {briefed} briefed in {elapsed:.1f}s "
-        f"= {rate:.1f} briefs/s{note}; peak memory of a replica {peak[0]:.0f} MB"
+        cpu_after = cpu_now()
+        rows = conn.execute(
+            "SELECT calls, rows, total_exec_time, query FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND query NOT LIKE '%pg_stat%' "
+            "AND query NOT LIKE 'SELECT COUNT(*) FROM articles WHERE state IN%' "
+            "ORDER BY calls DESC"
+        ).fetchall()
+        briefed = int(conn.execute("SELECT COUNT(*) FROM briefs").fetchone()[0])  # type: ignore[index]
+    spent = {name: cpu_after[name] - cpu_before[name] for name in cpu_before}
+    result = Throughput(
+        replicas=count,
+        briefed=briefed,
+        elapsed=elapsed,
+        cpu={
+            "replicas": sum(spent[f"r{r.index}"] for r in replicas),
+            "server": spent["server"],
+            "site": spent["site"],
+        },
+        each=[spent[f"r{r.index}"] for r in replicas],
+        idle=idle,
+        statements=sum(int(r[0]) for r in rows),
+        lock_wait_s=sum(float(ms) for _, _, ms, q in rows if "pg_advisory_xact_lock" in str(q)) / 1000,
+        lock_waits=waits,
+        samples=samples,
+        load=(load_before, os.getloadavg()[0]),
+        top=[(int(c), int(n), float(ms), " ".join(str(q).split())[:140]) for c, n, ms, q in rows[:14]],
     )
-    return rate
+    print_throughput(result, cores, args.detail)
+    return result
+
+
+def print_throughput(t: Throughput, cores: list[set[int]], detail: bool) -> None:
+    per = max(t.briefed, 1)
+    total = sum(t.cpu.values())
+    shared = len({min(c) for c in cores}) < len(cores)
+    on = "/".join(str(min(c)) for c in cores)
+    print(
+        f"  {t.replicas} replica{'s' if t.replicas > 1 else ' '} (cores {on}"
+        f"{', sharing' if shared else ''}): {t.briefed} briefed in {t.elapsed:.1f}s = "
+        f"{t.briefed / t.elapsed:.1f} briefs/s; CPU s per brief: "
+        f"{total / per * 1000:.0f} ms in all (replicas {t.cpu['replicas'] / per * 1000:.0f}, "
+        f"server {t.cpu['server'] / per * 1000:.0f}, news site {t.cpu['site'] / per * 1000:.0f}); "
+        f"{t.briefed / max(t.cpu['replicas'], 1e-9):.1f} briefs per replica CPU-second "
+        f"[load {t.load[0]:.1f}-{t.load[1]:.1f}]"
+    )
+    print(
+        "    busy: replicas "
+        + " / ".join(f"{cpu / t.elapsed:.2f}" for cpu in t.each)
+        + f" of a core each ({t.cpu['replicas'] / t.elapsed:.2f} in all), "
+        + f"server {t.cpu['server'] / t.elapsed:.2f}, "
+        + f"news site {t.cpu['site'] / t.elapsed:.2f}; idle before the work "
+        + f"{t.idle * 1000:.0f} ms of CPU per second each (a poll every {LEASE_S / 3:.0f} s)"
+    )
+    print(
+        f"    statements per brief {t.statements / per:.1f}; waiting for the write lock "
+        f"{t.lock_wait_s / per * 1000:.0f} ms per brief; backends waiting for a lock: "
+        f"{t.lock_waits} in {t.samples} samples"
+    )
+    if detail:
+        for calls, rows, ms, query in t.top:
+            print(f"    {calls / per:6.2f}/brief  rows {rows:6d}  {ms / 1000:6.1f}s  {query}")
+
+
+def summarize_throughput(runs: list[Throughput]) -> None:
+    """What the three runs say about scaling, on this machine and on one with enough cores."""
+    per = [sum(t.cpu.values()) / max(t.briefed, 1) * 1000 for t in runs]
+    own = [t.cpu["replicas"] / max(t.briefed, 1) * 1000 for t in runs]
+    print(
+        "  CPU per brief, all processes, 1 / 2 / 3 replicas: "
+        + " / ".join(f"{ms:.0f}" for ms in per)
+        + " ms (replicas alone "
+        + " / ".join(f"{ms:.0f}" for ms in own)
+        + f" ms): {max(per) / min(per) - 1:+.0%} from the lowest to the highest"
+    )
+    # A replica briefs at most one core's worth; the server and the news site need their share
+    # on top. Three replicas at full speed need that many cores free for them all.
+    # Each replica polls while it waits; what is left is the work of briefing itself.
+    work = [(t.cpu["replicas"] - t.idle * t.elapsed * t.replicas) / max(t.briefed, 1) * 1000 for t in runs]
+    print(
+        "  replicas' CPU per brief less their idle polling, 1 / 2 / 3 replicas: "
+        + " / ".join(f"{ms:.0f}" for ms in work)
+        + " ms"
+    )
+    last = runs[-1]
+    share = (last.cpu["server"] + last.cpu["site"]) / max(last.cpu["replicas"], 1e-9)
+    needed = last.replicas * (1 + share)
+    free = len(os.sched_getaffinity(0))
+    print(
+        f"  wall-clock briefs/s scale with replicas only while each has a core: 3 replicas, the "
+        f"server and the news site need {needed:.1f} cores ({math.ceil(needed)} free); this "
+        f"machine has {free}, load average {os.getloadavg()[0]:.1f} now"
+    )
+    if _autogroups():
+        print(
+            "  the kernel shares the CPU between sessions (sched_autogroup): every process this "
+            "bench starts but the server (pg_ctl gives it a session of its own) is in its "
+            "session, so on a busy machine the replicas get one session's share together, "
+            "however many they are"
+        )
+
+
+def _autogroups() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
 
 
 # -- 3. digest lateness ----------------------------------------------------------------------------
@@ -459,6 +660,9 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=8.0)
     parser.add_argument("--timeout", type=float, default=900.0, help="per phase (s)")
     parser.add_argument("--phases", default="kill,throughput,lateness")
+    parser.add_argument(
+        "--detail", action="store_true", help="throughput: the statements the replicas ran most, per brief"
+    )
     args = parser.parse_args()
     # `timeout` and Ctrl-C: leave through the context managers, which stop every process.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -467,7 +671,10 @@ def main() -> None:
         sys.exit("bench/replicas.py needs PostgreSQL's server binaries (apt-get install postgresql)")
     phases = set(args.phases.split(","))
     print(f"machine: {os.cpu_count()} CPU cores (replicas beyond that share them)")
-    with tempfile.TemporaryDirectory(prefix="briefbot-replicas-") as tmp, running_cluster(bin_dir) as cluster:
+    with (
+        tempfile.TemporaryDirectory(prefix="briefbot-replicas-") as tmp,
+        running_cluster(bin_dir, STATEMENT_STATS) as cluster,
+    ):
         work = Path(tmp)
         with news_site(args.articles, args.feeds) as site:
             if "kill" in phases:
@@ -477,8 +684,7 @@ def main() -> None:
                     f"throughput: {args.articles} articles (pages fetched from loopback), "
                     "local backend, 1 worker each"
                 )
-                for count in (1, 2, 3):
-                    throughput(cluster, work, site, args, count)
+                summarize_throughput([throughput(cluster, work, site, args, count) for count in (1, 2, 3)])
         if "lateness" in phases:
             lateness(cluster, work, args)
 

@@ -17,7 +17,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,8 +114,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(bin_dir: Path) -> Iterator[Cluster]:
-    """Start a cluster; stop it and remove every file at the end."""
+def running_cluster(bin_dir: Path, settings: Mapping[str, str] | None = None) -> Iterator[Cluster]:
+    """Start a cluster (with ``settings`` added to postgresql.conf); stop it and remove every
+    file at the end."""
     as_user = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
     # Under /tmp when another user runs the server: $TMPDIR may be a directory only root can enter.
     root = Path(tempfile.mkdtemp(prefix="briefbot-pg-", dir="/tmp" if as_user else None))
@@ -147,9 +148,9 @@ def running_cluster(bin_dir: Path) -> Iterator[Cluster]:
         conf = root / "data" / "postgresql.conf"
         for attempt in range(3):  # the free port may be taken between choosing and binding
             cluster.port = _free_port()
-            settings = {**_SETTINGS, "port": str(cluster.port)}
+            conf_lines = {**_SETTINGS, **(settings or {}), "port": str(cluster.port)}
             with conf.open("a") as out:
-                out.writelines(f"{key} = {value}\n" for key, value in settings.items())
+                out.writelines(f"{key} = {value}\n" for key, value in conf_lines.items())
             started = cluster._run(
                 str(bin_dir / "pg_ctl"), "start", "-D", str(root / "data"), "-l", str(root / "log"), "-w"
             )
