@@ -323,7 +323,7 @@ async def serve(settings: Settings, credentials: Credentials, stdin: TextIO, std
 async def _load_model(backend: BriefBackend) -> None:
     """The local model loaded before work comes (not with the LLM backend: its local fallback
     may never be needed, and loads when it is)."""
-    if isinstance(backend, LocalBackend):
+    if isinstance(backend, LocalBackend) and backend.workers == 1:  # else each worker loads its own
         began = time.monotonic()
         await backend.load()
         log.info("brief model loaded seconds=%.1f", time.monotonic() - began)

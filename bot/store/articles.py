@@ -614,9 +614,9 @@ async def _duplicate(tx: Transaction, article_id: str, digest: str) -> str | Non
 async def _store_text(
     tx: Transaction, article_id: str, fields: tuple[object, ...], owner: str | None
 ) -> None:
-    """An article's fetched text, title, author, publication date and time (``fields``), with
-    ``owner`` only while it holds the article (else ``LeaseLost``; an article merged away
-    meanwhile is not written)."""
+    """An article's fetched text, its hash, title, author, publication date and the time now
+    (``fields``); with ``owner``, only while it holds the article (else ``LeaseLost``; an
+    article merged away meanwhile is not written)."""
     release, owned, params = _as_owner(owner)
     changed = await tx.execute(
         "UPDATE articles SET text = ?, content_hash = ?, title = COALESCE(NULLIF(?, ''), title), "  # noqa: S608

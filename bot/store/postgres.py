@@ -236,10 +236,9 @@ async def _write_lock(conn: Connection, keys: Sequence[str] | None) -> None:
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         return
     ordered = sorted(set(keys))
-    sql = "SELECT pg_advisory_xact_lock_shared(%s)" + ", pg_advisory_xact_lock(%s, hashtext(%s))" * len(
-        ordered
-    )
-    await conn.execute(sql, [WRITE_LOCK, *(v for key in ordered for v in (KEY_LOCKS, key))])
+    each = ", pg_advisory_xact_lock(%s, hashtext(%s))" * len(ordered)
+    params = [WRITE_LOCK, *(value for key in ordered for value in (KEY_LOCKS, key))]
+    await conn.execute(f"SELECT pg_advisory_xact_lock_shared(%s){each}", params)
 
 
 async def _version(conn: Connection) -> int:

@@ -56,7 +56,8 @@ class LocalBackend:
         """Load the model (and the learned models) where the async methods brief, now rather
         than in the first brief: a replica that starts is ready to work when it says so, and its
         first brief comes as soon as any other. Raises ``ConfigError`` when the model is not
-        installed. With worker processes, each loads its own when the first batch comes."""
+        installed. With worker processes, each loads its own when the first batch comes, and
+        this does nothing."""
         if self._pool is None:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, load_all, self._model_name)
