@@ -426,6 +426,7 @@ class Throughput:
     lock_waits: int  # samples of a backend of this database waiting for a lock (every 0.25 s)
     samples: int
     load: tuple[float, float]  # the machine's load average (1 minute) at the start and the end
+    peak_mb: float  # the most resident memory a replica had
     top: list[tuple[int, int, float, str]]  # (calls, rows, ms in all, statement), most called first
 
 
@@ -471,7 +472,9 @@ def throughput(cluster: Cluster, work: Path, site: Site, args: argparse.Namespac
         began = time.monotonic()
         conn.execute("UPDATE feeds SET disabled = 0")
         waits = samples = 0
+        peak = 0.0
         while time.monotonic() - began < args.timeout:
+            peak = max([peak, *(r.rss_mb() for r in replicas)])
             done = conn.execute(
                 "SELECT COUNT(*) FROM articles WHERE state IN ('briefed', 'failed')"
             ).fetchone()
@@ -511,6 +514,7 @@ def throughput(cluster: Cluster, work: Path, site: Site, args: argparse.Namespac
         lock_waits=waits,
         samples=samples,
         load=(load_before, os.getloadavg()[0]),
+        peak_mb=peak,
         top=[(int(c), int(n), float(ms), " ".join(str(q).split())[:140]) for c, n, ms, q in rows[:14]],
     )
     print_throughput(result, cores, args.detail)
@@ -542,7 +546,7 @@ def print_throughput(t: Throughput, cores: list[set[int]], detail: bool) -> None
     print(
         f"    statements per brief {t.statements / per:.1f}; waiting for the write lock "
         f"{t.lock_wait_s / per * 1000:.0f} ms per brief; backends waiting for a lock: "
-        f"{t.lock_waits} in {t.samples} samples"
+        f"{t.lock_waits} in {t.samples} samples; peak memory of a replica {t.peak_mb:.0f} MB"
     )
     if detail:
         for calls, rows, ms, query in t.top:
@@ -560,8 +564,6 @@ def summarize_throughput(runs: list[Throughput]) -> None:
         + " / ".join(f"{ms:.0f}" for ms in own)
         + f" ms): {max(per) / min(per) - 1:+.0%} from the lowest to the highest"
     )
-    # A replica briefs at most one core's worth; the server and the news site need their share
-    # on top. Three replicas at full speed need that many cores free for them all.
     # Each replica polls while it waits; what is left is the work of briefing itself.
     work = [(t.cpu["replicas"] - t.idle * t.elapsed * t.replicas) / max(t.briefed, 1) * 1000 for t in runs]
     print(
@@ -569,6 +571,8 @@ def summarize_throughput(runs: list[Throughput]) -> None:
         + " / ".join(f"{ms:.0f}" for ms in work)
         + " ms"
     )
+    # A replica briefs at most one core's worth; the server and the news site need their share
+    # on top. Three replicas at full speed need that many cores free for them all.
     last = runs[-1]
     share = (last.cpu["server"] + last.cpu["site"]) / max(last.cpu["replicas"], 1e-9)
     needed = last.replicas * (1 + share)
