@@ -10,8 +10,14 @@ subset of its dependents, chosen on the dependency tree:
   depth, the size, and whether it sits behind a comma or in brackets. It was fitted on the
   clauses the silver briefs' items were written from (``make train``);
 - complements (subject, object, adjectives, names) are kept unless the phrase runs long;
-  adjuncts only when the model rates them; then, while the phrase is over ``MAX_WORDS``, the
-  least likely subtree goes.
+  adjuncts only when the model rates them;
+- while the phrase is over ``MAX_WORDS``, the branch that costs least per word goes. A second
+  model (``keep``) gives each content word the chance that a summary of the clause keeps that
+  very word, from its place in the parse (which branch of the clause it sits in, how deep,
+  behind how many prepositions, how far along); a branch costs the sum of its words' chances.
+  Cutting by words rather than by branches keeps the words a reader (and the scorer) looks for:
+  "a slowdown in the housing market has made forecasting tricky", not "a slowdown surge has made
+  forecasting tricky leading to a outlook".
 
 Two edits make a phrase stand alone: a reporting frame is put first ("the bill is rushed,
 Davis said" -> "Davis said the bill is rushed"; "he said" is dropped), and a leading "he" or
@@ -26,8 +32,9 @@ from typing import TYPE_CHECKING
 
 from summarizer.local.clauses import Clause
 from summarizer.local.gazetteer import HONORIFICS
-from summarizer.local.learned import LinearModel
+from summarizer.local.learned import LinearModel, ModelFile
 from summarizer.local.spans import MAX_WORDS, clean_indices, render, words
+from summarizer.text import item_words
 
 if TYPE_CHECKING:  # spaCy is imported by the pipeline when a model loads, not by this module
     from spacy.tokens import Doc, Token
@@ -118,6 +125,44 @@ def edge_features(child: Token, head_of_clause: Token, depth: int) -> dict[str, 
     return f
 
 
+def counts_as_word(tok: Token) -> bool:
+    """Whether ``tok`` is a word that items are compared on (not a stopword, not punctuation)."""
+    return bool(item_words(tok.text))
+
+
+def word_features(tok: Token, head_of_clause: Token) -> dict[str, float]:
+    """What the ``keep`` model sees of one content word of a clause: where it sits in the parse."""
+    path: list[Token] = []
+    node = tok
+    while node.i != head_of_clause.i and node.head.i != node.i:
+        path.append(node)
+        node = node.head
+    top = path[-1] if path else tok
+    top_dep = "HEAD" if not path else top.dep_
+    if top_dep == "prep":
+        top_dep = f"prep_{top.lower_}"
+    preps = sum(1 for t in path if t.dep_ == "prep")
+    f = {
+        f"dep={tok.dep_}": 1.0,
+        f"pos={tok.pos_}": 1.0,
+        f"dep_hpos={tok.dep_}_{tok.head.pos_}": 1.0,
+        f"top={top_dep}": 1.0,
+        f"top_pos={top_dep}_{tok.pos_}": 1.0,
+        f"depth={min(len(path), 5)}": 1.0,
+        f"preps={min(preps, 3)}": 1.0,
+        f"side={'L' if tok.i < head_of_clause.i else 'R'}": 1.0,
+        f"far={min(abs(tok.i - head_of_clause.i) // 4, 5)}": 1.0,
+    }
+    if tok.ent_type_:
+        f[f"ent={tok.ent_type_}"] = 1.0
+    if tok.like_num:
+        f["number"] = 1.0
+    doc = tok.doc
+    if any(t.left_edge.i > 0 and doc[t.left_edge.i - 1].text == "," for t in path):
+        f["behind_comma"] = 1.0
+    return f
+
+
 def scored_edges(clause: Clause) -> list[tuple[Token, int]]:
     """The dependents the model decides on, with their depth below the clause head."""
     own = set(clause.tokens())
@@ -136,12 +181,14 @@ def scored_edges(clause: Clause) -> list[tuple[Token, int]]:
 
 
 def compress(
-    clause: Clause, original: str, model: LinearModel, threshold: float, antecedent: str | None = None
+    clause: Clause, original: str, models: ModelFile, threshold: float, antecedent: str | None = None
 ) -> Phrase | None:
-    """The clause as a phrase of at most ``MAX_WORDS`` words, or None when nothing is left."""
+    """The clause as a phrase of at most ``MAX_WORDS`` words, or None when nothing is left.
+    ``models`` holds the branch model (``compress``) and the word model (``keep``)."""
     head = clause.head
     doc = head.doc
     own = set(clause.tokens())
+    model = models.model("compress")
     chance = {c.i: model.probability(edge_features(c, head, d)) for c, d in scored_edges(clause)}
     keep: set[int] = set()
 
@@ -159,12 +206,13 @@ def compress(
     prefix = _speaker(clause, original, antecedent)
     budget = MAX_WORDS - len(prefix.split())
     indices = _tidy(doc, keep)
+    if words(doc, indices) > budget:
+        value = _word_values(doc, keep, head, models.model("keep"))
     while words(doc, indices) > budget:
-        # A kept verb keeps its subject: "whether demand justifies", not "whether justifies".
         droppable = [i for i in keep if i in chance]
         if not droppable:
             break
-        worst = min(droppable, key=lambda i: (chance[i], -i))
+        worst = _cheapest_cut(doc, keep, droppable, value, words(doc, indices) - budget)
         keep -= {t.i for t in doc[worst].subtree}
         indices = _tidy(doc, keep)
     if words(doc, indices) > budget:
@@ -180,6 +228,41 @@ def compress(
     if len(text.split()) < 2:
         return None
     return Phrase(text=text, tokens=frozenset(indices))
+
+
+def _word_values(doc: Doc, keep: set[int], head: Token, model: LinearModel) -> dict[int, float]:
+    """The ``keep`` model's chance for each kept content word."""
+    return {i: model.probability(word_features(doc[i], head)) for i in keep if counts_as_word(doc[i])}
+
+
+def _cheapest_cut(
+    doc: Doc, keep: set[int], droppable: list[int], value: dict[int, float], excess: int
+) -> int:
+    """The next branch to drop so that ``excess`` words go at the least loss of likely words:
+    the cheapest single branch that saves enough, unless branches taken cheapest-per-word first
+    save as much for less (a long low-value tail, or a few stray modifiers)."""
+    size: dict[int, int] = {}
+    cost: dict[int, float] = {}
+    for i in droppable:
+        kept = [t.i for t in doc[i].subtree if t.i in keep and not t.is_punct]
+        size[i] = len(kept)
+        cost[i] = sum(value.get(k, 0.0) for k in kept)
+    by_density = sorted(droppable, key=lambda i: (cost[i] / max(size[i], 1), -i))
+    taken: list[int] = []
+    saved, spent = 0, 0.0
+    for i in by_density:
+        if saved >= excess:
+            break
+        if any(doc[t].is_ancestor(doc[i]) for t in taken):
+            continue
+        taken.append(i)
+        saved += size[i]
+        spent += cost[i]
+    enough = [i for i in droppable if size[i] >= excess]
+    single = min(enough, key=lambda i: (cost[i], -i)) if enough else None
+    if single is not None and cost[single] <= spent:
+        return single
+    return by_density[0]
 
 
 def _speaker(clause: Clause, original: str, antecedent: str | None) -> str:

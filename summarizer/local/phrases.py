@@ -136,11 +136,10 @@ def find_phrases(
     """The article's objectives and open issues, as short phrases."""
     models = load_models(MODEL_FILE)
     candidates = score_clauses(doc, original, entities, body_start, models)
-    compressor = models.model("compress")
     cut = models.setting("compress_threshold")
 
     def shorten(c: Candidate) -> Phrase | None:
-        return compress(c.clause, original, compressor, cut, c.antecedent)
+        return compress(c.clause, original, models, cut, c.antecedent)
 
     chosen = choose(candidates, models.settings, shorten)
     return tuple(chosen["objective"]), tuple(chosen["issue"])

@@ -12,7 +12,7 @@ from summarizer.local.learned import MODEL_DIR, load_models, read_models
 
 def test_the_committed_model_file_holds_every_model_the_brief_uses() -> None:
     models = load_models("brief")
-    for name in ("objective", "issue", "compress", "who", "where", "real", "place"):
+    for name in ("objective", "issue", "compress", "keep", "who", "where", "real", "place"):
         assert models.model(name).weights, name
     for setting in (
         "compress_threshold",

@@ -94,7 +94,7 @@ def test_training_on_a_tiny_set_writes_a_file_the_brief_can_load(tiny_set: Path,
     out = tmp_path / "models" / "brief.json"
     train(tiny_set, tmp_path, out, dev=None)
     models = read_models(out)
-    for name in ("objective", "issue", "compress", "who", "where", "real", "place"):
+    for name in ("objective", "issue", "compress", "keep", "who", "where", "real", "place"):
         assert models.model(name).weights, name
     assert models.setting("max_items") >= models.setting("min_items")
 

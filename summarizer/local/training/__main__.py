@@ -68,6 +68,7 @@ def fit_models(parsed: Sequence[Parsed], every_name: Sequence[Parsed] = ()) -> d
         "objective": C_CLAUSE,
         "issue": C_CLAUSE,
         "compress": C_COMPRESS,
+        "keep": C_COMPRESS,
         "who": C_ENTITY,
         "where": C_ENTITY,
         "real": C_ENTITY,

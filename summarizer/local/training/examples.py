@@ -4,7 +4,8 @@ An item ("Clarke refuses to launch an investigation") is matched to the clause o
 that holds the largest share of its content words; when that share is at least half (the
 scorer's own bar for a hit) the clause is a positive example of the item's kind, and the
 branches of that clause which hold any of the item's words are positive examples for the
-compressor. Everything else is a negative example.
+compressor, and its content words that the item kept positive examples for the word model
+(``keep``). Everything else is a negative example.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from summarizer.local.clauses import Clause
-from summarizer.local.compress import edge_features, scored_edges
+from summarizer.local.compress import counts_as_word, edge_features, scored_edges, word_features
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import name_key
 from summarizer.local.phrases import KINDS, ItemKind, candidate_features
@@ -68,6 +69,10 @@ def phrase_examples(parsed: Sequence[Parsed]) -> Examples:
                 for child, depth in scored_edges(clause):
                     hit = any(item_words(t.text) & wanted for t in child.subtree)
                     out.add("compress", edge_features(child, clause.head, depth), hit)
+                for i in clause.tokens():
+                    tok = p.doc[i]
+                    if counts_as_word(tok):
+                        out.add("keep", word_features(tok, clause.head), bool(item_words(tok.text) & wanted))
         for n, (_, feats, _) in enumerate(candidates):
             for kind in KINDS:
                 out.add(kind, feats, n in positive[kind])

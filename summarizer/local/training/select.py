@@ -91,7 +91,7 @@ class PhraseTable:
     def _shortened(self, article: int, clause: int, cut: float) -> Phrase | None:
         cand = self.candidates[article][clause]
         original = self.parsed[article].prepared.original
-        return compress(cand.clause, original, self.models[article].model("compress"), cut, cand.antecedent)
+        return compress(cand.clause, original, self.models[article], cut, cand.antecedent)
 
     def phrases(self, article: int, settings: Mapping[str, float]) -> dict[str, list[str]]:
         cut = settings["compress_threshold"]
