@@ -16,8 +16,8 @@ subset of its dependents, chosen on the dependency tree:
   very word, from its place in the parse (which branch of the clause it sits in, how deep,
   behind how many prepositions, how far along); a branch costs the sum of its words' chances.
   Cutting by words rather than by branches keeps the words a reader (and the scorer) looks for:
-  "a slowdown in the housing market has made forecasting tricky", not "a slowdown surge has made
-  forecasting tricky leading to a outlook".
+  "the new bypass could cut trade at the small shops along the old high street", not "the bypass
+  could cut trade at the shops by a third within years".
 
 Two edits make a phrase stand alone: a reporting frame is put first ("the bill is rushed,
 Davis said" -> "Davis said the bill is rushed"; "he said" is dropped), and a leading "he" or
@@ -206,8 +206,7 @@ def compress(
     prefix = _speaker(clause, original, antecedent)
     budget = MAX_WORDS - len(prefix.split())
     indices = _tidy(doc, keep)
-    if words(doc, indices) > budget:
-        value = _word_values(doc, keep, head, models.model("keep"))
+    value = _word_values(doc, keep, head, models.model("keep")) if words(doc, indices) > budget else {}
     while words(doc, indices) > budget:
         droppable = [i for i in keep if i in chance]
         if not droppable:
