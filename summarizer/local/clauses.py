@@ -6,8 +6,10 @@ reports speech ("X said (that) CLAUSE"), the reported clause and its co-ordinate
 the speaker kept aside so that the phrase can name them ("Davis says the bill is rushed").
 
 ``clause_features`` describes a clause for the learned classifier (``phrases``): its cue
-words (``cues``), modality, negation, subject, position in the article, words, and which of
-the hand-written cue rules fired on it. Nothing here decides; the weights do.
+words (``cues``), modality, negation, subject, position in the article, words, which of the
+hand-written cue rules fired on it, and (for the open-issue model) its context: how its
+sentence and the next one open, its place in its paragraph, what its subordinate clauses hang
+on ("if", "although"). Nothing here decides; the weights do.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ REPORT_VERBS = cues.SPEECH_VERBS | frozenset(
     "believe think warn argue insist claim deny stress suggest reveal announce fear hope expect".split()
 )
 MIN_TOKENS = 4
+# Features of the clause's context (its sentence's neighbours, its subordinate clauses' links):
+# measured by cross-validation on the dev set, they help tell an open issue (a "But" after it, a
+# conditional) and cost the objective model as much, so only the issue model is fitted on them.
+CONTEXT = "ctx:"
 _LEXICONS: dict[str, frozenset[str]] = {
     "aim": cues.AIM_VERBS,
     "persuade": cues.PERSUADE_VERBS,
@@ -67,6 +73,7 @@ class Clause:
     others: tuple[int, ...] = ()  # token indices of the heads of the sentence's other clauses
     speech: Token | None = None  # "said" in "X said CLAUSE"
     subject: Token | None = None  # the subject it shares with the verb it is co-ordinated with
+    context: tuple[str, ...] = ()  # features of its sentence's place among its neighbours
 
     @property
     def first(self) -> int:
@@ -103,10 +110,43 @@ def find_clauses(doc: Doc, body_start: int) -> list[Clause]:
             continue
         others = tuple(h.i for h in heads)
         subject = _subject(main)
+        context = _sentence_marks(sents, index)
         for head in heads:
             shared = subject if head is not main and _subject(head) is None else None
-            found.append(Clause(head, sent, index, len(sents), others, speech, shared))
+            found.append(Clause(head, sent, index, len(sents), others, speech, shared, context))
     return found
+
+
+def _opening(sent: Span) -> str | None:
+    """The linking word a sentence opens with ("But", "However", "If"), if any."""
+    first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if first is None or first.pos_ not in ("CCONJ", "SCONJ", "ADV"):
+        return None
+    return first.lower_
+
+
+def _sentence_marks(sents: Sequence[Span], index: int) -> tuple[str, ...]:
+    """Features of a sentence's place: its opening word and the next one's ("But" after a
+    plan), a question before it, the first or last sentence of its paragraph."""
+    sent = sents[index]
+    marks = []
+    text = sent.doc.text
+    opening = _opening(sent)
+    if opening is not None:
+        marks.append(f"{CONTEXT}opens={opening}")
+    if index + 1 < len(sents):
+        following = _opening(sents[index + 1])
+        if following is not None:
+            marks.append(f"{CONTEXT}next_opens={following}")
+        if "\n" in text[sent.end_char : sents[index + 1].start_char]:
+            marks.append(f"{CONTEXT}para_last")
+    if index > 0:
+        before = sents[index - 1]
+        if "?" in before.text[-3:]:
+            marks.append(f"{CONTEXT}after_question")
+        if "\n" in text[before.end_char : sent.start_char]:
+            marks.append(f"{CONTEXT}para_first")
+    return tuple(marks)
 
 
 def says_nothing(head: Token) -> bool:
@@ -198,6 +238,12 @@ def clause_features(clause: Clause, rule_kinds: Sequence[tuple[str, float]] = ()
             f["question"] = 1.0
     if quoted:
         f["quoted"] = 1.0
+    for child in head.children:
+        if child.dep_ == "advcl":
+            mark = next((m.lower_ for m in child.children if m.dep_ == "mark"), "none")
+            f[f"{CONTEXT}advcl_mark={mark}"] = 1.0  # "if", "unless", "although", "because"
+    for mark in clause.context:
+        f[mark] = 1.0
     for kind, strength in rule_kinds:
         f[f"rule={kind}"] = max(f.get(f"rule={kind}", 0.0), strength)
     return f

@@ -16,7 +16,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from summarizer.local.clauses import Clause
+from summarizer.local.clauses import CONTEXT, Clause
 from summarizer.local.compress import counts_as_word, edge_features, scored_edges, word_features
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import name_key
@@ -74,8 +74,9 @@ def phrase_examples(parsed: Sequence[Parsed]) -> Examples:
                     if counts_as_word(tok):
                         out.add("keep", word_features(tok, clause.head), bool(item_words(tok.text) & wanted))
         for n, (_, feats, _) in enumerate(candidates):
-            for kind in KINDS:
-                out.add(kind, feats, n in positive[kind])
+            out.add("issue", feats, n in positive["issue"])
+            plain = {k: v for k, v in feats.items() if not k.startswith(CONTEXT)}
+            out.add("objective", plain, n in positive["objective"])
     return out
 
 
