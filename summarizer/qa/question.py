@@ -287,20 +287,36 @@ def _kind(lowered: Sequence[str]) -> Kind:
         if nxt == "come":
             return "why"
         return "how"
-    # what / which (+ noun, perhaps after "was the", "other", "U.S."...)
-    nouns = [w for w in after if w not in STOPWORDS and w not in _AUX]
-    noun = nouns[0] if nouns else ""
-    if noun in _PLACE_NOUNS:
-        return "where"
-    if noun in _TIME_NOUNS:
-        return "when"
-    if noun in _NUMBER_NOUNS:
-        return "number"
-    if noun in ("reason", "reasons", "cause", "caused", "prompted", "led"):
-        return "why"
-    if any(w in _PERSON_NOUNS for w in after):
+    # what / which + the noun phrase asked about, perhaps after "was the", "other", "U.S."...;
+    # its head is its last word ("What annual profit did …", "What interest rate does …").
+    phrase = _noun_phrase(lowered[first + 1 : first + 7])
+    noun = phrase[0] if phrase else ""
+    for head in reversed(phrase):
+        if head in _PLACE_NOUNS:
+            return "where"
+        if head in _TIME_NOUNS:
+            return "when"
+        if head in _NUMBER_NOUNS:
+            return "number"
+        if head in ("reason", "reasons", "cause", "caused", "prompted", "led"):
+            return "why"
+    if any(w in _PERSON_NOUNS for w in (*after, *phrase)):
         return "who"
     return "which" if word == "which" and noun else "what"
+
+
+def _noun_phrase(after: Sequence[str]) -> list[str]:
+    """The words of the noun phrase that follows "what"/"which": past a leading auxiliary and
+    determiners, up to the next auxiliary or function word (at most three)."""
+    i = 0
+    while i < len(after) and (after[i] in _AUX or after[i] in STOPWORDS):
+        i += 1
+    phrase: list[str] = []
+    for w in after[i:]:
+        if w in _AUX or w in STOPWORDS or len(phrase) == 3:
+            break
+        phrase.append(w)
+    return phrase
 
 
 def names_in(text: str, question: bool = False) -> list[str]:

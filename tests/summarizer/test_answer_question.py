@@ -22,6 +22,11 @@ from summarizer.qa.question import analyse, clean, names_in, resolve
         ("How many homes were evacuated?", "number"),
         ("How much did the bridge cost?", "number"),
         ("What was the turnout?", "number"),
+        # The head of the noun phrase asked about, not its first word, tells the kind.
+        ("What annual salary does the harbour master earn?", "number"),
+        ("What is the largest fine the ferry firm could face?", "number"),
+        ("Which coastal town will host the regatta?", "where"),
+        ("What title will the new chair hold?", "what"),
         ("Why did the council close the libraries?", "why"),
         ("What was the reason for the walkout?", "why"),
         ("How did the firefighters reach the couple?", "how"),
