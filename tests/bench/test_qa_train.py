@@ -105,6 +105,27 @@ def test_one_threshold_for_both_scopes_when_asked() -> None:
     assert min(choose(results, one=True)[0]) < 1.0 <= min(choose(results, one=False)[0])
 
 
+def test_the_choice_weighs_every_target_s_shortfall_not_only_the_worst() -> None:
+    # A low threshold keeps one more right answer in thread (81% against 80%, both short of
+    # 90%) but answers three more unanswerable questions ("I don't know" 80% against 95%): the
+    # whole shortfall is smaller with the high threshold, though the worst share is not.
+    item = Item("q", "x", "a0", "dev", "a0")
+    nothing = Item("q?", None, None, "unanswerable", "q?")
+    results = [Outcome(item, "thread", (0.9, True))] * 80 + [Outcome(item, "thread", (0.2, True))]
+    results += [Outcome(item, "thread", (0.9, False))] * 19
+    results += [Outcome(item, "wide", (0.9, True))] * 10
+    results += [Outcome(nothing, "unknown", (0.01, False))] * 16 + [
+        Outcome(nothing, "unknown", (0.95, False))
+    ]
+    results += [Outcome(nothing, "unknown", (0.25, False))] * 3
+    _, thread, wide = choose(results, one=True)
+    assert 0.25 < thread == wide <= 0.9
+    rates = rate_grid(results)
+    i = list(THRESHOLDS).index(thread)
+    assert rates["thread"][i, i] == 0.8
+    assert rates["unknown"][i, i] == 0.95
+
+
 def test_in_a_thread_the_search_answers_when_the_thread_s_article_cannot() -> None:
     item = Item("q", "x", "a0", "dev", "a0")
     grid = rate_grid([Outcome(item, "thread", (0.2, False), (0.9, True))])
