@@ -22,9 +22,9 @@
    each scope (the thread's own article; what a search found), for the targets at once — the
    choice minimises the total shortfall of rate/target (capped at 1) over in thread,
    channel-wide and "I don't know" channel-wide, then maximises the worst of them ("I don't
-   know" in a thread is shown, not weighed). The figure for that
-   choice is cross-validated: chosen on four fifths of the dev articles (and of the
-   unanswerable questions), scored on the fifth left out.
+   know" in a thread is shown, not weighed). The figure for that choice is cross-validated:
+   chosen on four fifths of the dev articles (and of the unanswerable questions), scored on
+   the fifth left out.
 
 Everything is seeded; the same data gives the same model.json. scikit-learn and SciPy are
 needed here only (the dev extra); answering reads the weights with plain Python.
@@ -268,9 +268,9 @@ def choose(results: Sequence[Outcome], one: bool = ONE_THRESHOLD) -> tuple[tuple
     target counts as met, no more) — and among equals the one whose worst share is best, then
     the second …; with ``one``, the same threshold for both.
 
-    The total, not the worst share alone: on the worst alone, one question more answered in
-    thread (0.8 points of 129) outweighed eight more unanswerable ones left unanswered (9
-    points of 87), and the choice swung between thresholds on a question or two."""
+    The total, not the worst share alone: on the worst alone, one more question answered in
+    thread (0.8 points of 129) outweighed eight more unanswerable ones answered (9.2 points of
+    87) on the dev set, and the choice swung between thresholds on a question or two."""
     grid = rate_grid(results)
     present = [k for k in TARGETS if any(r.goal == k for r in results)]
     shares = np.sort(np.stack([np.round(grid[k] / TARGETS[k], 4) for k in present]), axis=0)
