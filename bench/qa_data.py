@@ -60,6 +60,7 @@ CORPORA = SHARED / "corpora"
 FIXTURES = ROOT / "tests" / "fixtures" / "qa"
 QUESTIONS = ROOT / "bench" / "qa_questions.jsonl"
 UNANSWERABLE = ROOT / "bench" / "qa_unanswerable.jsonl"
+BRIEF_MODEL = ROOT / "summarizer" / "local" / "models" / "brief.json"
 DISTRACTORS = 2000
 BUILD_VERSION = "2"
 TARGETS = {"thread": 0.90, "wide": 0.80, "unknown": 0.85}
@@ -211,10 +212,12 @@ async def build(path: Path, articles: Iterable[dict[str, Any]], briefed: bool = 
 
 
 def cached_store(cache: Path, articles: list[dict[str, Any]], briefed: bool = True) -> Path:
-    # The schema is part of the key: a store cached under an older schema is rebuilt.
+    # The schema is part of the key: a store cached under an older schema is rebuilt; so is the
+    # brief model for a briefed store (search reads the briefs, so a new model changes answers).
     schema = "".join(MIGRATIONS)
+    model = BRIEF_MODEL.read_bytes() if briefed else b""
     key = hashlib.sha256(
-        (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode()
+        (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode() + model
     ).hexdigest()[:12]
     path = cache / f"qa-{key}{'' if briefed else '-unbriefed'}.db"
     if not path.exists():
