@@ -287,7 +287,7 @@ def _kind(lowered: Sequence[str]) -> Kind:
         if nxt == "come":
             return "why"
         return "how"
-    # what / which + the noun phrase asked about, perhaps after "was the", "other", "U.S."...;
+    # what / which + the noun phrase asked about, perhaps after "was the", "other", an adjective…;
     # its head is its last word ("What annual profit did …", "What interest rate does …").
     phrase = _noun_phrase(lowered[first + 1 : first + 7])
     noun = phrase[0] if phrase else ""
