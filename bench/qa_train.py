@@ -25,6 +25,9 @@
    know" in a thread is shown, not weighed). The figure for that choice is cross-validated:
    chosen on four fifths of the dev articles (and of the unanswerable questions), scored on
    the fifth left out.
+5. Shown beside them: the ranker's top-1 before any "I don't know" (its best sentence holds the
+   answer; silver out of fold, dev with the ranker written), in thread and channel-wide — what
+   the confidence can at most keep, so a miss is split into ranking and abstaining.
 
 Everything is seeded; the same data gives the same model.json. scikit-learn and SciPy are
 needed here only (the dev extra); answering reads the weights with plain Python.
@@ -289,6 +292,29 @@ def choose(results: Sequence[Outcome], one: bool = ONE_THRESHOLD) -> tuple[tuple
     )
 
 
+def top_hits(by_item: dict[Item, dict[str, Group]], ranker: Linear) -> list[tuple[str, bool]]:
+    """(scope, whether the ranker's best sentence holds the answer) for each answerable question
+    in its thread and channel-wide: the ranker alone, before any "I don't know" (a question
+    offered no sentence counts as missed). What the confidence can at most keep."""
+    return [
+        (scope, top is not None and top.correct)
+        for item, scopes in by_item.items()
+        if item.answer
+        for scope in ("thread", "wide")
+        if scope in scopes
+        for top in (best(scopes[scope], ranker),)
+    ]
+
+
+def top_shares(hits: Sequence[tuple[str, bool]]) -> dict[str, float]:
+    """The share of hits in each scope."""
+    return {
+        scope: sum(right for s, right in hits if s == scope) / n
+        for scope in ("thread", "wide")
+        if (n := sum(1 for s, _ in hits if s == scope))
+    }
+
+
 def rates_at(results: Iterable[Outcome], thread: float, wide: float) -> dict[str, float]:
     grid = rate_grid(results)
     i, j = int(np.argmin(abs(THRESHOLDS - thread))), int(np.argmin(abs(THRESHOLDS - wide)))
@@ -312,12 +338,17 @@ def line(label: str, r: dict[str, float]) -> str:
     )
 
 
+def top_line(label: str, shares: dict[str, float]) -> str:
+    return f"{label:<44} in thread {shares['thread']:6.1%}   channel-wide {shares['wide']:6.1%}"
+
+
 @dataclass
 class Selection:
     """The model chosen, and the figures that say how well it (and the choice) holds."""
 
     model: Model
     figures: dict[str, dict[str, float]]
+    top_one: dict[str, dict[str, float]]  # the ranker's best sentence right, before "I don't know"
 
 
 def select(asked: Sequence[Asked]) -> Selection:
@@ -366,10 +397,13 @@ def select(asked: Sequence[Asked]) -> Selection:
     middle = (RANKER_L2[len(RANKER_L2) // 2], CONFIDENCE_C[len(CONFIDENCE_C) // 2])
     silver_fold = folds(train, FOLDS)
     oof: list[Outcome] = []
+    oof_top: list[tuple[str, bool]] = []
     for k in range(FOLDS):
         inside = {i: s for i, s in train.items() if silver_fold[i.group] != k}
         outside = {i: s for i, s in train.items() if silver_fold[i.group] == k}
-        oof += outcomes(outside, *fit(inside, *middle))
+        ranker, confidence = fit(inside, *middle)
+        oof += outcomes(outside, ranker, confidence)
+        oof_top += top_hits(outside, ranker)
     _, silver_thread, silver_wide = choose(oof)
     label = f"silver, out of fold (thresholds {silver_thread:.3f} / {silver_wide:.3f})"
     figures[label] = rates_at(oof, silver_thread, silver_wide)
@@ -407,7 +441,11 @@ def select(asked: Sequence[Asked]) -> Selection:
     key, thread, wide = pick(lambda i: True)
     label = f"dev, chosen on all of it (L2 {key[0]}, C {key[1]}, thresholds {thread:.3f} / {wide:.3f})"
     figures[label] = rates_at(dev_outcomes[key], thread, wide)
-    return Selection(Model(*fitted[key], thread, wide), figures)
+    top_one = {
+        "silver, out of fold": top_shares(oof_top),
+        "dev, the ranker written": top_shares(top_hits(dev, fitted[key][0])),
+    }
+    return Selection(Model(*fitted[key], thread, wide), figures, top_one)
 
 
 def _outside(fold: dict[str, int], k: int, item: Item) -> bool:
@@ -467,6 +505,8 @@ def main() -> None:
     selection = select(asked)
     for label, figures in selection.figures.items():
         print(line(label, figures))
+    for label, shares in selection.top_one.items():
+        print(top_line(f"ranker top-1, {label}", shares))
     print(f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     if not args.dry_run:
         text = json.dumps(selection.model.to_json(), indent=1, sort_keys=True)

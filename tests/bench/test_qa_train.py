@@ -15,7 +15,19 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 
 from qa_data import Asked, Item, name_swaps
-from qa_train import THRESHOLDS, Group, Outcome, Top, best, choose, fit_confidence, fit_ranker, rate_grid
+from qa_train import (
+    THRESHOLDS,
+    Group,
+    Outcome,
+    Top,
+    best,
+    choose,
+    fit_confidence,
+    fit_ranker,
+    rate_grid,
+    top_hits,
+    top_shares,
+)
 
 
 def group(rng: random.Random, n: int) -> Group:
@@ -164,3 +176,28 @@ def test_a_name_swap_shares_only_a_name_with_the_story_it_is_asked_in() -> None:
         ]
         assert swap.question in others
     assert name_swaps(items, articles) == swaps  # seeded
+
+
+def test_top_one_counts_the_ranker_s_best_sentence_before_any_abstaining() -> None:
+    # Two answerable questions, each in its thread and channel-wide, and one unanswerable: the
+    # answer sits in the sentence the ranker puts first in both threads and in one of the two
+    # channel-wide searches; the unanswerable question is no part of it, no confidence decides.
+    rng = random.Random(4)
+    ranker = Linear({"good": 1.0})
+
+    def answered_at(g: Group, first: bool) -> Group:
+        g.y[:] = False
+        g.y[int(np.argmax(g.x[:, 0]) if first else np.argmin(g.x[:, 0]))] = True
+        return g
+
+    by_item: dict[Item, dict[str, Group]] = {}
+    for n, wide_right in enumerate((True, False)):
+        item = Item(f"q{n}", "x", "a0", "dev", f"a{n}")
+        by_item[item] = {
+            "thread": answered_at(group(rng, 6), True),
+            "wide": answered_at(group(rng, 6), wide_right),
+        }
+    by_item[Item("q?", None, None, "unanswerable", "q?")] = {"wide": answered_at(group(rng, 6), True)}
+    hits = top_hits(by_item, ranker)
+    assert sorted(hits) == [("thread", True), ("thread", True), ("wide", False), ("wide", True)]
+    assert top_shares(hits) == {"thread": 1.0, "wide": 0.5}
