@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from summarizer.local import cues
-from summarizer.local.clauses import Clause, clause_features, conditional, find_clauses
+from summarizer.local.clauses import POSSIBLE, Clause, clause_features, conditional, find_clauses, possible
 from summarizer.local.compress import Phrase, compress
 from summarizer.local.entities import Entity
 from summarizer.local.gazetteer import is_role_noun
@@ -70,7 +70,6 @@ WEAKEST = 0.8  # a purpose clause
 NEAR_COPY = 0.7  # share of content words above which two items say the same
 _SUBJECTS = ("nsubj", "nsubjpass")
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
-_POSSIBLE = frozenset({"could", "may", "might"})
 _FIRST_PERSON = frozenset({"i", "we", "you"})
 MODEL_FILE = "brief"
 
@@ -125,8 +124,8 @@ class Candidate:
 
     @property
     def kind(self) -> ItemKind:
-        if conditional(self.clause.head):
-            return "issue"  # "would do X if Y" states no aim; it may state a risk
+        if conditional(self.clause.head) or possible(self.clause.head):
+            return "issue"  # "would do X if Y", "X could do Y" state no aim; they may state a risk
         return max(KINDS, key=lambda k: self.chances[k])
 
 
@@ -351,7 +350,7 @@ def _stated_intent(ctx: _Context, tok: Token) -> list[Item | None]:
     impact global security" as a risk."""
     if tok.pos_ not in ("VERB", "AUX") or tok.dep_ not in ("ROOT", "ccomp", "conj"):
         return []
-    modals = [c for c in tok.children if c.dep_ == "aux" and c.lower_ in _FUTURE | _POSSIBLE]
+    modals = [c for c in tok.children if c.dep_ == "aux" and c.lower_ in _FUTURE | POSSIBLE]
     if not modals or any(c.dep_ == "neg" for c in tok.children):
         return []
     subject = next((c for c in tok.children if c.dep_ in _SUBJECTS), None)
@@ -362,8 +361,8 @@ def _stated_intent(ctx: _Context, tok: Token) -> list[Item | None]:
     if _quoted(ctx.original, tok):
         return []  # "he would 'break open the champagne'": a quip, not a plan
     harmful = _harmful(tok)
-    possible = modals[0].lower_ in _POSSIBLE
-    if possible and not harmful:
+    maybe = modals[0].lower_ in POSSIBLE
+    if maybe and not harmful:
         kind: ItemKind = "objective"
         strength = WEAKEST
     elif harmful:
@@ -643,7 +642,7 @@ _RULES: tuple[tuple[Rule, frozenset[str], bool], ...] = (
     (_aims, cues.AIM_VERBS | cues.PERSUADE_VERBS, False),
     (_demands, cues.DEMAND_VERBS, False),
     (_goal_nouns, cues.GOAL_NOUNS, False),
-    (_stated_intent, _FUTURE | _POSSIBLE, True),
+    (_stated_intent, _FUTURE | POSSIBLE, True),
     (_purpose, frozenset({"to"}), True),
     (_disputes, cues.DISPUTE_HEADS, False),
     (_claims, cues.CLAUSE_NOUNS, False),

@@ -93,6 +93,21 @@ def test_a_quip_in_quotes_is_not_a_plan(brief_of: Briefer) -> None:
     assert any("build a new stand" in o for o in objectives)
 
 
+def test_what_a_plan_could_cause_is_an_open_issue_not_an_objective(brief_of: Briefer) -> None:
+    text = (
+        "The Marlow Valley water company has announced a plan to replace every lead pipe in the town "
+        "by 2028.\n"
+        "The company said the work could close the main bridge for up to six months next year.\n"
+        "Engineers plan to start digging in the spring, beginning with the streets near the old mill.\n"
+        "Local shop owners said they had not been told about the closure.\n"
+    )
+    brief = brief_of(text)
+    # "could close the bridge" is a possible cost of the plan, not something anyone aims at.
+    assert any("could close the main bridge" in i for i in brief.open_issues), brief.open_issues
+    assert not any("close the main bridge" in o for o in brief.objectives), brief.objectives
+    assert any("replace every lead pipe" in o for o in brief.objectives), brief.objectives
+
+
 def test_a_long_clause_is_cut_by_whole_phrases_not_word_by_word(brief_of: Briefer) -> None:
     text = (
         "The Kessing council met on Tuesday.\n"
