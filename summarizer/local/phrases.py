@@ -4,9 +4,11 @@ For every clause of the article (``clauses``) two logistic models give the chanc
 careful reader would list it as an objective and as an open issue. Both were fitted on the
 268 silver briefs (``make train``): a clause is a positive example of a kind when it is the
 one a silver item of that kind was written from (it holds at least half of the item's content
-words, as the scorer counts them). A clause goes to the kind it is likelier to be, when that
-chance clears the kind's threshold; the article decides how many there are, between
-``min_items`` and ``max_items`` (settings chosen on the gold dev set by cross-validation).
+words, as the scorer counts them). A clause goes to the kind it is likelier to be (but a
+hypothesis, "would do X if Y", or a possibility, "X could do Y", is an open issue, as the
+silver briefs mostly file them), when that chance clears the kind's threshold; the article
+decides how many there are, between ``min_items`` and ``max_items`` (settings chosen on the
+gold dev set by cross-validation).
 Each chosen clause is cut to a short phrase by ``compress``.
 
 The hand-written cue rules below are kept as evidence, not as the decision: which rule fired
