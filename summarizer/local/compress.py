@@ -302,9 +302,9 @@ def _word(tok: Token, original: str) -> str:
 
 
 def _tidy(doc: Doc, keep: set[int]) -> list[int]:
-    """The kept tokens in order, with the commas and "and"s that join kept conjuncts and the
-    hyphens that join kept words."""
-    joined = set(keep)
+    """The kept tokens in order, with the commas and "and"s that join kept conjuncts, the
+    hyphens that join kept words and the brackets around kept words ("the Office (SFO)")."""
+    joined = set(keep) | _brackets(doc, keep)
     for i in keep:
         if i + 2 in keep and doc[i + 1].tag_ == "HYPH":
             joined.add(i + 1)  # "six-month", "long-term"
@@ -321,6 +321,22 @@ def _tidy(doc: Doc, keep: set[int]) -> list[int]:
             ):
                 joined.add(child.i)
     return clean_indices(doc, joined)
+
+
+def _brackets(doc: Doc, keep: set[int]) -> set[int]:
+    """The pairs of brackets that hold a kept word."""
+    if not keep:
+        return set()
+    out: set[int] = set()
+    opened: int | None = None
+    for i in range(max(min(keep) - 1, 0), min(max(keep) + 2, len(doc))):
+        if doc[i].text == "(":
+            opened = i
+        elif doc[i].text == ")" and opened is not None:
+            if any(j in keep for j in range(opened + 1, i)):
+                out |= {opened, i}
+            opened = None
+    return out
 
 
 def _truncate(doc: Doc, indices: Sequence[int], budget: int) -> list[int]:

@@ -52,9 +52,17 @@ def clean_indices(doc: Doc, indices: Iterable[int]) -> list[int]:
     out = _drop_asides(doc, out)
     while out and (doc[out[0]].is_punct or doc[out[0]].lower_ in _LEADING):
         out = out[1:]
-    while out and (doc[out[-1]].is_punct or doc[out[-1]].lower_ in _TRAILING):
+    while out and (doc[out[-1]].is_punct or doc[out[-1]].lower_ in _TRAILING) and not _closes(doc, out):
         out = out[:-1]
     return out
+
+
+def _closes(doc: Doc, indices: list[int]) -> bool:
+    """Whether the last token closes a bracket opened among ``indices``: "the Office (SFO)"."""
+    if doc[indices[-1]].text != ")":
+        return False
+    brackets = [doc[i].text for i in indices[:-1] if doc[i].text in ("(", ")")]
+    return bool(brackets) and brackets[-1] == "("
 
 
 def _cut_attribution(doc: Doc, indices: list[int]) -> list[int]:

@@ -121,3 +121,14 @@ def test_a_long_clause_is_cut_by_whole_phrases_not_word_by_word(brief_of: Briefe
     # high street"), rather than being stripped one by one to make room for the rest.
     assert any("could cut trade at the small shops along the old high street" in i for i in issues), issues
     assert all(len(i.split()) <= 15 for i in issues)
+
+
+def test_a_bracketed_short_name_keeps_its_brackets(brief_of: Briefer) -> None:
+    text = (
+        "The Orvale regional council met on Wednesday.\n"
+        "The Coastal Flood Agency (CFA) wants to build a new sea wall at Dunmere.\n"
+        "Residents fear the wall will block the view.\n"
+    )
+    items = brief_of(text).objectives
+    assert any("CFA" in o for o in items), items
+    assert all("(CFA)" in o for o in items if "CFA" in o), items
