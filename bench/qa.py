@@ -357,7 +357,11 @@ def figures(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
     ms = 1000 * (time.perf_counter() - start) / sum(len(v) for t in tally.values() for v in t.values())
     rows = (
         ("dev set (chosen on)", ("dev",), ("unanswerable",)),
-        ("silver (fitted on)", ("silver",), ("unanswerable-train", "unanswerable-swap")),
+        (
+            "silver (fitted on)",
+            ("silver",),
+            ("unanswerable-train", "unanswerable-swap", "unanswerable-detail"),
+        ),
         ("bbc + fixture (neither)", ("bbc", "fixture"), ("bbc", "fixture")),
     )
     for label, origins, unknowns in rows:

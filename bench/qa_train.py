@@ -8,8 +8,9 @@
    question's article + 2,000 BBC distractors, not briefed: quick to build; the bot's search
    reads briefs too, which bench/qa.py's figures through the CLI include); so are our own
    unanswerable questions, channel-wide and in a silver article's thread:
-   bench/qa_unanswerable.jsonl, and silver questions with their one name swapped for another
-   story's (``qa_data.name_swaps``). Every sentence the answerer ranked is kept with its
+   bench/qa_unanswerable.jsonl, silver questions with their one name swapped for another
+   story's (``qa_data.name_swaps``), and silver questions made to ask for a detail their own
+   story lacks, in its thread (``qa_data.detail_swaps``). Every sentence the answerer ranked is kept with its
    features.
 2. Ranker: a linear score fitted as a softmax over each question's sentences (the chance that
    this one is the sentence holding the answer), on the silver questions.
@@ -72,7 +73,7 @@ THRESHOLDS = np.round(np.arange(0.05, 0.9501, 0.025), 4)  # 0.05 … 0.95, for e
 SMALL_STORE = 6  # articles besides its own a question meets in a "small store" example
 # Features that depend on the ranker's own scores: read by the confidence only.
 MARGINS = ("margin", "margin_next")
-TRAIN = ("silver", "unanswerable-train", "unanswerable-swap")  # the origins fitted on
+TRAIN = ("silver", "unanswerable-train", "unanswerable-swap", "unanswerable-detail")  # fitted on
 # The rates measured: in thread, channel-wide and "I don't know" channel-wide (the targets the
 # choice weighs), and "I don't know" in the thread of an article that does not answer (shown
 # only: weighed too, it cost in-thread answers, silver → dev 83.7% → 79.1%).

@@ -10,11 +10,12 @@ import numpy as np
 from summarizer.answer import Passage
 from summarizer.qa.model import Linear
 from summarizer.qa.rank import Candidate
+from summarizer.text import stem_set
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa_data import Asked, Item, name_swaps
+from qa_data import Asked, Item, detail_swaps, name_swaps
 from qa_train import (
     THRESHOLDS,
     Group,
@@ -176,6 +177,33 @@ def test_a_name_swap_shares_only_a_name_with_the_story_it_is_asked_in() -> None:
         ]
         assert swap.question in others
     assert name_swaps(items, articles) == swaps  # seeded
+
+
+def test_a_detail_swap_asks_its_own_story_for_a_word_it_never_uses() -> None:
+    articles = {
+        "harbour": {"text": "The harbour board bought two electric ferries for the island route."},
+        "bakery": {"text": "The bakery sells 1,400 loaves a week from its shop on the square."},
+        "school": {"text": "The school will open a library in May for its pupils."},
+    }
+    items = [
+        Item("How many ferries did the harbour board buy?", "two", "harbour", "silver", "h"),
+        Item("How many loaves does the bakery sell?", "1,400 loaves", "bakery", "silver", "b"),
+        Item("What will the school open in May?", "a library", "school", "silver", "s"),
+    ]
+    swaps = detail_swaps(items, articles)
+    assert swaps
+    for swap in swaps:
+        assert swap.answer is None
+        assert swap.article is None
+        story = stem_set(articles[str(swap.thread)]["text"])
+        own = next(i for i in items if i.article == swap.thread)
+        # One word of its own story's question changed, to a word the story never uses.
+        before, after = own.question.rstrip("?").split(), swap.question.rstrip("?").split()
+        changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+        assert len(changed) == 1
+        assert stem_set(changed[0][0]) <= story
+        assert not stem_set(changed[0][1]) & story
+    assert detail_swaps(items, articles) == swaps  # seeded
 
 
 def test_top_one_counts_the_ranker_s_best_sentence_before_any_abstaining() -> None:
