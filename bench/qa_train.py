@@ -10,8 +10,8 @@
    unanswerable questions, channel-wide and in a silver article's thread:
    bench/qa_unanswerable.jsonl, silver questions with their one name swapped for another
    story's (``qa_data.name_swaps``), and silver questions made to ask for a detail their own
-   story lacks, in its thread (``qa_data.detail_swaps``). Every sentence the answerer ranked is kept with its
-   features.
+   story lacks (``qa_data.detail_swaps``). Every sentence the answerer ranked is kept with
+   its features.
 2. Ranker: a linear score fitted as a softmax over each question's sentences (the chance that
    this one is the sentence holding the answer), on the silver questions.
 3. Confidence: logistic regression on the best sentence's features, its score and its margins
