@@ -30,12 +30,13 @@ async def test_the_llm_backends_local_fallback_workers_are_closed(tmp_path: Path
             .replace("summarizer", backend="llm", workers=2)
             .replace("llm", base_url=fake.base_url, model="fake-model", max_retries=0)
         )
-        assert multiprocessing.active_children() == []
+        # Another test's pool may still be winding down under load: only the new processes count.
+        before = set(multiprocessing.active_children())
         async with open_core(settings, Credentials()) as core:
             [brief] = await core.backend.brief_many([Article("kell", STORY)])
             assert not isinstance(brief, Exception)
             assert brief.backend.startswith("local:")  # the model failed: briefed by the fallback…
-            workers = multiprocessing.active_children()
+            workers = [w for w in multiprocessing.active_children() if w not in before]
             assert workers  # …on its worker processes
         for worker in workers:  # closed with the block: they exit (an open pool's never would)
             worker.join(timeout=60)
