@@ -69,6 +69,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "qa"
 QUESTIONS = ROOT / "bench" / "qa_questions.jsonl"
 UNANSWERABLE = ROOT / "bench" / "qa_unanswerable.jsonl"
 BRIEF_MODEL = ROOT / "summarizer" / "local" / "models" / "brief.json"
+BRIEF_CODE = ROOT / "summarizer" / "local"
 DISTRACTORS = 2000
 BUILD_VERSION = "2"
 TARGETS = {"thread": 0.90, "wide": 0.80, "unknown": 0.85}
@@ -269,10 +270,12 @@ async def build(path: Path, articles: Iterable[dict[str, Any]], briefed: bool = 
 
 
 def cached_store(cache: Path, articles: list[dict[str, Any]], briefed: bool = True) -> Path:
-    # The schema is part of the key: a store cached under an older schema is rebuilt; so is the
-    # brief model for a briefed store (search reads the briefs, so a new model changes answers).
+    # The schema is part of the key: a store cached under an older schema is rebuilt; so is a
+    # briefed store under another brief model or brief code (search reads the briefs, so a new
+    # rule that files a clause differently changes answers as a new model file does).
     schema = "".join(MIGRATIONS)
-    model = BRIEF_MODEL.read_bytes() if briefed else b""
+    brief = (BRIEF_MODEL, *sorted(BRIEF_CODE.rglob("*.py"))) if briefed else ()
+    model = b"".join(p.read_bytes() for p in brief)
     key = hashlib.sha256(
         (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode() + model
     ).hexdigest()[:12]
