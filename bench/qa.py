@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pg_store import PostgresCopy, cluster, copy_store, open_store, store_config
 from qa_data import (
+    CACHE,
     CORPORA,
     ROOT,
     TARGETS,
@@ -306,7 +307,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-qa")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--scale", type=int, default=0, help="also measure latency with this many articles")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the questions when timing")
     parser.add_argument("-v", "--verbose", action="store_true")

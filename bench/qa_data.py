@@ -41,6 +41,7 @@ import json
 import random
 import re
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -70,6 +71,8 @@ QUESTIONS = ROOT / "bench" / "qa_questions.jsonl"
 UNANSWERABLE = ROOT / "bench" / "qa_unanswerable.jsonl"
 BRIEF_MODEL = ROOT / "summarizer" / "local" / "models" / "brief.json"
 BRIEF_CODE = ROOT / "summarizer" / "local"
+# Where the benches keep the stores and asked questions they build (rebuilt when missing).
+CACHE = Path(tempfile.gettempdir()) / "briefbot-bench-qa"
 DISTRACTORS = 2000
 BUILD_VERSION = "2"
 TARGETS = {"thread": 0.90, "wide": 0.80, "unknown": 0.85}

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qa_data import Asked, cached_store, load
+from qa_data import CACHE, Asked, cached_store, load
 from qa_train import FOLDS, MARGINS, RANKER_L2, TRAIN, asked_for, fit_ranker, folds, groups
 
 from summarizer.qa.model import Linear
@@ -190,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-qa")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     items, articles = load()

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pg_store import PostgresCopy, cluster, copy_store, open_store
 from qa import scaled_store
-from qa_data import cached_store, load
+from qa_data import CACHE, cached_store, load
 
 from bot.qa import AskScope, QuestionAnswerer
 from bot.store import Store
@@ -168,7 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-qa")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--scale", type=int, default=0, help="grow the store to this many articles first")
     parser.add_argument("--questions", type=int, default=400, help="asks timed, spread over the set")
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")

@@ -45,7 +45,6 @@ import json
 import pickle
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qa_data import ROOT, TARGETS, Asked, Item, cached_store, collect, load, unanswerable_threads
+from qa_data import CACHE, ROOT, TARGETS, Asked, Item, cached_store, collect, load, unanswerable_threads
 
 from bot.store import Store
 from summarizer.qa.model import MODEL_FILE, Linear, Model
@@ -493,7 +492,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-qa")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args()

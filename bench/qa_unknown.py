@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qa_data import Item, cached_store, load
+from qa_data import CACHE, Item, cached_store, load
 from qa_heldout import heldout
 
 from bot.qa import AskScope, QuestionAnswerer
@@ -76,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-qa")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args()
     items, articles = load()
     held = heldout({str(a["id"]) for a in articles})
