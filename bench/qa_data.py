@@ -71,6 +71,7 @@ QUESTIONS = ROOT / "bench" / "qa_questions.jsonl"
 UNANSWERABLE = ROOT / "bench" / "qa_unanswerable.jsonl"
 BRIEF_MODEL = ROOT / "summarizer" / "local" / "models" / "brief.json"
 BRIEF_CODE = ROOT / "summarizer" / "local"
+SHARED_BRIEF_CODE = (ROOT / "summarizer" / "text.py", ROOT / "summarizer" / "brief.py")
 # Where the benches keep the stores and asked questions they build (rebuilt when missing).
 CACHE = Path(tempfile.gettempdir()) / "briefbot-bench-qa"
 DISTRACTORS = 2000
@@ -275,9 +276,10 @@ async def build(path: Path, articles: Iterable[dict[str, Any]], briefed: bool = 
 def cached_store(cache: Path, articles: list[dict[str, Any]], briefed: bool = True) -> Path:
     # The schema is part of the key: a store cached under an older schema is rebuilt; so is a
     # briefed store under another brief model or brief code (search reads the briefs, so a new
-    # rule that files a clause differently changes answers as a new model file does).
+    # rule that files a clause differently changes answers as a new model file does), and under
+    # the shared text and brief code the brief runs on (``item_words`` compares its items).
     schema = "".join(MIGRATIONS)
-    brief = (BRIEF_MODEL, *sorted(BRIEF_CODE.rglob("*.py"))) if briefed else ()
+    brief = (BRIEF_MODEL, *sorted(BRIEF_CODE.rglob("*.py")), *SHARED_BRIEF_CODE) if briefed else ()
     model = b"".join(p.read_bytes() for p in brief)
     key = hashlib.sha256(
         (BUILD_VERSION + schema + "".join(f"{a['id']}:{len(a['text'])}" for a in articles)).encode() + model
