@@ -62,7 +62,7 @@ from qa_data import (
     unanswerable_threads,
 )
 from qa_heldout import heldout
-from qa_train import asked_for, line, select
+from qa_train import TRAIN, asked_for, line, select
 
 from bot.qa import CANDIDATES, AskScope, QuestionAnswerer
 from bot.store.search import fts_query
@@ -361,7 +361,7 @@ def figures(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
         (
             "silver (fitted on)",
             ("silver",),
-            ("unanswerable-train", "unanswerable-swap", "unanswerable-detail"),
+            tuple(o for o in TRAIN if o != "silver"),
         ),
         ("bbc + fixture (neither)", ("bbc", "fixture"), ("bbc", "fixture")),
     )

@@ -16,6 +16,10 @@ Question sets (each question has a short answer phrase found verbatim in its art
   number) that the story uses swapped for another silver question's telling word that the story
   never uses, asked in that story's thread and channel-wide ("How fast is the console?" →
   "How expensive is …").
+- ``unanswerable-near``: made here from silver, also fitted on: a silver question with a value
+  its story states (a year, day, month, number or place) swapped for another of its kind that
+  the story never states, asked in that story's thread and channel-wide ("… in 2004?" →
+  "… in 2003?").
 - ``unanswerable``: the unanswerable questions of bench/qa_questions.jsonl, written before this
   model and never fitted on: chosen on, with the dev set.
 - ``bbc``: the answerable questions of bench/qa_questions.jsonl (BBC articles), and ``fixture``:
@@ -36,6 +40,7 @@ counts when the answer is null.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import hashlib
 import json
 import random
@@ -47,7 +52,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,6 +66,9 @@ from summarizer.qa.extract import ExtractiveAnswerBackend  # noqa: E402
 from summarizer.qa.question import WORD_WEIGHT, Question, Term, analyse  # noqa: E402
 from summarizer.qa.rank import Candidate, rank  # noqa: E402
 from summarizer.text import stem_set  # noqa: E402
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 SHARED = ROOT.parent / "shared"
 DEV_SET = SHARED / "dev-set"
@@ -139,6 +147,7 @@ def load() -> tuple[list[Item], list[dict[str, Any]]]:
         items.append(Item(q["question"], None, None, "unanswerable-train", q["question"]))
     items += name_swaps(items, articles)
     items += detail_swaps(items, articles)
+    items += near_misses(items, articles)
     for item in items:
         if item.answer and not holds(articles[str(item.article)]["text"], item.answer):
             sys.exit(f"answer not in its article: {item}")
@@ -154,13 +163,10 @@ def name_swaps(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> li
     use (and its text holds), kept when the other question's answer is not in this story.
     Seeded; which question goes with which story is random."""
     silver = [i for i in items if i.origin == "silver"]
-    by_article: dict[str, list[Item]] = {}
-    for item in silver:
-        by_article.setdefault(str(item.article), []).append(item)
     one_name = [(i, names[0]) for i in silver if len(names := analyse(i.question).names) == 1]
     rng = random.Random("13-swap")
     out: list[Item] = []
-    for article, own in sorted(by_article.items()):
+    for article, own in _by_article(silver):
         text = articles[article]["text"]
         names = sorted({n for i in own for n in analyse(i.question).names if n in text})
         if not names:
@@ -182,14 +188,8 @@ def detail_swaps(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> 
     ("What did the plant cost?" → "What did the plant export?"). The rest of the question still
     matches the story, as a user's question about a detail it does not give does. Seeded; for
     half the silver stories."""
-    from summarizer.local.pipeline import load_model
-
-    nlp = load_model("en_core_web_sm")
     silver = [i for i in items if i.origin == "silver"]
-    tags = {
-        i: {t.text.lower(): t.tag_ for t in doc}
-        for i, doc in zip(silver, nlp.pipe(i.question for i in silver), strict=True)
-    }
+    tags = {i: {t.text.lower(): t.tag_ for t in doc} for i, doc in _parsed(silver).items()}
 
     def telling(item: Item) -> list[tuple[Term, str]]:
         return [
@@ -199,12 +199,9 @@ def detail_swaps(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> 
         ]
 
     pool = sorted({(t.word.lower(), t.stem, tag) for i in silver for t, tag in telling(i) if tag})
-    by_article: dict[str, list[Item]] = {}
-    for item in silver:
-        by_article.setdefault(str(item.article), []).append(item)
     rng = random.Random("13-detail")
     out: list[Item] = []
-    for article, own in sorted(by_article.items()):
+    for article, own in _by_article(silver):
         story = stem_set(f"{articles[article].get('title') or ''} {articles[article]['text']}")
         choices = [(i, t, tag) for i in own for t, tag in telling(i) if tag and t.stem in story]
         if not choices:
@@ -221,6 +218,84 @@ def detail_swaps(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> 
     # Half the stories (by a hash of the id), not all: with all 267, dev cross-validated lost 2
     # of 129 questions in thread and 1 channel-wide; with half, none.
     return [i for i in out if zlib.crc32(i.group.encode()) % 2 == 0]
+
+
+def near_misses(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> list[Item]:
+    """For each silver story, one of its own questions with a value the story states — a year, a
+    day, a month, another number, a place — swapped for another of its kind that the story never
+    states ("Why did the mill close in 2011?" → "… in 2012?", "… in Kelby?" → "… in Arnmouth?"):
+    a near miss, which the story cannot answer however well the rest matches. The places and
+    numbers come from silver's questions. Seeded."""
+    silver = [i for i in items if i.origin == "silver"]
+    docs = _parsed(silver)
+    # Places silver's questions name, not as possessives ("Kelby's").
+    places = sorted(
+        {e.text for d in docs.values() for e in d.ents if e.label_ in _PLACES and e[-1].tag_ != "POS"}
+    )
+    numbers = sorted({t.text for d in docs.values() for t in d if _NUMBER.fullmatch(t.text)} - _years(docs))
+    rng = random.Random("13-near")
+    out: list[Item] = []
+    for article, own in _by_article(silver):
+        story = f"{articles[article].get('title') or ''}\n{articles[article]['text']}"
+
+        def said(value: str, story: str = story) -> bool:
+            return re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", story, re.I) is not None
+
+        choices: list[tuple[Item, str, list[str]]] = []
+        for item in own:
+            for value, alike in _near_values(docs[item], places, numbers):
+                if said(value):
+                    choices.append((item, value, [a for a in alike if a != value and not said(a)]))
+        choices = [c for c in choices if c[2]]
+        if not choices:
+            continue
+        item, value, alike = rng.choice(choices)
+        value_at = rf"(?<![\w.,]){re.escape(value)}(?![\w])"
+        question = re.sub(value_at, rng.choice(alike), item.question, count=1)
+        if question != item.question:
+            out.append(Item(question, None, None, "unanswerable-near", f"near:{article}", article))
+    return out
+
+
+_PLACES = ("GPE", "LOC")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_DAYS = list(calendar.day_name)
+_MONTHS = list(calendar.month_name)[1:]
+
+
+def _years(docs: dict[Item, Doc]) -> set[str]:
+    return {t.text for d in docs.values() for t in d if _YEAR.fullmatch(t.text)}
+
+
+def _near_values(doc: Doc, places: list[str], numbers: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each value in a question that a near miss could swap, with the values of its kind."""
+    for t in doc:
+        if _YEAR.fullmatch(t.text):
+            yield t.text, [str(int(t.text) + d) for d in (-2, -1, 1, 2)]
+        elif t.text in _DAYS:
+            yield t.text, _DAYS
+        elif t.text in _MONTHS and t.ent_type_ == "DATE":  # "May" the month, not the modal
+            yield t.text, _MONTHS
+        elif _NUMBER.fullmatch(t.text):
+            yield t.text, numbers
+    for e in doc.ents:
+        if e.label_ in _PLACES:
+            yield e.text, [p for p in places if e.text not in p and p not in e.text]
+
+
+def _parsed(silver: list[Item]) -> dict[Item, Doc]:
+    from summarizer.local.pipeline import load_model
+
+    nlp = load_model("en_core_web_sm")
+    return dict(zip(silver, nlp.pipe(i.question for i in silver), strict=True))
+
+
+def _by_article(silver: Iterable[Item]) -> list[tuple[str, list[Item]]]:
+    by_article: dict[str, list[Item]] = {}
+    for item in silver:
+        by_article.setdefault(str(item.article), []).append(item)
+    return sorted(by_article.items())
 
 
 def unanswerable_threads(items: Iterable[Item]) -> dict[Item, str]:

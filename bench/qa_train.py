@@ -72,7 +72,13 @@ THRESHOLDS = np.round(np.arange(0.05, 0.9501, 0.025), 4)  # 0.05 … 0.95, for e
 SMALL_STORE = 6  # articles besides its own a question meets in a "small store" example
 # Features that depend on the ranker's own scores: read by the confidence only.
 MARGINS = ("margin", "margin_next")
-TRAIN = ("silver", "unanswerable-train", "unanswerable-swap", "unanswerable-detail")  # fitted on
+TRAIN = (  # fitted on
+    "silver",
+    "unanswerable-train",
+    "unanswerable-swap",
+    "unanswerable-detail",
+    "unanswerable-near",
+)
 # The rates measured: in thread, channel-wide and "I don't know" channel-wide (the targets the
 # choice weighs), and "I don't know" in the thread of an article that does not answer (shown
 # only: weighed too, it cost in-thread answers, silver → dev 83.7% → 79.1%).

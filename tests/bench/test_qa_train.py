@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa_data import Asked, Item, detail_swaps, name_swaps
+from qa_data import Asked, Item, detail_swaps, name_swaps, near_misses
 from qa_train import (
     THRESHOLDS,
     Group,
@@ -204,6 +204,43 @@ def test_a_detail_swap_asks_its_own_story_for_a_word_it_never_uses() -> None:
         assert stem_set(changed[0][0]) <= story
         assert not stem_set(changed[0][1]) & story
     assert detail_swaps(items, articles) == swaps  # seeded
+
+
+def test_a_near_miss_asks_for_a_year_day_or_place_its_story_never_states() -> None:
+    articles = {
+        "mill": {"text": "The Dunmore mill closed in 2011 after a flood. Its owners blamed the river board."},
+        "ferry": {"text": "The ferry to Kelby, which takes 85 cars, was cancelled on Tuesday in gales."},
+        "market": {"text": "Farmers in Arnmouth sold 300 lambs at the spring market."},
+    }
+    items = [
+        Item("Why did the Dunmore mill close in 2011?", "after a flood", "mill", "silver", "m"),
+        Item("When was the ferry to Kelby cancelled?", "on Tuesday", "ferry", "silver", "f"),
+        Item("Why was the ferry to Kelby cancelled on Tuesday?", "in gales", "ferry", "silver", "f"),
+        Item("Which ferry takes 85 cars?", "The ferry to Kelby", "ferry", "silver", "f"),
+        Item("Where did farmers in Arnmouth sell 300 lambs?", "at the market", "market", "silver", "a"),
+    ]
+    near = near_misses(items, articles)
+    assert {n.thread for n in near} == {"mill", "ferry", "market"}
+    for miss in near:
+        assert miss.answer is None
+        assert miss.article is None
+        text = articles[str(miss.thread)]["text"]
+        own = [i.question for i in items if i.article == miss.thread]
+        # One value of one of its story's own questions changed, to one the story never states.
+        changed = [
+            (a, b)
+            for q in own
+            for a, b in zip(q.rstrip("?").split(), miss.question.rstrip("?").split(), strict=False)
+            if len(q.split()) == len(miss.question.split()) and a != b
+        ]
+        assert len(changed) == 1, (miss.question, changed)
+        before, after = changed[0]
+        assert before in text
+        assert after not in text
+        assert before.isdigit() == after.isdigit()
+    mill = next(n for n in near if n.thread == "mill")
+    assert any(f"{year}?" in mill.question for year in ("2009", "2010", "2012", "2013"))
+    assert near_misses(items, articles) == near  # seeded
 
 
 def test_top_one_counts_the_ranker_s_best_sentence_before_any_abstaining() -> None:
