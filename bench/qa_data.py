@@ -20,9 +20,6 @@ Question sets (each question has a short answer phrase found verbatim in its art
   its story states (a year, day, month, number or place) swapped for another of its kind that
   the story never states, asked in that story's thread and channel-wide ("… in 2004?" →
   "… in 2003?").
-- ``unanswerable-outcome``: made here from silver, also fitted on: a silver question about
-  something its story says is pending (will, plans to, is expected to …) asked as a settled
-  outcome ("How much does the airline plan to raise?" → "How much did the airline raise?").
 - ``unanswerable``: the unanswerable questions of bench/qa_questions.jsonl, written before this
   model and never fitted on: chosen on, with the dev set.
 - ``bbc``: the answerable questions of bench/qa_questions.jsonl (BBC articles), and ``fixture``:
@@ -67,8 +64,8 @@ from summarizer.answer import Answer, Passage  # noqa: E402
 from summarizer.brief import Brief  # noqa: E402
 from summarizer.qa.extract import ExtractiveAnswerBackend  # noqa: E402
 from summarizer.qa.question import WORD_WEIGHT, Question, Term, analyse  # noqa: E402
-from summarizer.qa.rank import FUTURE, Candidate, rank  # noqa: E402
-from summarizer.text import sentences, stem, stem_set  # noqa: E402
+from summarizer.qa.rank import Candidate, rank  # noqa: E402
+from summarizer.text import stem_set  # noqa: E402
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -151,7 +148,6 @@ def load() -> tuple[list[Item], list[dict[str, Any]]]:
     items += name_swaps(items, articles)
     items += detail_swaps(items, articles)
     items += near_misses(items, articles)
-    items += outcomes(items, articles)
     for item in items:
         if item.answer and not holds(articles[str(item.article)]["text"], item.answer):
             sys.exit(f"answer not in its article: {item}")
@@ -286,77 +282,6 @@ def _near_values(doc: Doc, places: list[str], numbers: list[str]) -> Iterator[tu
     for e in doc.ents:
         if e.label_ in _PLACES:
             yield e.text, [p for p in places if e.text not in p and p not in e.text]
-
-
-def outcomes(items: Iterable[Item], articles: dict[str, dict[str, Any]]) -> list[Item]:
-    """For each silver story, one of its own questions about something still pending (the
-    sentence holding the answer says will, plans to, is expected to, could …) asked as a settled
-    outcome, its own verb put in the past: "How many planes will Airbus sell?" → "How many
-    planes did Airbus sell?", "Where will the plant be built?" → "Where was the plant built?",
-    "How much does BT plan to invest?" → "How much did BT invest?". Kept only when every
-    sentence of the story with that verb is pending too (none says it happened). Seeded."""
-    silver = [i for i in items if i.origin == "silver"]
-    docs = _parsed(silver)
-    rng = random.Random("13-outcome")
-    out: list[Item] = []
-    for article, own in _by_article(silver):
-        told = sentences(f"{articles[article].get('title') or ''}\n{articles[article]['text']}")
-        choices: list[str] = []
-        for item in own:
-            answer = next((s for s in told if holds(s, str(item.answer))), "")
-            settled = _settled(docs[item]) if FUTURE.search(answer.lower()) else None
-            if settled is None:
-                continue
-            question, verb = settled
-            if all(FUTURE.search(s.lower()) for s in told if verb in stem_set(s)):
-                choices.append(question)
-        if choices:
-            question = rng.choice(choices)
-            out.append(Item(question, None, None, "unanswerable-outcome", f"outcome:{article}", article))
-    return out
-
-
-_MODALS = frozenset("will would could may might shall".split())
-_PENDING = frozenset(
-    "expected due set likely going planning hoping scheduled plan plans intend hope want aim".split()
-)
-_VAGUE_VERBS = frozenset("be do happen say have get make".split())  # "what did they do?" has an answer
-
-
-def _settled(doc: Doc) -> tuple[str, str] | None:
-    """The question asked as a settled outcome, with its verb's stem; None if it asks nothing
-    pending in a form rewritten here."""
-    words = [t.text_with_ws for t in doc]
-    for t in doc:
-        if t.lower_ in _MODALS and t.dep_ == "aux" and t.head.dep_ == "ROOT" and t.i < t.head.i:
-            if any(a.lemma_ == "be" for a in doc[: t.i]):  # "What is the fine it could face?"
-                return None
-            verb = t.head
-            be = [c for c in verb.children if c.dep_ == "auxpass" and c.lower_ == "be"]
-            plural = any(c.tag_ in ("NNS", "NNPS") for c in verb.children if c.dep_ in ("nsubj", "nsubjpass"))
-            if be:  # "will the plant be built" → "was the plant built"
-                words[t.i], words[be[0].i] = ("were " if plural else "was "), ""
-            elif verb.tag_ == "VB":
-                words[t.i] = "did "
-            else:
-                return None
-        elif (
-            t.lower_ in _PENDING
-            and t.i + 2 < len(doc)
-            and doc[t.i + 1].lower_ == "to"
-            and doc[t.i + 2].tag_ == "VB"
-        ):
-            aux = [a for a in doc[: t.i] if a.lower_ in ("is", "are", "does", "do")]
-            if not aux:
-                return None
-            verb = doc[t.i + 2]  # "is X expected to rise" / "does X plan to invest" → "did X rise"
-            words[aux[0].i], words[t.i], words[t.i + 1] = "did ", "", ""
-        else:
-            continue
-        if verb.lemma_.lower() in _VAGUE_VERBS:
-            return None
-        return " ".join("".join(words).split()), stem(verb.text)
-    return None
 
 
 def _parsed(silver: list[Item]) -> dict[Item, Doc]:

@@ -78,7 +78,6 @@ TRAIN = (  # fitted on
     "unanswerable-swap",
     "unanswerable-detail",
     "unanswerable-near",
-    "unanswerable-outcome",
 )
 # The rates measured: in thread, channel-wide and "I don't know" channel-wide (the targets the
 # choice weighs), and "I don't know" in the thread of an article that does not answer (shown

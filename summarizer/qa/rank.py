@@ -91,7 +91,7 @@ _LOCATIVE = re.compile(
     r"visit(?:ed|ing|s)?|based in|held in)\s+(?:the\s+)?(?:[a-z]+\s+)?)$"
 )
 # What will, may or is meant to happen (not what did).
-FUTURE = re.compile(  # lower case: "May" the month is no modal
+_FUTURE = re.compile(  # lower case: "May" the month is no modal
     r"\b(?:will|could|might|may|shall|(?:is|are|was|were) (?:expected|due|set|likely|planning|hoping) to|"
     r"plans? to|hopes? to|aims? to|intends? to|wants? to|seeks? to|(?:is|are) to)\b"
 )
@@ -264,7 +264,7 @@ def _rank(question: Question, passages: Sequence[Passage], limit: int, ranker: L
                 "missing_key": float(min(missing_keys, 2)),
                 "missing_word": float(min(missing_words, 2)),
                 "unsaid": unsaid,
-                "tense_clash": float(asks_past and FUTURE.search(u.text) is not None),
+                "tense_clash": float(asks_past and _FUTURE.search(u.text) is not None),
                 "one_article": float(one_article),
                 "prior": prior,
                 "article_top": float(position_of_rank == 0),

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa_data import Asked, Item, detail_swaps, name_swaps, near_misses, outcomes
+from qa_data import Asked, Item, detail_swaps, name_swaps, near_misses
 from qa_train import (
     THRESHOLDS,
     Group,
@@ -241,27 +241,6 @@ def test_a_near_miss_asks_for_a_year_day_or_place_its_story_never_states() -> No
     mill = next(n for n in near if n.thread == "mill")
     assert any(f"{year}?" in mill.question for year in ("2009", "2010", "2012", "2013"))
     assert near_misses(items, articles) == near  # seeded
-
-
-def test_an_outcome_question_asks_as_settled_what_its_story_says_is_pending() -> None:
-    articles = {
-        "bridge": {"text": "The county will build a new bridge over the Sale river. Work starts in May."},
-        "airline": {"text": "Skyline Air plans to raise $40m from selling shares. It flies to nine cities."},
-        "vote": {"text": "Councillors voted to close the pool. They will meet again in June."},
-    }
-    items = [
-        Item("What will the county build over the Sale river?", "a new bridge", "bridge", "silver", "b"),
-        Item("How much does Skyline Air plan to raise?", "$40m", "airline", "silver", "a"),
-        Item("How many cities does Skyline Air fly to?", "nine", "airline", "silver", "a"),
-        # The story says it happened: no outcome to ask after.
-        Item("What did councillors vote to close?", "the pool", "vote", "silver", "v"),
-    ]
-    settled = {o.thread: o.question for o in outcomes(items, articles)}
-    assert settled == {
-        "bridge": "What did the county build over the Sale river?",
-        "airline": "How much did Skyline Air raise?",
-    }
-    assert all(o.answer is None and o.article is None for o in outcomes(items, articles))
 
 
 def test_top_one_counts_the_ranker_s_best_sentence_before_any_abstaining() -> None:
