@@ -25,6 +25,7 @@ from qa_train import (
     choose,
     fit_confidence,
     fit_ranker,
+    folds,
     rate_grid,
     top_hits,
     top_shares,
@@ -266,3 +267,14 @@ def test_top_one_counts_the_ranker_s_best_sentence_before_any_abstaining() -> No
     hits = top_hits(by_item, ranker)
     assert sorted(hits) == [("thread", True), ("thread", True), ("wide", False), ("wide", True)]
     assert top_shares(hits) == {"thread": 1.0, "wide": 0.5}
+
+
+def test_another_fold_seed_holds_out_other_articles_but_never_splits_one() -> None:
+    # Three questions for each of 20 articles: each article's questions must share a fold
+    # under any seed (else a question is scored by a model fitted on its story's others).
+    items = [Item(f"q{a}-{n}", "x", f"a{a}", "dev", f"a{a}") for a in range(20) for n in range(3)]
+    by_seed = {seed: folds(items, 5, seed) for seed in (1, 2)}
+    for fold in by_seed.values():
+        assert set(fold) == {f"a{a}" for a in range(20)}
+        assert sorted(fold.values()) == sorted(n % 5 for n in range(20))  # 4 articles a fold
+    assert by_seed[1] != by_seed[2]
