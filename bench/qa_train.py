@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/qa_train.py            # fit, choose, write summarizer/qa/model.json
     .venv/bin/python bench/qa_train.py --dry-run  # the same figures, nothing written
+    .venv/bin/python bench/qa_train.py --dry-run --seeds 1,2,3,13  # … and their spread over fold seeds
 
 1. Every silver question is asked as a user would (bench/qa_data.py): in its article's thread,
    in the thread of another article, and channel-wide over the fitting store (every
