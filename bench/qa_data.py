@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import functools
 import hashlib
 import json
 import random
@@ -285,10 +286,16 @@ def _near_values(doc: Doc, places: list[str], numbers: list[str]) -> Iterator[tu
 
 
 def _parsed(silver: list[Item]) -> dict[Item, Doc]:
+    docs = _parse(tuple(i.question for i in silver))
+    return dict(zip(silver, docs, strict=True))
+
+
+@functools.lru_cache(maxsize=1)
+def _parse(questions: tuple[str, ...]) -> list[Doc]:
+    """The silver questions parsed once for every generator that reads them (each ≈3 s)."""
     from summarizer.local.pipeline import load_model
 
-    nlp = load_model("en_core_web_sm")
-    return dict(zip(silver, nlp.pipe(i.question for i in silver), strict=True))
+    return list(load_model("en_core_web_sm").pipe(questions))
 
 
 def _by_article(silver: Iterable[Item]) -> list[tuple[str, list[Item]]]:
